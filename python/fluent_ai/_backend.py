@@ -1,0 +1,68 @@
+"""Chooses the implementation of the core once, at import.
+
+``FLUENT_AI_BACKEND`` selects it: ``auto`` (the default) takes the native module when it
+imports and the pure-Python one otherwise, ``native`` fails loudly without the native module,
+``python`` forces the pure-Python implementation. This is the only module that imports
+``_core`` or ``_purepy``; everything else imports the core from here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from types import ModuleType
+
+__all__ = ["BackendInfo", "backend", "core"]
+
+_CHOICES = ("auto", "native", "python")
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """Which implementation of the core is active.
+
+    ``name`` is ``"native"`` or ``"python"``; ``simd`` the kernel level the native core chose
+    at run time (``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``; ``None`` on the python
+    backend); ``version`` the version of the active core.
+    """
+
+    name: str
+    simd: str | None
+    version: str
+
+
+def _load() -> ModuleType:
+    choice = os.environ.get("FLUENT_AI_BACKEND", "auto").strip().lower() or "auto"
+    if choice not in _CHOICES:
+        raise ImportError(
+            f"FLUENT_AI_BACKEND={choice!r} is not one of {', '.join(_CHOICES)}"
+        )
+    if choice == "python":
+        from . import _purepy
+
+        return _purepy
+    try:
+        from . import _core
+    except ImportError as error:
+        if choice == "native":
+            raise ImportError(
+                "FLUENT_AI_BACKEND=native, but the native module fluent_ai._core could not be "
+                f"imported ({error}); reinstall a wheel for this platform or unset the variable"
+            ) from error
+        from . import _purepy
+
+        return _purepy
+    return _core
+
+
+core: ModuleType = _load()
+_INFO = BackendInfo(
+    name="python" if core.__name__.endswith("_purepy") else "native",
+    simd=core.SIMD_LEVEL,
+    version=core.__version__,
+)
+
+
+def backend() -> BackendInfo:
+    """Tell which implementation of the core is active (see :class:`BackendInfo`)."""
+    return _INFO

@@ -1,0 +1,29 @@
+"""The pure-Python implementation of every name in ``fluent_ai._core``.
+
+It mirrors ``rust/`` module for module, with the same behaviour, error classes, messages
+and positions, so that the package works where the native module cannot be loaded. Import
+the core through ``fluent_ai`` (or ``fluent_ai._backend``), not from here.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .eventstream import EventStreamDecoder, EventStreamMessage
+from .json import JsonStream
+from .ndjson import NdjsonDecoder
+from .sse import SseDecoder, SseEvent
+
+__version__ = "0.1.0"
+SIMD_LEVEL: Optional[str] = None
+
+__all__ = [
+    "SIMD_LEVEL",
+    "EventStreamDecoder",
+    "EventStreamMessage",
+    "JsonStream",
+    "NdjsonDecoder",
+    "SseDecoder",
+    "SseEvent",
+    "__version__",
+]

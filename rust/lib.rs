@@ -1,0 +1,28 @@
+//! fluent-ai native core: stream framers (SSE, NDJSON, AWS event-stream) and an incremental
+//! JSON parser. The algorithms work on bytes and know nothing of Python; the `python` feature
+//! adds the thin bindings in `python/`, and this file only registers them.
+
+pub mod error;
+pub mod eventstream;
+pub mod excerpt;
+pub mod json;
+pub mod ndjson;
+pub mod simd;
+pub mod sse;
+
+#[cfg(feature = "python")]
+mod python;
+
+#[cfg(feature = "python")]
+#[pyo3::pymodule]
+fn _core(module: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
+    use pyo3::types::PyModuleMethods;
+
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add("SIMD_LEVEL", simd::level().as_str())?;
+    python::sse::register(module)?;
+    python::ndjson::register(module)?;
+    python::eventstream::register(module)?;
+    python::json::register(module)?;
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! The Python bindings: thin `#[pyclass]` wrappers over the core, which knows nothing of
+//! Python. Everything here converts arguments and results, maps errors, and keeps panics
+//! from reaching the interpreter.
+
+pub mod eventstream;
+pub mod json;
+pub mod ndjson;
+pub mod sse;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::error::{DecodeError, ErrorClass};
+
+pyo3::import_exception!(fluent_ai.errors, StreamDecodeError);
+pyo3::import_exception!(fluent_ai.errors, JsonStreamError);
+pyo3::import_exception!(fluent_ai.errors, EventStreamError);
+pyo3::import_exception!(fluent_ai.errors, LimitExceeded);
+
+/// Turn a core error into the matching exception of `fluent_ai.errors`.
+pub fn decode_error(py: Python<'_>, error: &DecodeError) -> PyErr {
+    match build_decode_error(py, error) {
+        Ok(err) => err,
+        Err(err) => err,
+    }
+}
+
+fn build_decode_error(py: Python<'_>, error: &DecodeError) -> PyResult<PyErr> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("position", error.position)?;
+    kwargs.set_item("excerpt", &error.excerpt)?;
+    let class = match error.class {
+        ErrorClass::Json => py.get_type::<JsonStreamError>(),
+        ErrorClass::EventStream(kind) => {
+            kwargs.set_item("kind", kind.as_str())?;
+            py.get_type::<EventStreamError>()
+        }
+        ErrorClass::Limit(limit) => {
+            kwargs.set_item("limit", limit)?;
+            py.get_type::<LimitExceeded>()
+        }
+    };
+    let exception = class.call((error.message.as_str(),), Some(&kwargs))?;
+    Ok(PyErr::from_value(exception))
+}
+
+/// Run `body`, turning a Rust panic into a `StreamDecodeError` instead of letting it abort
+/// or surface as `PanicException` (a `BaseException` that callers would not expect).
+pub fn guard<T>(py: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let detail = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("position", 0)?;
+            let exception = py.get_type::<StreamDecodeError>().call(
+                (format!("internal error in fluent_ai._core, please report it: {detail}"),),
+                Some(&kwargs),
+            )?;
+            Err(PyErr::from_value(exception))
+        }
+    }
+}
