@@ -29,7 +29,12 @@ pub fn level() -> SimdLevel {
     static LEVEL: OnceLock<SimdLevel> = OnceLock::new();
     *LEVEL.get_or_init(|| {
         let forced_off = std::env::var("FLUENT_AI_SIMD")
-            .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "off" | "scalar" | "0"))
+            .map(|v| {
+                matches!(
+                    v.trim().to_ascii_lowercase().as_str(),
+                    "off" | "scalar" | "0"
+                )
+            })
             .unwrap_or(false);
         if forced_off {
             SimdLevel::Scalar
@@ -168,7 +173,10 @@ mod x86 {
             while offset + 16 <= haystack.len() {
                 let block = _mm_loadu_si128(haystack.as_ptr().add(offset) as *const __m128i);
                 let special = _mm_or_si128(
-                    _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)),
+                    _mm_or_si128(
+                        _mm_cmpeq_epi8(block, quote),
+                        _mm_cmpeq_epi8(block, backslash),
+                    ),
                     _mm_cmpeq_epi8(_mm_min_epu8(block, control_max), block),
                 );
                 let mask = _mm_movemask_epi8(special) as u32;
@@ -233,7 +241,9 @@ mod tests {
 
     #[test]
     fn bytes_0x20_and_high_bytes_are_not_special() {
-        let bytes: Vec<u8> = (0x20..=0xffu8).filter(|&b| b != b'"' && b != b'\\').collect();
+        let bytes: Vec<u8> = (0x20..=0xffu8)
+            .filter(|&b| b != b'"' && b != b'\\')
+            .collect();
         assert_eq!(string_run_len(&bytes), bytes.len());
         assert_eq!(string_run_len_scalar(&bytes), bytes.len());
     }
@@ -243,6 +253,9 @@ mod tests {
         let text = b"data: hello world, this line is long enough for simd\r\nmore\nx";
         assert_eq!(find_cr_or_lf(text), Some(52));
         assert_eq!(find_lf(text), Some(53));
-        assert_eq!(find_cr_or_lf(b"no line end at all, none whatsoever here"), None);
+        assert_eq!(
+            find_cr_or_lf(b"no line end at all, none whatsoever here"),
+            None
+        );
     }
 }

@@ -60,7 +60,9 @@ pub fn guard<T>(py: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<
             let kwargs = PyDict::new(py);
             kwargs.set_item("position", 0)?;
             let exception = py.get_type::<StreamDecodeError>().call(
-                (format!("internal error in fluent_ai._core, please report it: {detail}"),),
+                (format!(
+                    "internal error in fluent_ai._core, please report it: {detail}"
+                ),),
                 Some(&kwargs),
             )?;
             Err(PyErr::from_value(exception))
