@@ -19,17 +19,17 @@ enum Frame {
 
 /// The Python values built so far.
 #[derive(Default)]
-struct Tree {
+pub(crate) struct Tree {
     stack: Vec<Frame>,
-    root: Option<Py<PyAny>>,
+    pub(crate) root: Option<Py<PyAny>>,
     /// The first Python error raised while building (only on memory exhaustion and the like).
-    error: Option<PyErr>,
+    pub(crate) error: Option<PyErr>,
 }
 
 /// Adapts the parser's events to Python object construction for one call.
-struct PySink<'a, 'py> {
-    py: Python<'py>,
-    tree: &'a mut Tree,
+pub(crate) struct PySink<'a, 'py> {
+    pub(crate) py: Python<'py>,
+    pub(crate) tree: &'a mut Tree,
 }
 
 impl PySink<'_, '_> {

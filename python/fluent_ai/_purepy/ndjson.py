@@ -1,0 +1,144 @@
+"""Newline-delimited JSON (mirrors ``rust/ndjson.rs``).
+
+Lines are split with ``bytes.find``; each line goes through the C-accelerated ``json.loads``
+when that gives exactly what ``JsonStream`` would, and through the pure-Python ``JsonStream``
+otherwise (invalid lines, for the exact error; unpaired surrogate escapes, NaN, integers
+beyond Python's digit limit, and nesting too deep for ``json.loads``' recursion).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+from ..errors import JsonStreamError, LimitExceeded, StreamDecodeError
+from ._excerpt import RecentBytes
+from .json import JsonStream
+
+__all__ = ["NdjsonDecoder"]
+
+DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024
+
+# `json.loads` keeps unpaired surrogates; JsonStream replaces them with U+FFFD.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_BLANK = b" \t\r"
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(name)
+
+
+class NdjsonDecoder:
+    """Newline-delimited JSON: one JSON value per line, blank lines skipped, CRLF accepted."""
+
+    __slots__ = ("_error", "_max_line_bytes", "_pending", "_position", "_recent")
+
+    def __init__(self, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
+        self._max_line_bytes = max_line_bytes
+        self._pending = bytearray()
+        self._position = 0
+        self._recent = RecentBytes()
+        self._error: StreamDecodeError | None = None
+
+    @property
+    def position(self) -> int:
+        """Bytes consumed so far."""
+        return self._position
+
+    def feed(self, data: bytes) -> list[object]:
+        """Consume a chunk; return the values of the lines it completes."""
+        if self._error is not None:
+            raise self._error
+        data = bytes(data)
+        values: list[object] = []
+        try:
+            self._split(data, values)
+        except StreamDecodeError as error:
+            self._error = error
+            raise
+        self._position += len(data)
+        self._recent.push(data)
+        return values
+
+    def finish(self) -> list[object]:
+        """Signal end of input; a last line without a newline is parsed here."""
+        if self._error is not None:
+            raise self._error
+        line = bytes(self._pending)
+        self._pending.clear()
+        values: list[object] = []
+        try:
+            _emit(line, self._position - len(line), values)
+        except StreamDecodeError as error:
+            self._error = error
+            raise
+        return values
+
+    def __repr__(self) -> str:
+        return f"NdjsonDecoder(position={self._position})"
+
+    def _split(self, data: bytes, values: list[object]) -> None:
+        pending = self._pending
+        i = 0
+        while True:
+            end = data.find(b"\n", i)
+            if end < 0:
+                break
+            start = self._position + i - len(pending)
+            self._check_length(len(pending) + end - i, start, data)
+            if pending:
+                pending += data[i:end]
+                line = bytes(pending)
+                pending.clear()
+            else:
+                line = data[i:end]
+            _emit(line, start, values)
+            i = end + 1
+        start = self._position + i - len(pending)
+        self._check_length(len(pending) + len(data) - i, start, data)
+        pending += data[i:]
+
+    def _check_length(self, length: int, start: int, data: bytes) -> None:
+        if length <= self._max_line_bytes:
+            return
+        position = start + self._max_line_bytes
+        raise LimitExceeded(
+            f"NDJSON line longer than max_line_bytes={self._max_line_bytes}",
+            position=position,
+            excerpt=self._recent.excerpt(data, self._position, position),
+            limit=self._max_line_bytes,
+        )
+
+
+def _emit(line: bytes, start: int, values: list[object]) -> None:
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if not line.strip(_BLANK):
+        return
+    values.append(_parse_line(line, start))
+
+
+def _parse_line(line: bytes, start: int) -> object:
+    if _SURROGATE_ESCAPE.search(line) is None:
+        try:
+            return json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            pass  # JsonStream below gives the exact value or error.
+    stream = JsonStream(max_depth=sys.maxsize, max_bytes=sys.maxsize)
+    try:
+        stream.feed(line)
+        return stream.finish()
+    except StreamDecodeError as inner:
+        raise _line_error(inner, start) from None
+
+
+def _line_error(inner: StreamDecodeError, start: int) -> StreamDecodeError:
+    detail = inner.message.removeprefix("invalid JSON: ")
+    message = (
+        f"invalid JSON on the NDJSON line starting at byte {start}: {detail} "
+        f"(byte {inner.position} of the line)"
+    )
+    if isinstance(inner, LimitExceeded):
+        return LimitExceeded(message, position=start, excerpt=inner.excerpt, limit=inner.limit)
+    return JsonStreamError(message, position=start, excerpt=inner.excerpt)
