@@ -24,5 +24,6 @@ fn _core(module: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> 
     python::ndjson::register(module)?;
     python::eventstream::register(module)?;
     python::json::register(module)?;
+    python::loads::register(module)?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod eventstream;
 pub mod json;
+pub mod loads;
 pub mod ndjson;
 pub mod sse;
 
