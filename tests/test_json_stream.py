@@ -659,6 +659,28 @@ def test_position_counts_bytes(core: ModuleType) -> None:
     assert stream.finish() == [1, "\u00e9\u20ac\U0001f600\u20ac"]
 
 
+def test_position_after_an_error(core: ModuleType) -> None:
+    """A feed() that fails consumes nothing; finish() consumes nothing either."""
+    stream = core.JsonStream()
+    stream.feed(b"[1, ")
+    raise_of(stream, "feed", b"2 x]")
+    assert stream.position == 4
+    raise_of(stream, "feed", b"]")
+    assert stream.position == 4
+    stream = core.JsonStream(max_bytes=5)
+    stream.feed(b"[1")
+    raise_of(stream, "feed", b", 2, 3]")
+    assert stream.position == 2
+
+
+@pytest.mark.parametrize("data", [bytearray(b"[]"), memoryview(b"[]"), 1, None, ["[]"]])
+def test_feed_takes_str_or_bytes_only(core: ModuleType, data: object) -> None:
+    stream = core.JsonStream()
+    with pytest.raises(TypeError, match=r"^JsonStream\.feed\(\) takes str or bytes, not "):
+        stream.feed(data)
+    assert stream.feed(b"[]") is True
+
+
 # --------------------------------------------------------------------------------------------
 # Values: the types of json.loads.
 

@@ -100,22 +100,22 @@ class JsonStream:
 
     @property
     def position(self) -> int:
-        """Bytes consumed so far (UTF-8 bytes for ``str`` input); the error's after an error."""
-        error = self._error
-        return self._base if error is None else error.position
+        """Bytes consumed so far (UTF-8 bytes for ``str`` input); a failed feed() counts none."""
+        return self._base
+
+    def __repr__(self) -> str:
+        return f"JsonStream(position={self._base}, complete={self._complete})"
 
     def feed(self, data: str | bytes) -> bool:
         """Consume a fragment; return ``True`` once the top-level value is complete."""
         if self._error is not None:
             raise _copy(self._error)
-        if isinstance(data, str):
-            chunk = data.encode("utf-8", "surrogatepass")
-        elif isinstance(data, bytes):
+        if isinstance(data, bytes):
             chunk = data
-        elif isinstance(data, (bytearray, memoryview)):
-            chunk = bytes(data)
+        elif isinstance(data, str):
+            chunk = data.encode("utf-8", "surrogatepass")
         else:
-            raise TypeError(f"feed() takes str or bytes, not {type(data).__name__}")
+            raise TypeError(f"JsonStream.feed() takes str or bytes, not {type(data).__name__}")
         room = self._max_bytes - self._base
         try:
             if len(chunk) <= room:
