@@ -556,6 +556,29 @@ def test_integer_digit_limit(core: ModuleType) -> None:
     assert (error.limit, error.position) == (4300, 0)
 
 
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"max_depth": -1}, OverflowError, "can't convert negative int to unsigned"),
+        ({"max_bytes": -1}, OverflowError, "can't convert negative int to unsigned"),
+        ({"max_bytes": 2**64}, OverflowError, "int too big to convert"),
+        ({"max_depth": 1.5}, TypeError, "'float' object cannot be interpreted as an integer"),
+        ({"max_bytes": "1"}, TypeError, "'str' object cannot be interpreted as an integer"),
+    ],
+)
+def test_invalid_limits(
+    core: ModuleType, options: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as info:
+        core.JsonStream(**options)
+    assert str(info.value) == message
+
+
+def test_limits_take_any_unsigned_64_bit_value(core: ModuleType) -> None:
+    stream = core.JsonStream(max_depth=2**64 - 1, max_bytes=2**64 - 1)
+    assert stream.feed(b"[[[[]]]]") is True
+
+
 # --------------------------------------------------------------------------------------------
 # Completion.
 
