@@ -15,6 +15,7 @@ CONTINUES = frozenset(b"0123456789+-.eE")
 _NOT_DIGIT = re.compile(rb"[^0-9]")
 
 # Phases of a number read byte by byte; the first four are complete numbers.
+START = -1  # nothing read yet: the first byte is '-' or a digit
 ZERO = 0  # "0" or "-0"
 INTEGER = 1  # integer digits
 FRACTION = 2  # fraction digits
@@ -42,13 +43,13 @@ class NumberReader:
 
     def __init__(self) -> None:
         self._pieces: list[bytes] = []
-        self._phase = MINUS
+        self._phase = START
         self.start = 0
 
     def begin(self, position: int) -> None:
         """Start a number at stream offset ``position`` (its first byte is scanned next)."""
         self._pieces = []
-        self._phase = -1
+        self._phase = START
         self.start = position
 
     @property
@@ -76,7 +77,7 @@ class NumberReader:
                         found = _NOT_DIGIT.search(data, i)
                         i = n if found is None else found.start()
                         continue
-                    if phase in (-1, MINUS):
+                    if phase in (START, MINUS):
                         phase = ZERO if byte == 0x30 else INTEGER
                     elif phase == DOT:
                         phase = FRACTION
@@ -84,7 +85,7 @@ class NumberReader:
                         phase = EXPONENT_DIGITS
                     else:  # a digit after a leading zero ends the number
                         return i
-                elif phase == -1:
+                elif phase == START:
                     phase = MINUS  # the first byte is '-' (or a digit, above)
                 elif byte == 0x2E and phase in (ZERO, INTEGER):
                     phase = DOT
