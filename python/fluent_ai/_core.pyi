@@ -77,14 +77,26 @@ class EventStreamMessage:
         payload: bytes,
     ) -> EventStreamMessage: ...
     @property
-    def headers(self) -> dict[str, bool | int | bytes | str | datetime.datetime | uuid.UUID]: ...
+    def headers(self) -> dict[str, bool | int | bytes | str | datetime.datetime | uuid.UUID]:
+        """The headers in wire order, as a new dict on each access.
+
+        Values: ``bool`` (types 0, 1), ``int`` (2 to 5), ``bytes`` (6), ``str`` (7), a UTC
+        ``datetime`` (8, milliseconds since the epoch) and ``uuid.UUID`` (9). A name that
+        repeats keeps its first place and takes its last value.
+        """
     @property
     def payload(self) -> bytes: ...
     def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class EventStreamDecoder:
-    """AWS event-stream (``application/vnd.amazon.eventstream``) framer with CRC checks."""
+    """AWS event-stream (``application/vnd.amazon.eventstream``) framer with CRC checks.
+
+    Once 12 bytes of a message are known, its prelude CRC (``kind="prelude_crc"``), lengths
+    (``"length"``) and size (``LimitExceeded`` above ``max_message_bytes``) are checked; once
+    its last byte is, its message CRC (``"message_crc"``), then its headers (``"header"``).
+    An error is final: every later ``feed``/``finish`` raises it again.
+    """
 
     def __new__(cls, max_message_bytes: int = 16777216) -> EventStreamDecoder: ...
     def feed(self, data: bytes) -> list[EventStreamMessage]:
@@ -92,7 +104,8 @@ class EventStreamDecoder:
     def finish(self) -> list[EventStreamMessage]:
         """Signal end of input; raises ``EventStreamError`` if a message is unfinished."""
     @property
-    def position(self) -> int: ...
+    def position(self) -> int:
+        """Bytes consumed so far (a call that raises consumes nothing)."""
 
 @final
 class JsonStream:
