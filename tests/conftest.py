@@ -23,4 +23,5 @@ def core(request: pytest.FixtureRequest) -> ModuleType:
 
 
 def pytest_report_header() -> str:
-    return f"fluent_ai native SIMD level: {_core.SIMD_LEVEL} (FLUENT_AI_SIMD={os.environ.get('FLUENT_AI_SIMD', '')!r})"
+    setting = os.environ.get("FLUENT_AI_SIMD", "")
+    return f"fluent_ai native SIMD level: {_core.SIMD_LEVEL} (FLUENT_AI_SIMD={setting!r})"

@@ -8,6 +8,7 @@ imports and the pure-Python one otherwise, ``native`` fails loudly without the n
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from types import ModuleType
@@ -34,25 +35,18 @@ class BackendInfo:
 def _load() -> ModuleType:
     choice = os.environ.get("FLUENT_AI_BACKEND", "auto").strip().lower() or "auto"
     if choice not in _CHOICES:
-        raise ImportError(
-            f"FLUENT_AI_BACKEND={choice!r} is not one of {', '.join(_CHOICES)}"
-        )
+        raise ImportError(f"FLUENT_AI_BACKEND={choice!r} is not one of {', '.join(_CHOICES)}")
     if choice == "python":
-        from . import _purepy
-
-        return _purepy
+        return importlib.import_module("fluent_ai._purepy")
     try:
-        from . import _core
+        return importlib.import_module("fluent_ai._core")
     except ImportError as error:
         if choice == "native":
             raise ImportError(
                 "FLUENT_AI_BACKEND=native, but the native module fluent_ai._core could not be "
                 f"imported ({error}); reinstall a wheel for this platform or unset the variable"
             ) from error
-        from . import _purepy
-
-        return _purepy
-    return _core
+        return importlib.import_module("fluent_ai._purepy")
 
 
 core: ModuleType = _load()

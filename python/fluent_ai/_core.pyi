@@ -5,7 +5,7 @@ The pure-Python backend (``fluent_ai._purepy``) has the same names, signatures a
 
 import datetime
 import uuid
-from typing import Final, Union, final
+from typing import Final, final
 
 __version__: Final[str]
 SIMD_LEVEL: Final[str]
@@ -112,7 +112,7 @@ class JsonStream:
     """Push parser for one JSON text (RFC 8259), fed in fragments of any size."""
 
     def __new__(cls, max_depth: int = 256, max_bytes: int = 67108864) -> JsonStream: ...
-    def feed(self, data: Union[str, bytes]) -> bool:
+    def feed(self, data: str | bytes) -> bool:
         """Consume a fragment; return ``True`` once the top-level value is complete."""
     def finish(self) -> object:
         """Signal end of input and return the value; raises ``JsonStreamError`` if incomplete."""

@@ -7,15 +7,13 @@ the core through ``fluent_ai`` (or ``fluent_ai._backend``), not from here.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from .eventstream import EventStreamDecoder, EventStreamMessage
 from .json import JsonStream
 from .ndjson import NdjsonDecoder
 from .sse import SseDecoder, SseEvent
 
 __version__ = "0.1.0"
-SIMD_LEVEL: Optional[str] = None
+SIMD_LEVEL: str | None = None
 
 __all__ = [
     "SIMD_LEVEL",
