@@ -13,7 +13,8 @@
 //! dispatching blank line belongs to no block: the event was complete at the CR. The chunk
 //! that brings the first byte beyond the limit fails with [`ErrorClass::Limit`] at offset
 //! `block start + max_event_bytes`; lines before that byte have been interpreted (so
-//! `retry` and `last_event_id` reflect them), but the events of that chunk are not returned.
+//! `retry` and `last_event_id` reflect them), and their events have been passed to the
+//! callback (the binding attaches them to the exception, not to a return value).
 //! The decoder then stays failed: every later call returns the same error.
 
 use crate::error::{DecodeError, ErrorClass};
@@ -140,8 +141,9 @@ impl SseDecoder {
 
     /// Consume a chunk, calling `on_event` for each event it completes, in order.
     ///
-    /// On error the events already passed to `on_event` during this call must be dropped
-    /// by the caller: the chunk as a whole failed.
+    /// On error the events already passed to `on_event` during this call are those the
+    /// lines before the error completed; the caller reports them with the error (they are
+    /// not part of a successful result: the chunk as a whole failed).
     pub fn feed_with<F: FnMut(EventRef<'_>)>(
         &mut self,
         chunk: &[u8],

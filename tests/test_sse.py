@@ -201,8 +201,10 @@ def test_limit_one_byte_more_raises_from_the_crossing_feed(
     assert decoder.pending_bytes == 11
     if chunk_size < 10:
         assert fields(received) == [("message", "ok", "", None)]
+        assert error.completed == []
     else:
-        assert received == []  # the event completed in the failing chunk is not returned
+        assert received == []  # the event completed in the failing chunk is not returned...
+        assert fields(error.completed) == [("message", "ok", "", None)]  # ...but kept here
 
 
 def test_limit_inside_a_long_line(core: ModuleType) -> None:

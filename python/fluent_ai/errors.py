@@ -8,6 +8,8 @@ the exception alone. They also inherit from :class:`ValueError`, so code that al
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "EventStreamError",
     "FluentAIError",
@@ -27,13 +29,24 @@ class StreamDecodeError(FluentAIError, ValueError):
     ``position`` is the offset, in bytes from the start of the stream, of the first byte that
     made the input invalid (for input that ended too early: the number of bytes received).
     ``excerpt`` shows up to 16 bytes on each side of it, decoded with replacement characters.
+    ``completed`` holds the items the failing call had completed before the error, in order;
+    they are not returned any other way (``[]`` for a call that completed none, and for every
+    call after the first failure).
     """
 
-    def __init__(self, message: str, *, position: int, excerpt: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int,
+        excerpt: str = "",
+        completed: Sequence[object] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
         self.excerpt = excerpt
+        self.completed: list[object] = [] if completed is None else list(completed)
 
     def __str__(self) -> str:
         if self.excerpt:
@@ -56,16 +69,32 @@ class EventStreamError(StreamDecodeError):
     (impossible or truncated lengths) or ``"header"`` (a malformed header block).
     """
 
-    def __init__(self, message: str, *, position: int, excerpt: str = "", kind: str) -> None:
-        super().__init__(message, position=position, excerpt=excerpt)
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int,
+        excerpt: str = "",
+        kind: str,
+        completed: Sequence[object] | None = None,
+    ) -> None:
+        super().__init__(message, position=position, excerpt=excerpt, completed=completed)
         self.kind = kind
 
 
 class LimitExceeded(StreamDecodeError):
     """A configured limit (size, depth, length) was crossed; ``limit`` is its value."""
 
-    def __init__(self, message: str, *, position: int, excerpt: str = "", limit: int) -> None:
-        super().__init__(message, position=position, excerpt=excerpt)
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int,
+        excerpt: str = "",
+        limit: int,
+        completed: Sequence[object] | None = None,
+    ) -> None:
+        super().__init__(message, position=position, excerpt=excerpt, completed=completed)
         self.limit = limit
 
 

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 
-use super::{decode_error, guard};
+use super::{decode_error_with, guard};
 use crate::eventstream::{
     Decoder, HeaderValue, Message, DEFAULT_MAX_MESSAGE_BYTES, MIN_MESSAGE_LEN,
 };
@@ -78,6 +78,9 @@ fn is_header_value(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
         || value.is_instance(DATETIME.import(py, "datetime", "datetime")?)?
         || value.is_instance(UUID.import(py, "uuid", "UUID")?)?)
 }
+
+/// What `EventStreamMessage.__reduce__` returns: the class and `(headers, payload)`.
+type Reduced<'py> = (Bound<'py, PyType>, (Bound<'py, PyDict>, Py<PyBytes>));
 
 /// One AWS event-stream message (immutable, compared by value).
 #[pyclass(frozen, module = "fluent_ai._core", name = "EventStreamMessage")]
@@ -149,6 +152,15 @@ impl PyEventStreamMessage {
         )
     }
 
+    /// Pickled as `EventStreamMessage(headers, payload)`, so an error's `.completed` can
+    /// cross a process boundary.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Reduced<'py>> {
+        Ok((
+            py.get_type::<Self>(),
+            (self.headers.bind(py).copy()?, self.payload.clone_ref(py)),
+        ))
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "EventStreamMessage(headers={}, payload={})",
@@ -213,11 +225,13 @@ impl PyEventStreamDecoder {
                 }),
                 None => self.decoder.finish(),
             };
-            result.map_err(|error| decode_error(py, &error))?;
-            if let Some(error) = failure {
-                return Err(error);
+            // A Python error while building a message comes first: after it, `messages`
+            // would not hold everything the chunk completed.
+            match (result, failure) {
+                (_, Some(error)) => Err(error),
+                (Err(error), None) => Err(decode_error_with(py, &error, messages)),
+                (Ok(()), None) => Ok(PyList::new(py, messages)?.unbind()),
             }
-            Ok(PyList::new(py, messages)?.unbind())
         })
     }
 }

@@ -11,7 +11,7 @@ pub mod sse;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
 use crate::error::{DecodeError, ErrorClass};
 
@@ -22,16 +22,31 @@ pyo3::import_exception!(fluent_ai.errors, LimitExceeded);
 
 /// Turn a core error into the matching exception of `fluent_ai.errors`.
 pub fn decode_error(py: Python<'_>, error: &DecodeError) -> PyErr {
-    match build_decode_error(py, error) {
+    decode_error_with(py, error, Vec::new())
+}
+
+/// [`decode_error`] for a call that had already completed `completed` (converted items, in
+/// order) before failing: they become the exception's `.completed`, so nothing received is
+/// lost.
+pub fn decode_error_with(py: Python<'_>, error: &DecodeError, completed: Vec<Py<PyAny>>) -> PyErr {
+    match build_decode_error(py, error, completed) {
         Ok(err) => err,
         Err(err) => err,
     }
 }
 
-fn build_decode_error(py: Python<'_>, error: &DecodeError) -> PyResult<PyErr> {
+fn build_decode_error(
+    py: Python<'_>,
+    error: &DecodeError,
+    completed: Vec<Py<PyAny>>,
+) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("position", error.position)?;
     kwargs.set_item("excerpt", &error.excerpt)?;
+    if !completed.is_empty() {
+        // Left out when empty: the constructor's default is a fresh empty list.
+        kwargs.set_item("completed", PyList::new(py, completed)?)?;
+    }
     let class = match error.class {
         ErrorClass::Json => py.get_type::<JsonStreamError>(),
         ErrorClass::EventStream(kind) => {

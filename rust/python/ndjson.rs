@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use super::json::{PySink, Tree};
-use super::{decode_error, guard};
+use super::{decode_error_with, guard};
 use crate::error::DecodeError;
 use crate::ndjson::{parse_line, LineSplitter, DEFAULT_MAX_LINE_BYTES};
 
@@ -42,8 +42,10 @@ impl LineParser<'_> {
         if let Some(error) = self.error {
             return Err(error);
         }
-        outcome.map_err(|error| decode_error(self.py, &error))?;
-        Ok(PyList::new(self.py, self.values)?.unbind())
+        match outcome {
+            Err(error) => Err(decode_error_with(self.py, &error, self.values)),
+            Ok(()) => Ok(PyList::new(self.py, self.values)?.unbind()),
+        }
     }
 }
 

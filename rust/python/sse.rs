@@ -9,7 +9,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString, PyTuple, PyType};
 
-use super::{decode_error, guard};
+use super::{decode_error, decode_error_with, guard};
 use crate::sse::{same_text, EventRef, SseDecoder, DEFAULT_MAX_EVENT_BYTES};
 
 /// One dispatched server-sent event (immutable, compared and hashed by value).
@@ -244,10 +244,15 @@ impl PySseDecoder {
                     }
                 }
             });
-            result.map_err(|error| decode_error(py, &error))?;
-            match failure {
-                Some(error) => Err(error),
-                None => Ok(events),
+            // A Python error while building an event comes first: after it, `events` would
+            // not hold everything the chunk completed.
+            match (result, failure) {
+                (_, Some(error)) => Err(error),
+                (Err(error), None) => {
+                    let completed = events.into_iter().map(Py::into_any).collect();
+                    Err(decode_error_with(py, &error, completed))
+                }
+                (Ok(()), None) => Ok(events),
             }
         })
     }

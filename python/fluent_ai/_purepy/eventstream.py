@@ -98,6 +98,10 @@ class EventStreamMessage:
     def __repr__(self) -> str:
         return f"EventStreamMessage(headers={self._headers!r}, payload={self._payload!r})"
 
+    def __reduce__(self) -> tuple[type[EventStreamMessage], tuple[dict[str, HeaderValue], bytes]]:
+        # Pickled as a constructor call, so an error's ``completed`` can cross processes.
+        return (EventStreamMessage, (self._headers.copy(), self._payload))
+
 
 def _message(headers: dict[str, HeaderValue], payload: bytes) -> EventStreamMessage:
     """Build a message from decoded values, skipping the checks of the constructor."""
@@ -255,14 +259,25 @@ def _parse_headers(buf: Buffer, at: int, end: int, base: int) -> dict[str, Heade
     return headers
 
 
-def _error(fault: _Fault, excerpt: str) -> StreamDecodeError:
-    """A new exception for ``fault``: every call after a failure raises a fresh copy."""
+def _error(
+    fault: _Fault, excerpt: str, completed: list[EventStreamMessage] | None = None
+) -> StreamDecodeError:
+    """A new exception for ``fault``: every call after a failure raises a fresh copy (with
+    ``completed == []``); ``completed`` are the messages the failing call completed first."""
     if fault.kind is None:
         return LimitExceeded(
-            fault.message, position=fault.position, excerpt=excerpt, limit=fault.limit
+            fault.message,
+            position=fault.position,
+            excerpt=excerpt,
+            limit=fault.limit,
+            completed=completed,
         )
     return EventStreamError(
-        fault.message, position=fault.position, excerpt=excerpt, kind=fault.kind
+        fault.message,
+        position=fault.position,
+        excerpt=excerpt,
+        kind=fault.kind,
+        completed=completed,
     )
 
 
@@ -305,7 +320,7 @@ class EventStreamDecoder:
         try:
             self._scan(data, messages)
         except _Fault as fault:
-            raise self._fail(fault, data) from None
+            raise self._fail(fault, data, messages) from None
         self._position += len(data)
         self._recent.push(data)
         return messages
@@ -328,10 +343,12 @@ class EventStreamDecoder:
             )
         raise self._fail(_Fault("length", text, self._position), b"")
 
-    def _fail(self, fault: _Fault, chunk: bytes) -> StreamDecodeError:
+    def _fail(
+        self, fault: _Fault, chunk: bytes, completed: list[EventStreamMessage] | None = None
+    ) -> StreamDecodeError:
         self._failure = (fault, self._recent.excerpt(chunk, self._position, fault.position))
         self._pending = bytearray()
-        return _error(*self._failure)
+        return _error(*self._failure, completed)
 
     def _scan(self, data: bytes, out: list[EventStreamMessage]) -> None:
         at = 0

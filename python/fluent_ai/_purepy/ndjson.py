@@ -49,13 +49,14 @@ class NdjsonDecoder:
     def feed(self, data: bytes) -> list[object]:
         """Consume a chunk; return the values of the lines it completes."""
         if self._error is not None:
-            raise self._error
+            raise _copy(self._error)
         data = bytes(data)
         values: list[object] = []
         try:
             self._split(data, values)
         except StreamDecodeError as error:
-            self._error = error
+            self._error = _copy(error)  # keeps neither the values nor the traceback alive
+            error.completed = values  # the lines before the bad one
             raise
         self._position += len(data)
         self._recent.push(data)
@@ -64,14 +65,14 @@ class NdjsonDecoder:
     def finish(self) -> list[object]:
         """Signal end of input; a last line without a newline is parsed here."""
         if self._error is not None:
-            raise self._error
+            raise _copy(self._error)
         line = bytes(self._pending)
         self._pending.clear()
         values: list[object] = []
         try:
             _emit(line, self._position - len(line), values)
         except StreamDecodeError as error:
-            self._error = error
+            self._error = _copy(error)
             raise
         return values
 
@@ -109,6 +110,16 @@ class NdjsonDecoder:
             excerpt=self._recent.excerpt(data, self._position, position),
             limit=self._max_line_bytes,
         )
+
+
+def _copy(error: StreamDecodeError) -> StreamDecodeError:
+    """A fresh exception like the stored ``error`` (as the native core raises after a failure:
+    a new object each call, with ``completed == []``)."""
+    if isinstance(error, LimitExceeded):
+        return LimitExceeded(
+            error.message, position=error.position, excerpt=error.excerpt, limit=error.limit
+        )
+    return type(error)(error.message, position=error.position, excerpt=error.excerpt)
 
 
 def _emit(line: bytes, start: int, values: list[object]) -> None:

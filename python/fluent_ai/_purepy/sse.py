@@ -10,7 +10,8 @@ hold at most ``max_event_bytes`` bytes. The boundary is the end of a blank line'
 the start of the stream after the optional BOM; the LF completing the CRLF of a dispatching
 blank line belongs to no block. The chunk bringing the first byte beyond the limit raises
 ``LimitExceeded`` at offset ``block start + max_event_bytes``: the lines before that byte are
-interpreted, the chunk's events are not returned, and every later call raises again.
+interpreted, the events they complete are the error's ``completed`` (not returned), and every
+later call raises again (with ``completed == []``).
 
 Speed: whole chunks are split into lines by C code (``bytes.split`` or one regex), and the
 per-byte limit accounting only runs for a chunk that could cross the limit at all.
@@ -288,8 +289,8 @@ class SseDecoder:
             crossing = self._find_limit(lines, separators, rest, buffer_start, buffer_end)
             if crossing is not None:
                 lines_before, position = crossing
-                self._interpret(lines[:lines_before])
-                raise self._fail(data, chunk_start, position)
+                completed = self._interpret(lines[:lines_before])
+                raise self._fail(data, chunk_start, position, completed)
 
         events = self._interpret(lines)
         self._line = [rest] if rest else []
@@ -390,16 +391,26 @@ class SseDecoder:
         self._retry = retry
         return events
 
-    def _fail(self, data: bytes, chunk_start: int, position: int) -> LimitExceeded:
+    def _fail(
+        self,
+        data: bytes,
+        chunk_start: int,
+        position: int,
+        completed: list[SseEvent] | None = None,
+    ) -> LimitExceeded:
+        """Fail for good; ``completed`` are the events this chunk completed before."""
         message = f"SSE event larger than max_event_bytes={self._max}"
         self._error = (message, position, self._recent.excerpt(data, chunk_start, position))
         self._position = position
         self._block_start = position - self._max
         self._line = []
         self._data = []
-        return self._stored_error()
+        return self._stored_error(completed)
 
-    def _stored_error(self) -> LimitExceeded:
+    def _stored_error(self, completed: list[SseEvent] | None = None) -> LimitExceeded:
+        """A fresh exception for the stored failure."""
         assert self._error is not None
         message, position, excerpt = self._error
-        return LimitExceeded(message, position=position, excerpt=excerpt, limit=self._max)
+        return LimitExceeded(
+            message, position=position, excerpt=excerpt, limit=self._max, completed=completed
+        )
