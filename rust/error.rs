@@ -35,6 +35,8 @@ pub enum ErrorClass {
     EventStream(EventStreamErrorKind),
     /// A configured limit was crossed (`LimitExceeded`); the value is the limit.
     Limit(u64),
+    /// The stream ended before its dialect's end marker (`StreamTruncated`).
+    Truncated,
 }
 
 /// A decoding failure at a byte position of the whole stream.

@@ -74,6 +74,8 @@ pub struct Message<'a> {
     /// Every header in wire order, duplicates included.
     pub headers: Vec<Header<'a>>,
     pub payload: &'a [u8],
+    /// Stream offset of the message's first byte.
+    pub start: u64,
 }
 
 impl<'a> Message<'a> {
@@ -328,6 +330,7 @@ fn decode_message(
     sink(Message {
         headers,
         payload: &bytes[headers_end..crc_at],
+        start,
     });
     Ok(())
 }

@@ -2,13 +2,16 @@
 //! JSON parser. The algorithms work on bytes and know nothing of Python; the `python` feature
 //! adds the thin bindings in `python/`, and this file only registers them.
 
+pub mod dialect;
 pub mod error;
+pub mod events;
 pub mod eventstream;
 pub mod excerpt;
 pub mod json;
 pub mod ndjson;
 pub mod simd;
 pub mod sse;
+pub mod toolcall;
 
 #[cfg(feature = "python")]
 mod python;
@@ -25,5 +28,8 @@ fn _core(module: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> 
     python::eventstream::register(module)?;
     python::json::register(module)?;
     python::loads::register(module)?;
+    python::events::register(module)?;
+    python::toolcall::register(module)?;
+    python::dialect::register(module)?;
     Ok(())
 }

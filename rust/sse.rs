@@ -149,6 +149,16 @@ impl SseDecoder {
         chunk: &[u8],
         mut on_event: F,
     ) -> Result<(), DecodeError> {
+        self.feed_blocks(chunk, |event, _| on_event(event))
+    }
+
+    /// [`Self::feed_with`], also passing the stream offset of the first byte of each event's
+    /// block (where a consumer's error about the event's data should point).
+    pub fn feed_blocks<F: FnMut(EventRef<'_>, u64)>(
+        &mut self,
+        chunk: &[u8],
+        mut on_event: F,
+    ) -> Result<(), DecodeError> {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
@@ -205,7 +215,7 @@ impl SseDecoder {
 
     /// Interpret `chunk` (which starts at stream offset `offset`); `Err` holds the offset
     /// of the first byte beyond the limit.
-    fn consume<F: FnMut(EventRef<'_>)>(
+    fn consume<F: FnMut(EventRef<'_>, u64)>(
         &mut self,
         chunk: &[u8],
         mut offset: u64,
@@ -289,7 +299,12 @@ impl SseDecoder {
     }
 
     /// Interpret one complete line whose line end is at stream offset `line_end`.
-    fn interpret<F: FnMut(EventRef<'_>)>(&mut self, line: &[u8], line_end: u64, on_event: &mut F) {
+    fn interpret<F: FnMut(EventRef<'_>, u64)>(
+        &mut self,
+        line: &[u8],
+        line_end: u64,
+        on_event: &mut F,
+    ) {
         if line.is_empty() {
             self.dispatch(on_event);
             self.block_start = line_end + 1;
@@ -329,7 +344,7 @@ impl SseDecoder {
 
     /// The blank-line step of the spec: commit the last event ID, dispatch if there is data,
     /// reset the data and event type buffers.
-    fn dispatch<F: FnMut(EventRef<'_>)>(&mut self, on_event: &mut F) {
+    fn dispatch<F: FnMut(EventRef<'_>, u64)>(&mut self, on_event: &mut F) {
         if !same_text(&self.last_event_id, &self.id_buffer) {
             self.last_event_id.clone_from(&self.id_buffer);
         }
@@ -340,12 +355,15 @@ impl SseDecoder {
             } else {
                 &self.event_type
             };
-            on_event(EventRef {
-                event_type,
-                data: &self.data,
-                id: &self.last_event_id,
-                retry: self.retry,
-            });
+            on_event(
+                EventRef {
+                    event_type,
+                    data: &self.data,
+                    id: &self.last_event_id,
+                    retry: self.retry,
+                },
+                self.block_start,
+            );
             self.data.clear();
         }
         self.event_type.clear();

@@ -14,6 +14,7 @@ from .errors import (
     JsonStreamError,
     LimitExceeded,
     StreamDecodeError,
+    StreamTruncated,
 )
 
 SseDecoder = core.SseDecoder
@@ -22,6 +23,18 @@ NdjsonDecoder = core.NdjsonDecoder
 EventStreamDecoder = core.EventStreamDecoder
 EventStreamMessage = core.EventStreamMessage
 JsonStream = core.JsonStream
+StreamDecoder = core.StreamDecoder
+ToolCallAssembler = core.ToolCallAssembler
+TextDelta = core.TextDelta
+ReasoningDelta = core.ReasoningDelta
+ToolCallStart = core.ToolCallStart
+ToolCallDelta = core.ToolCallDelta
+ToolCallDone = core.ToolCallDone
+ToolCallInvalid = core.ToolCallInvalid
+Usage = core.Usage
+Finish = core.Finish
+ProviderErrorEvent = core.ProviderErrorEvent
+PartialToolCall = core.PartialToolCall
 
 __version__: str = core.__version__
 
@@ -30,14 +43,27 @@ __all__ = [
     "EventStreamDecoder",
     "EventStreamError",
     "EventStreamMessage",
+    "Finish",
     "FluentAIError",
     "JsonStream",
     "JsonStreamError",
     "LimitExceeded",
     "NdjsonDecoder",
+    "PartialToolCall",
+    "ProviderErrorEvent",
+    "ReasoningDelta",
     "SseDecoder",
     "SseEvent",
     "StreamDecodeError",
+    "StreamDecoder",
+    "StreamTruncated",
+    "TextDelta",
+    "ToolCallAssembler",
+    "ToolCallDelta",
+    "ToolCallDone",
+    "ToolCallInvalid",
+    "ToolCallStart",
+    "Usage",
     "__version__",
     "backend",
 ]

@@ -16,6 +16,7 @@ __all__ = [
     "JsonStreamError",
     "LimitExceeded",
     "StreamDecodeError",
+    "StreamTruncated",
 ]
 
 
@@ -98,8 +99,218 @@ class LimitExceeded(StreamDecodeError):
         self.limit = limit
 
 
+class StreamTruncated(StreamDecodeError):
+    """A provider stream ended before its end marker (a dropped connection, a proxy timeout).
+
+    Nothing received is lost: ``partial_text`` is the text of every ``TextDelta`` so far and
+    ``partial_tool_calls`` the calls that had not finished, as ``PartialToolCall`` events
+    (``raw`` text and the ``partial`` value of the arguments). Calls that finished were
+    already returned as ``ToolCallDone``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int,
+        excerpt: str = "",
+        partial_text: str = "",
+        partial_tool_calls: Sequence[object] | None = None,
+        completed: Sequence[object] | None = None,
+    ) -> None:
+        super().__init__(message, position=position, excerpt=excerpt, completed=completed)
+        self.partial_text = partial_text
+        self.partial_tool_calls: list[object] = list(partial_tool_calls or ())
+
+
 def _rebuild(cls: type[StreamDecodeError], message: str, state: dict[str, object]) -> object:
     error = cls.__new__(cls)
     Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+# --- Provider HTTP errors (clients and catalog refresh) ------------------------------------
+# Raised by everything that talks to a provider over HTTP. fluent_ai._http_errors maps an
+# httpx response or transport exception to the right class. Messages never contain API keys:
+# the mapper redacts every secret it is given before building one.
+
+import builtins  # noqa: E402  (kept next to the classes that need the builtin names)
+
+__all__ += [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CircuitOpenError",
+    "ConfigurationError",
+    "ConnectionError",
+    "ContextWindowExceededError",
+    "ModelNotFoundError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TimeoutError",
+    "UnknownProviderError",
+]
+
+
+class APIError(FluentAIError):
+    """A request to a provider failed.
+
+    ``provider`` names the provider (``"openai"``), ``status_code`` is the HTTP status (``None``
+    when no response arrived), ``request_id`` the provider's request id when it sent one, and
+    ``message`` the provider's own error message (secrets redacted). Statuses without a more
+    specific class (409, 402, 424, ...) raise this class itself.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status_code = status_code
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        context = [
+            part
+            for part in (
+                self.provider,
+                None if self.status_code is None else f"HTTP {self.status_code}",
+                None if self.request_id is None else f"request id {self.request_id}",
+            )
+            if part
+        ]
+        return f"{self.message} ({', '.join(context)})" if context else self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_api_error, (type(self), self.message, self.__dict__))
+
+
+class BadRequestError(APIError):
+    """The provider rejected the request as invalid (HTTP 400, 413, 422)."""
+
+
+class ContextWindowExceededError(BadRequestError):
+    """The prompt (plus the requested output) does not fit the model's context window."""
+
+
+class AuthenticationError(APIError):
+    """The API key or token is missing, invalid or expired (HTTP 401; Cohere's 498)."""
+
+
+class PermissionDeniedError(APIError):
+    """The credentials are valid but not allowed to do this (HTTP 403)."""
+
+
+class NotFoundError(APIError):
+    """The model, deployment or endpoint does not exist (HTTP 404)."""
+
+
+class RateLimitError(APIError):
+    """Too many requests or tokens (HTTP 429).
+
+    ``retry_after`` is how many seconds the provider asked to wait (from ``retry-after-ms``,
+    ``retry-after`` or a Google ``RetryInfo``), or ``None`` when it did not say.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, status_code=status_code, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """The provider failed or is overloaded (HTTP 5xx, Anthropic's 529)."""
+
+
+class TimeoutError(APIError, builtins.TimeoutError):
+    """A request or stream took too long (also a :class:`builtins.TimeoutError`).
+
+    Raised for client-side timeouts (``status_code`` is ``None``) and for HTTP 408.
+    """
+
+
+class ConnectionError(APIError, builtins.ConnectionError):
+    """No response: the connection could not be made or broke (also a
+    :class:`builtins.ConnectionError`)."""
+
+
+class CircuitOpenError(APIError):
+    """The circuit breaker of this provider endpoint is open: the request was not sent.
+
+    ``retry_after`` is the number of seconds until the breaker lets a trial request through,
+    when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, status_code=status_code, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class ModelNotFoundError(FluentAIError, KeyError):
+    """A model name is not in the catalog; ``suggestions`` lists close matches (best first)."""
+
+    def __init__(self, name: str, suggestions: list[str] | tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
+        self.message = f"unknown model {name!r}{hint}"
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        # KeyError would show the repr of its argument; show the sentence instead.
+        return self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.name, self.suggestions))
+
+
+class UnknownProviderError(FluentAIError, KeyError):
+    """A provider name is not registered; ``known`` lists the registered names."""
+
+    def __init__(self, provider: str, known: list[str] | tuple[str, ...] = ()) -> None:
+        self.provider = provider
+        self.known = list(known)
+        listed = f"; known providers: {', '.join(self.known)}" if known else ""
+        self.message = f"unknown provider {provider!r}{listed}"
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.provider, self.known))
+
+
+class ConfigurationError(FluentAIError, ValueError):
+    """A provider setting is missing or invalid (for example no region for Bedrock)."""
+
+
+def _rebuild_api_error(cls: type[APIError], message: str, state: dict[str, object]) -> object:
+    error = cls.__new__(cls)
+    BaseException.__init__(error, message)
     error.__dict__.update(state)
     return error

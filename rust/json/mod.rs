@@ -7,6 +7,7 @@
 //! whole stream and are identical to those of the pure-Python backend
 //! (`python/fluent_ai/_purepy/json/`).
 
+mod dump;
 mod messages;
 mod number;
 mod parser;
@@ -14,6 +15,7 @@ mod sink;
 mod string;
 mod value;
 
+pub use dump::to_compact_json;
 pub use parser::{JsonParser, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, MAX_INTEGER_DIGITS};
 pub use sink::Sink;
 pub use value::{parse_value, Value, ValueBuilder};

@@ -26,10 +26,87 @@ pub struct ValueBuilder {
     root: Option<Value>,
 }
 
+impl Value {
+    /// The last member called `key` of an object (as a Python `dict` would keep it).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|m| &m.1),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value as a non-negative integer, if it is one that fits (floats with an integral
+    /// value count: some servers send token counts as `12.0`).
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Integer(text) => text.parse().ok(),
+            Value::Float(f) if *f >= 0.0 && f.fract() == 0.0 && *f < 1.8e19 => Some(*f as u64),
+            _ => None,
+        }
+    }
+
+    /// The elements, if this is an array.
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an object.
+    pub fn is_object(&self) -> bool {
+        matches!(self, Value::Object(_))
+    }
+
+    /// `None` for a missing member or a JSON `null`.
+    pub fn non_null(value: Option<&Value>) -> Option<&Value> {
+        value.filter(|v| !matches!(v, Value::Null))
+    }
+}
+
 impl ValueBuilder {
     /// The finished top-level value, if any.
     pub fn take(&mut self) -> Option<Value> {
         self.root.take()
+    }
+
+    /// Whether a top-level value has been completed (and not taken).
+    pub fn has_root(&self) -> bool {
+        self.root.is_some()
+    }
+
+    /// The value as if the input so far were closed here, following the rules of
+    /// `JsonStream.partial()`: `open_string` is the unfinished string value being read, if
+    /// any (see [`JsonParser::partial_string`]). `None` before any value has begun.
+    pub fn partial(&self, open_string: Option<&str>) -> Option<Value> {
+        if let Some(root) = &self.root {
+            return Some(root.clone());
+        }
+        let mut child = open_string.map(|text| Value::String(text.to_owned()));
+        for (container, key) in self.stack.iter().rev() {
+            let mut copy = container.clone();
+            if let Some(value) = child.take() {
+                match &mut copy {
+                    Value::Array(items) => items.push(value),
+                    Value::Object(members) => {
+                        if let Some(key) = key {
+                            members.push((key.clone(), value));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            child = Some(copy);
+        }
+        child
     }
 
     fn attach(&mut self, value: Value) {

@@ -2,11 +2,15 @@
 //! Python. Everything here converts arguments and results, maps errors, and keeps panics
 //! from reaching the interpreter.
 
+pub mod dialect;
+pub mod events;
 pub mod eventstream;
 pub mod json;
 pub mod loads;
 pub mod ndjson;
 pub mod sse;
+pub mod toolcall;
+pub mod value;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -19,6 +23,7 @@ pyo3::import_exception!(fluent_ai.errors, StreamDecodeError);
 pyo3::import_exception!(fluent_ai.errors, JsonStreamError);
 pyo3::import_exception!(fluent_ai.errors, EventStreamError);
 pyo3::import_exception!(fluent_ai.errors, LimitExceeded);
+pyo3::import_exception!(fluent_ai.errors, StreamTruncated);
 
 /// Turn a core error into the matching exception of `fluent_ai.errors`.
 pub fn decode_error(py: Python<'_>, error: &DecodeError) -> PyErr {
@@ -57,6 +62,7 @@ fn build_decode_error(
             kwargs.set_item("limit", limit)?;
             py.get_type::<LimitExceeded>()
         }
+        ErrorClass::Truncated => py.get_type::<StreamTruncated>(),
     };
     let exception = class.call((error.message.as_str(),), Some(&kwargs))?;
     Ok(PyErr::from_value(exception))

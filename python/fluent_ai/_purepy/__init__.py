@@ -7,10 +7,24 @@ the core through ``fluent_ai`` (or ``fluent_ai._backend``), not from here.
 
 from __future__ import annotations
 
+from .dialect import StreamDecoder
+from .events import (
+    Finish,
+    PartialToolCall,
+    ProviderErrorEvent,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallDone,
+    ToolCallInvalid,
+    ToolCallStart,
+    Usage,
+)
 from .eventstream import EventStreamDecoder, EventStreamMessage
 from .json import JsonStream
 from .ndjson import NdjsonDecoder
 from .sse import SseDecoder, SseEvent
+from .toolcall import ToolCallAssembler
 
 __version__ = "0.1.0"
 SIMD_LEVEL: str | None = None
@@ -19,9 +33,21 @@ __all__ = [
     "SIMD_LEVEL",
     "EventStreamDecoder",
     "EventStreamMessage",
+    "Finish",
     "JsonStream",
     "NdjsonDecoder",
+    "PartialToolCall",
+    "ProviderErrorEvent",
+    "ReasoningDelta",
     "SseDecoder",
     "SseEvent",
+    "StreamDecoder",
+    "TextDelta",
+    "ToolCallAssembler",
+    "ToolCallDelta",
+    "ToolCallDone",
+    "ToolCallInvalid",
+    "ToolCallStart",
+    "Usage",
     "__version__",
 ]

@@ -8,25 +8,15 @@ beyond Python's digit limit, and nesting too deep for ``json.loads``' recursion)
 
 from __future__ import annotations
 
-import json
-import re
-import sys
-
 from ..errors import JsonStreamError, LimitExceeded, StreamDecodeError
 from ._excerpt import RecentBytes
-from .json import JsonStream
+from .json.document import parse_document
 
 __all__ = ["NdjsonDecoder"]
 
 DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024
 
-# `json.loads` keeps unpaired surrogates; JsonStream replaces them with U+FFFD.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _BLANK = b" \t\r"
-
-
-def _reject_constant(name: str) -> object:
-    raise ValueError(name)
 
 
 class NdjsonDecoder:
@@ -131,15 +121,8 @@ def _emit(line: bytes, start: int, values: list[object]) -> None:
 
 
 def _parse_line(line: bytes, start: int) -> object:
-    if _SURROGATE_ESCAPE.search(line) is None:
-        try:
-            return json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            pass  # JsonStream below gives the exact value or error.
-    stream = JsonStream(max_depth=sys.maxsize, max_bytes=sys.maxsize)
     try:
-        stream.feed(line)
-        return stream.finish()
+        return parse_document(line)
     except StreamDecodeError as inner:
         raise _line_error(inner, start) from None
 

@@ -203,6 +203,18 @@ class SseDecoder:
         self._recent.push(data)
         return events
 
+    def _feed_blocks(self, data: bytes, starts: list[int]) -> list[SseEvent]:
+        """``feed()``, also appending to ``starts`` the stream offset of each event's block
+        (the first byte a consumer's error about the event's data should point at); on
+        error, ``starts`` covers the events of the error's ``completed``."""
+        if self._error is not None:
+            raise self._stored_error()
+        chunk_start = self._position
+        events = self._consume(data, chunk_start, starts)
+        self._position = chunk_start + len(data)
+        self._recent.push(data)
+        return events
+
     def finish(self) -> list[SseEvent]:
         """Signal end of input. An unterminated event is discarded (see ``pending_bytes``)."""
         if self._error is not None:
@@ -227,7 +239,9 @@ class SseDecoder:
         """Bytes received since the last event boundary (discarded if the stream ends)."""
         return self._position - self._block_start
 
-    def _consume(self, data: bytes, chunk_start: int) -> list[SseEvent]:
+    def _consume(
+        self, data: bytes, chunk_start: int, starts: list[int] | None = None
+    ) -> list[SseEvent]:
         chunk = data
         offset = chunk_start
         held = self._bom_held
@@ -289,9 +303,13 @@ class SseDecoder:
             crossing = self._find_limit(lines, separators, rest, buffer_start, buffer_end)
             if crossing is not None:
                 lines_before, position = crossing
+                if starts is not None:
+                    starts += self._block_starts(lines[:lines_before], separators, buffer_start)
                 completed = self._interpret(lines[:lines_before])
                 raise self._fail(data, chunk_start, position, completed)
 
+        if starts is not None:
+            starts += self._block_starts(lines, separators, buffer_start)
         events = self._interpret(lines)
         self._line = [rest] if rest else []
         if separators is None:
@@ -337,6 +355,26 @@ class SseDecoder:
         if rest and buffer_end - 1 >= block_start + limit:
             return len(lines), block_start + limit
         return None
+
+    def _block_starts(
+        self, lines: list[bytes], separators: list[bytes] | None, offset: int
+    ) -> list[int]:
+        """The block start of each event ``_interpret(lines)`` will dispatch; ``offset`` is
+        the stream offset of ``lines[0]``. Called before ``_interpret`` changes the state."""
+        starts: list[int] = []
+        block_start = self._block_start
+        has_data = bool(self._data)
+        for index, line in enumerate(lines):
+            end = offset + len(line)
+            offset = end + (1 if separators is None else len(separators[index]))
+            if not line:
+                if has_data:
+                    starts.append(block_start)
+                has_data = False
+                block_start = offset
+            elif line[:4] == b"data" and line[4:5] in (b"", b":"):
+                has_data = True
+        return starts
 
     def _interpret(self, lines: list[bytes]) -> list[SseEvent]:
         """Interpret complete lines (without their line ends); return the dispatched events."""

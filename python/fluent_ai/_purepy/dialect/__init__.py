@@ -1,0 +1,154 @@
+"""``StreamDecoder``: provider response bytes -> framer -> JSON per frame -> normalized
+events (mirrors ``rust/dialect/``), one module per stream dialect."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ...errors import StreamDecodeError, StreamTruncated
+from ..events import ToolCallDone
+from ..sse import SseDecoder
+from ._output import Output
+from .openai_chat import OpenAiChat
+
+__all__ = ["DIALECTS", "StreamDecoder"]
+
+# Dialect name -> handler class; the order is the one error messages list.
+_HANDLERS: dict[str, Callable[[], Any]] = {
+    "openai-chat": OpenAiChat,
+}
+DIALECTS = tuple(_HANDLERS)
+
+
+class StreamDecoder:
+    """Decodes one streamed response of one provider dialect into normalized events."""
+
+    __slots__ = ("_dialect", "_error", "_framer", "_handler", "_out", "_tool_calls")
+
+    def __init__(self, dialect: str) -> None:
+        handler = _HANDLERS.get(dialect) if isinstance(dialect, str) else None
+        if handler is None:
+            raise ValueError(
+                f"unknown stream dialect '{dialect}'; expected one of: {', '.join(DIALECTS)}"
+            )
+        self._dialect = dialect
+        self._handler = handler()
+        self._framer = _framer(self._handler.framing)
+        self._out = Output()
+        self._tool_calls: list[object] = []
+        self._error: StreamDecodeError | None = None
+
+    def feed(self, data: bytes) -> list[object]:
+        """Consume one network read; return the events it completes."""
+        if self._error is not None:
+            raise _again(self._error)
+        try:
+            self._run(data)
+        except StreamDecodeError as error:
+            raise self._fail(error) from None
+        return self._take()
+
+    def finish(self) -> list[object]:
+        """Signal the end of the response; raises ``StreamTruncated`` if it ended early."""
+        if self._error is not None:
+            raise _again(self._error)
+        try:
+            framer = self._framer
+            if isinstance(framer, SseDecoder) and framer.pending_bytes:
+                # A final block cut off by the end of the stream (often `data: [DONE]`).
+                self._run(b"\n\n")
+            out = self._out
+            out.close()
+            if not out.reached_end:
+                position = self.position
+                raise StreamTruncated(
+                    f"the {self._dialect} stream ended after {position} bytes without its "
+                    f"end marker ({self._handler.end_marker})",
+                    position=position,
+                    partial_text="".join(out.text),
+                    partial_tool_calls=out.tools.unfinished(),
+                )
+        except StreamDecodeError as error:
+            raise self._fail(error) from None
+        return self._take()
+
+    @property
+    def dialect(self) -> str:
+        """The dialect's name."""
+        return self._dialect
+
+    @property
+    def text(self) -> str:
+        """The text of every ``TextDelta`` so far."""
+        return "".join(self._out.text)
+
+    @property
+    def tool_calls(self) -> list[object]:
+        """The ``ToolCallDone`` events so far."""
+        return list(self._tool_calls)
+
+    @property
+    def usage(self) -> object:
+        """The latest ``Usage`` event, if any."""
+        return self._out.usage
+
+    @property
+    def finish_reason(self) -> str | None:
+        """The normalized reason of the ``Finish`` event, once emitted."""
+        return self._out.finish_reason
+
+    @property
+    def position(self) -> int:
+        """Bytes consumed so far."""
+        return self._framer.position  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"StreamDecoder('{self._dialect}', position={self.position})"
+
+    def _run(self, data: bytes) -> None:
+        framer = self._framer
+        starts: list[int] = []
+        try:
+            frames: list[Any] = framer._feed_blocks(data, starts)
+        except StreamDecodeError as error:
+            # The frames completed before a framing error still reach the dialect.
+            self._deliver(error.completed, starts)
+            error.completed = []
+            raise
+        self._deliver(frames, starts)
+
+    def _deliver(self, frames: list[Any], starts: list[int]) -> None:
+        handler = self._handler
+        out = self._out
+        for frame, start in zip(frames, starts):
+            if out.has_ended:
+                return
+            handler.frame(frame, start, out)
+
+    def _take(self) -> list[object]:
+        events = self._out.events
+        self._out.events = []
+        for event in events:
+            if type(event) is ToolCallDone:
+                self._tool_calls.append(event)
+        return events
+
+    def _fail(self, error: StreamDecodeError) -> StreamDecodeError:
+        error.completed = self._take()
+        self._error = error
+        return error
+
+
+def _again(error: StreamDecodeError) -> StreamDecodeError:
+    """A fresh copy of a stored failure, with nothing completed."""
+    copy = type(error).__new__(type(error))
+    copy.__dict__.update(error.__dict__)
+    copy.completed = []
+    copy.args = error.args
+    return copy
+
+
+def _framer(framing: str) -> Any:
+    if framing == "sse":
+        return SseDecoder()
+    raise AssertionError(framing)

@@ -1,0 +1,113 @@
+"""OpenAI Chat Completions streams (``chat.completion.chunk`` objects over SSE, ending with
+``data: [DONE]``), as sent by OpenAI, Azure OpenAI and every OpenAI-compatible server
+(mirrors ``rust/dialect/openai_chat.rs``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..sse import SseEvent
+from ..toolcall import compact_json
+from ._frame import array_of, as_u64, at, parse_frame, str_of, u64_of
+from ._output import Output
+
+__all__ = ["OpenAiChat", "openai_usage"]
+
+
+class OpenAiChat:
+    """See the module documentation."""
+
+    framing = "sse"
+    end_marker = "data: [DONE]"
+
+    __slots__ = ("_unindexed_count", "_unindexed_key")
+
+    def __init__(self) -> None:
+        # Calls without an ``index`` (some compatible servers): the key of the latest one.
+        self._unindexed_key: int | None = None
+        self._unindexed_count = 0
+
+    def frame(self, frame: SseEvent, start: int, out: Output) -> None:
+        data = frame.data
+        if data.strip() == "[DONE]":
+            out.end()
+            return
+        chunk = parse_frame(data.encode("utf-8", "surrogatepass"), start, "openai-chat")
+        if type(chunk) is not dict:
+            return
+        error = chunk.get("error")
+        if error is not None:
+            _report_error(error, data, out)
+            return
+        for choice in array_of(chunk, "choices"):
+            self._choice(choice, out)
+        usage = chunk.get("usage")
+        if usage is not None:
+            openai_usage(usage, out)
+
+    def _choice(self, choice: Any, out: Output) -> None:
+        # Indexes are 32-bit (a bigger one is cut to its low 32 bits, on both backends).
+        choice_index = (u64_of(choice, "index") or 0) & 0xFFFFFFFF
+        delta = at(choice, "delta")
+        if delta is not None:
+            out.reasoning(str_of(delta, "reasoning_content") or str_of(delta, "reasoning"))
+            out.add_text(str_of(delta, "content"), choice_index)
+            out.add_text(str_of(delta, "refusal"), choice_index)
+            for call in array_of(delta, "tool_calls"):
+                self._tool_call(choice_index, call, out)
+        reason = str_of(choice, "finish_reason")
+        if reason:
+            out.stop(reason)
+
+    def _tool_call(self, choice: int, call: Any, out: Output) -> None:
+        id = str_of(call, "id")
+        index = u64_of(call, "index")
+        key = (choice << 32) | (index & 0xFFFFFFFF) if index is not None else self._unindexed(id)
+        function = at(call, "function")
+        arguments = at(function, "arguments")
+        if not isinstance(arguments, (str, dict, list)):
+            arguments = None
+        out.tool(key, id, str_of(function, "name"), arguments)
+
+    def _unindexed(self, id: str | None) -> int:
+        """A fragment without ``index``: a new non-empty id starts a call, anything else
+        continues the latest one."""
+        if self._unindexed_key is not None and not id:
+            return self._unindexed_key
+        self._unindexed_count += 1
+        self._unindexed_key = -self._unindexed_count
+        return self._unindexed_key
+
+
+def _report_error(error: Any, raw: str, out: Output) -> None:
+    """An ``{"error": {...}}`` payload: OpenAI's mid-stream error (OpenRouter adds ``code``)."""
+    error_type = str_of(error, "type")
+    if error_type is None and type(error) is dict and "code" in error:
+        error_type = _scalar_text(error["code"])
+    message = str_of(error, "message")
+    if message is None:
+        message = error if type(error) is str else ""
+    out.provider_error(error_type, message, raw)
+
+
+def _scalar_text(value: Any) -> str:
+    """A string or number as text (error codes come as either)."""
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    return compact_json(value)
+
+
+def openai_usage(usage: Any, out: Output) -> None:
+    """OpenAI usage (also DeepSeek's ``prompt_cache_hit_tokens``)."""
+    cache_read = as_u64(at(usage, "prompt_tokens_details", "cached_tokens"))
+    if cache_read is None:
+        cache_read = u64_of(usage, "prompt_cache_hit_tokens")
+    out.add_usage(
+        input_tokens=u64_of(usage, "prompt_tokens"),
+        output_tokens=u64_of(usage, "completion_tokens"),
+        total_tokens=u64_of(usage, "total_tokens"),
+        cache_read_tokens=cache_read,
+        reasoning_tokens=as_u64(at(usage, "completion_tokens_details", "reasoning_tokens")),
+    )

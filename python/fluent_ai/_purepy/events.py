@@ -1,0 +1,238 @@
+"""The normalized stream events (mirrors ``rust/python/events.rs``).
+
+Immutable, compared and hashed by value (a ``dict`` field makes an event unhashable, as
+for a tuple), with a readable ``repr`` and ``__match_args__`` in field order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+__all__ = [
+    "Finish",
+    "PartialToolCall",
+    "ProviderErrorEvent",
+    "ReasoningDelta",
+    "TextDelta",
+    "ToolCallDelta",
+    "ToolCallDone",
+    "ToolCallInvalid",
+    "ToolCallStart",
+    "Usage",
+]
+
+_set = object.__setattr__
+
+
+class _Event:
+    """Behaviour shared by every event class, driven by ``__match_args__``."""
+
+    __slots__ = ()
+    __match_args__: ClassVar[tuple[str, ...]] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__match_args__)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={value!r}" for name, value in zip(self.__match_args__, self._values())
+        )
+        return f"{type(self).__name__}({fields})"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (type(self), self._values())
+
+
+class TextDelta(_Event):
+    """A piece of the answer's text; ``index`` is the choice (0 unless several were asked for)."""
+
+    __slots__ = ("index", "text")
+    __match_args__ = ("text", "index")
+    text: str
+    index: int
+
+    def __init__(self, text: str, index: int = 0) -> None:
+        _set(self, "text", text)
+        _set(self, "index", index)
+
+
+class ReasoningDelta(_Event):
+    """A piece of the model's reasoning (thinking) text."""
+
+    __slots__ = ("text",)
+    __match_args__ = ("text",)
+    text: str
+
+    def __init__(self, text: str) -> None:
+        _set(self, "text", text)
+
+
+class ToolCallStart(_Event):
+    """A tool call began."""
+
+    __slots__ = ("id", "index", "name")
+    __match_args__ = ("index", "id", "name")
+    index: int
+    id: str
+    name: str
+
+    def __init__(self, index: int, id: str, name: str) -> None:
+        _set(self, "index", index)
+        _set(self, "id", id)
+        _set(self, "name", name)
+
+
+class ToolCallDelta(_Event):
+    """A piece of a tool call's argument text."""
+
+    __slots__ = ("fragment", "index")
+    __match_args__ = ("index", "fragment")
+    index: int
+    fragment: str
+
+    def __init__(self, index: int, fragment: str) -> None:
+        _set(self, "index", index)
+        _set(self, "fragment", fragment)
+
+
+class ToolCallDone(_Event):
+    """A tool call whose arguments closed: ``arguments`` is the parsed value, ``raw`` its text."""
+
+    __slots__ = ("arguments", "id", "index", "name", "raw")
+    __match_args__ = ("index", "id", "name", "arguments", "raw")
+    index: int
+    id: str
+    name: str
+    arguments: Any
+    raw: str
+
+    def __init__(self, index: int, id: str, name: str, arguments: Any, raw: str) -> None:
+        _set(self, "index", index)
+        _set(self, "id", id)
+        _set(self, "name", name)
+        _set(self, "arguments", arguments)
+        _set(self, "raw", raw)
+
+
+class ToolCallInvalid(_Event):
+    """A tool call whose arguments are not valid JSON (the model's fault; the stream goes on)."""
+
+    __slots__ = ("error", "id", "index", "name", "raw")
+    __match_args__ = ("index", "id", "name", "raw", "error")
+    index: int
+    id: str
+    name: str
+    raw: str
+    error: str
+
+    def __init__(self, index: int, id: str, name: str, raw: str, error: str) -> None:
+        _set(self, "index", index)
+        _set(self, "id", id)
+        _set(self, "name", name)
+        _set(self, "raw", raw)
+        _set(self, "error", error)
+
+
+class Usage(_Event):
+    """Token counts; a field the provider did not send is None."""
+
+    __slots__ = (
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "total_tokens",
+    )
+    __match_args__ = (
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
+    )
+    input_tokens: int | None
+    output_tokens: int | None
+    total_tokens: int | None
+    cache_read_tokens: int | None
+    cache_write_tokens: int | None
+    reasoning_tokens: int | None
+
+    # Positional like the native class and __match_args__.
+    def __init__(  # noqa: PLR0917
+        self,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        total_tokens: int | None = None,
+        cache_read_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
+        reasoning_tokens: int | None = None,
+    ) -> None:
+        _set(self, "input_tokens", input_tokens)
+        _set(self, "output_tokens", output_tokens)
+        _set(self, "total_tokens", total_tokens)
+        _set(self, "cache_read_tokens", cache_read_tokens)
+        _set(self, "cache_write_tokens", cache_write_tokens)
+        _set(self, "reasoning_tokens", reasoning_tokens)
+
+
+class Finish(_Event):
+    """The end of the response: ``reason`` normalized, ``raw_reason`` the provider's word."""
+
+    __slots__ = ("raw_reason", "reason")
+    __match_args__ = ("reason", "raw_reason")
+    reason: str
+    raw_reason: str | None
+
+    def __init__(self, reason: str, raw_reason: str | None) -> None:
+        _set(self, "reason", reason)
+        _set(self, "raw_reason", raw_reason)
+
+
+class ProviderErrorEvent(_Event):
+    """An error the provider sent inside the stream; ``raw`` is the payload as received."""
+
+    __slots__ = ("message", "raw", "type")
+    __match_args__ = ("type", "message", "raw")
+    type: str | None
+    message: str
+    raw: str
+
+    def __init__(self, type: str | None, message: str, raw: str) -> None:
+        _set(self, "type", type)
+        _set(self, "message", message)
+        _set(self, "raw", raw)
+
+
+class PartialToolCall(_Event):
+    """A tool call that had not finished when its stream broke off."""
+
+    __slots__ = ("id", "index", "name", "partial", "raw")
+    __match_args__ = ("index", "id", "name", "raw", "partial")
+    index: int
+    id: str
+    name: str
+    raw: str
+    partial: Any
+
+    def __init__(self, index: int, id: str, name: str, raw: str, partial: Any) -> None:
+        _set(self, "index", index)
+        _set(self, "id", id)
+        _set(self, "name", name)
+        _set(self, "raw", raw)
+        _set(self, "partial", partial)

@@ -1,0 +1,222 @@
+"""Assembles parallel tool calls from argument fragments (mirrors ``rust/toolcall.rs``).
+
+Each call's fragments go through its own incremental ``JsonStream``, so the call is reported
+done the moment its JSON value closes. Calls are keyed by the provider's identifier and
+numbered 0, 1, ... in order of first appearance.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from ..errors import LimitExceeded, StreamDecodeError
+from .events import PartialToolCall, ToolCallDelta, ToolCallDone, ToolCallInvalid, ToolCallStart
+from .json import JsonStream
+
+__all__ = ["ToolCallAssembler"]
+
+DEFAULT_MAX_CALLS = 64
+DEFAULT_MAX_ARGUMENT_BYTES = 8 * 1024 * 1024
+_NO_BYTE_LIMIT = 2**64 - 1
+_JSON_WHITESPACE = " \t\n\r"
+
+_ids = itertools.count(1)
+
+
+def synthesized_id() -> str:
+    """A process-wide unique id for a call whose provider sent none (Gemini, older Ollama)."""
+    return f"call_fai_{next(_ids)}"
+
+
+def compact_json(value: object) -> str:
+    """The ``raw`` text of arguments that arrive as an object (the same on both backends)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+_OPEN, _FAILED, _OVER = 0, 1, 2
+
+
+class _Call:
+    __slots__ = ("error", "id", "index", "key", "name", "raw", "size", "state", "stream")
+
+    def __init__(self, key: int, index: int, id: str, name: str) -> None:
+        self.key = key
+        self.index = index
+        self.id = id
+        self.name = name
+        self.raw: list[str] = []
+        self.size = 0  # UTF-8 bytes of the arguments so far
+        self.stream = JsonStream(max_bytes=_NO_BYTE_LIMIT)
+        self.state = _OPEN
+        self.error = ""
+
+    def text(self) -> str:
+        if len(self.raw) > 1:
+            self.raw[:] = ["".join(self.raw)]
+        return self.raw[0] if self.raw else ""
+
+    def done(self, arguments: Any) -> ToolCallDone:
+        self.state = _OVER
+        return ToolCallDone(self.index, self.id, self.name, arguments, self.text())
+
+    def invalid(self, error: str) -> ToolCallInvalid:
+        return ToolCallInvalid(self.index, self.id, self.name, self.text(), error)
+
+
+def _describe(error: StreamDecodeError) -> str:
+    return f"{error.message} (byte {error.position} of the arguments)"
+
+
+class ToolCallAssembler:
+    """Assembles tool calls from argument fragments (or whole argument objects) into events."""
+
+    __slots__ = ("_calls", "_max_argument_bytes", "_max_calls")
+
+    def __init__(
+        self,
+        max_calls: int = DEFAULT_MAX_CALLS,
+        max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
+    ) -> None:
+        self._max_calls = max_calls
+        self._max_argument_bytes = max_argument_bytes
+        self._calls: list[_Call] = []
+
+    def add(
+        self,
+        index: int,
+        id: str | None = None,
+        name: str | None = None,
+        arguments: object = None,
+    ) -> list[object]:
+        """Add what one chunk says of the call ``index``; return the events it completes."""
+        events: list[object] = []
+        try:
+            self._add(index, id, name, arguments, events)
+        except StreamDecodeError as error:
+            error.completed = events
+            raise
+        return events
+
+    def finish(self) -> list[object]:
+        """Every call is over: report those still open (``ToolCallDone``/``ToolCallInvalid``)."""
+        events: list[object] = []
+        for call in self._calls:
+            _close(call, events)
+        return events
+
+    def __repr__(self) -> str:
+        return f"ToolCallAssembler(calls={len(self._calls)})"
+
+    # The interface the stream decoders use (events go to ``out``).
+
+    def count(self) -> int:
+        return len(self._calls)
+
+    def _add(
+        self, key: int, id: str | None, name: str | None, arguments: object, out: list[object]
+    ) -> None:
+        call = self._find(key)
+        if call is None:
+            call = self._start(key, id, name, out)
+        elif id and id != call.id:
+            # Another call under the same key (some servers reuse index 0): the old one is over.
+            _close(call, out)
+            call = self._start(key, id, name, out)
+        if not call.name and name:
+            call.name = name
+        if arguments is None:
+            return
+        if isinstance(arguments, str):
+            self._append(call, arguments, out)
+            return
+        self._append(call, compact_json(arguments), out)
+        if call.state == _OPEN:
+            _close(call, out)
+
+    def end(self, key: int, out: list[object]) -> None:
+        """The provider's explicit end of the call ``key``."""
+        call = self._find(key)
+        if call is not None:
+            _close(call, out)
+
+    def finish_into(self, out: list[object]) -> None:
+        for call in self._calls:
+            _close(call, out)
+
+    def unfinished(self) -> list[PartialToolCall]:
+        return [
+            PartialToolCall(c.index, c.id, c.name, c.text(), c.stream.partial())
+            for c in self._calls
+            if c.state != _OVER
+        ]
+
+    def _find(self, key: int) -> _Call | None:
+        for call in reversed(self._calls):
+            if call.key == key:
+                return call
+        return None
+
+    def _start(self, key: int, id: str | None, name: str | None, out: list[object]) -> _Call:
+        open_calls = sum(1 for c in self._calls if c.state != _OVER)
+        if open_calls >= self._max_calls:
+            raise LimitExceeded(
+                f"more than max_calls={self._max_calls} unfinished tool calls",
+                position=0,
+                limit=self._max_calls,
+            )
+        call = _Call(key, len(self._calls), id or synthesized_id(), name or "")
+        out.append(ToolCallStart(call.index, call.id, call.name))
+        self._calls.append(call)
+        return call
+
+    def _append(self, call: _Call, fragment: str, out: list[object]) -> None:
+        if not fragment:
+            return
+        size = call.size + len(fragment.encode("utf-8", "surrogatepass"))
+        if size > self._max_argument_bytes:
+            raise LimitExceeded(
+                f"tool call {call.index} arguments longer than "
+                f"max_argument_bytes={self._max_argument_bytes}",
+                position=self._max_argument_bytes,
+                limit=self._max_argument_bytes,
+            )
+        call.size = size
+        call.raw.append(fragment)
+        out.append(ToolCallDelta(call.index, fragment))
+        state = call.state
+        if state == _OPEN:
+            try:
+                if call.stream.feed(fragment):
+                    out.append(call.done(call.stream.finish()))
+            except StreamDecodeError as error:
+                call.state = _FAILED
+                call.error = _describe(error)
+        elif state == _OVER and call.stream.complete:
+            # Text after the value closed: only whitespace is allowed there.
+            try:
+                call.stream.feed(fragment)
+            except StreamDecodeError as error:
+                out.append(call.invalid(_describe(error)))
+
+
+def _close(call: _Call, out: list[object]) -> None:
+    """The call is over: report its value, or why it has none."""
+    state = call.state
+    call.state = _OVER
+    if state == _OVER:
+        return
+    if state == _FAILED:
+        out.append(call.invalid(call.error))
+    elif not call.text().strip(_JSON_WHITESPACE):
+        call.stream = JsonStream(max_bytes=_NO_BYTE_LIMIT)
+        out.append(ToolCallDone(call.index, call.id, call.name, {}, call.text()))
+    else:
+        try:
+            value = call.stream.finish()
+        except StreamDecodeError as error:
+            out.append(call.invalid(_describe(error)))
+        else:
+            call.state = _OPEN
+            out.append(call.done(value))

@@ -1,0 +1,255 @@
+//! Raw response bytes -> framer -> JSON per frame -> provider fields -> normalized events,
+//! one file per stream dialect. [`StreamDecoder`] drives the framer and hands each frame to
+//! the dialect, which reports what it found through [`Output`].
+
+mod frame;
+mod openai_chat;
+mod output;
+
+use crate::error::{DecodeError, ErrorClass};
+use crate::events::{Event, FinishReason, PartialToolCall, Usage};
+use crate::eventstream;
+use crate::ndjson::LineSplitter;
+use crate::sse::SseDecoder;
+
+pub use frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
+pub use output::Output;
+
+/// The dialect names [`StreamDecoder::new`] accepts, in the order error messages list them.
+pub const DIALECTS: &[&str] = &["openai-chat"];
+
+/// The framing of a dialect's byte stream.
+#[derive(Debug)]
+enum Framer {
+    Sse(SseDecoder),
+    Ndjson(LineSplitter),
+    EventStream(eventstream::Decoder),
+}
+
+/// A failed `feed()`/`finish()`: the error, plus the events that call had completed before
+/// it (nothing received is dropped).
+#[derive(Debug)]
+pub struct Failure {
+    pub error: DecodeError,
+    pub completed: Vec<Event>,
+}
+
+/// Decodes one streamed response of one dialect into normalized events.
+pub struct StreamDecoder {
+    name: &'static str,
+    framer: Framer,
+    dialect: Box<dyn Dialect>,
+    out: Output,
+    frames: u64,
+    error: Option<DecodeError>,
+}
+
+impl std::fmt::Debug for StreamDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamDecoder")
+            .field("dialect", &self.name)
+            .field("frames", &self.frames)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StreamDecoder {
+    /// A decoder for `dialect` (one of [`DIALECTS`]); the error message lists the valid names.
+    pub fn new(dialect: &str) -> Result<Self, String> {
+        let (name, framer, handler): (&'static str, Framer, Box<dyn Dialect>) = match dialect {
+            "openai-chat" => (
+                "openai-chat",
+                sse(),
+                Box::<openai_chat::OpenAiChat>::default(),
+            ),
+            _ => {
+                return Err(format!(
+                    "unknown stream dialect {dialect:?}; expected one of: {}",
+                    DIALECTS.join(", ")
+                ))
+            }
+        };
+        Ok(Self {
+            name,
+            framer,
+            dialect: handler,
+            out: Output::default(),
+            frames: 0,
+            error: None,
+        })
+    }
+
+    /// The dialect's name.
+    pub fn dialect(&self) -> &'static str {
+        self.name
+    }
+
+    /// Consume one network read; return the events it completes.
+    pub fn feed(&mut self, data: &[u8]) -> Result<Vec<Event>, Failure> {
+        if let Some(error) = &self.error {
+            return Err(Failure {
+                error: error.clone(),
+                completed: Vec::new(),
+            });
+        }
+        let outcome = self.run(data);
+        self.settle(outcome)
+    }
+
+    /// Signal the end of input: flush an unterminated final frame, release a held `Finish`,
+    /// and fail with [`ErrorClass::Truncated`] if the end marker never came.
+    pub fn finish(&mut self) -> Result<Vec<Event>, Failure> {
+        if let Some(error) = &self.error {
+            return Err(Failure {
+                error: error.clone(),
+                completed: Vec::new(),
+            });
+        }
+        let mut outcome = self.flush();
+        if outcome.is_ok() {
+            self.out.close();
+            if !self.out.reached_end() {
+                outcome = Err(DecodeError {
+                    class: ErrorClass::Truncated,
+                    message: format!(
+                        "the {} stream ended after {} bytes without its end marker ({})",
+                        self.name,
+                        self.position(),
+                        self.dialect.end_marker()
+                    ),
+                    position: self.position(),
+                    excerpt: String::new(),
+                });
+            }
+        }
+        self.settle(outcome)
+    }
+
+    fn settle(&mut self, outcome: Result<(), DecodeError>) -> Result<Vec<Event>, Failure> {
+        let events = std::mem::take(&mut self.out.events);
+        match outcome {
+            Ok(()) => Ok(events),
+            Err(error) => {
+                self.error = Some(error.clone());
+                Err(Failure {
+                    error,
+                    completed: events,
+                })
+            }
+        }
+    }
+
+    fn run(&mut self, data: &[u8]) -> Result<(), DecodeError> {
+        let mut delivery = Delivery {
+            dialect: self.dialect.as_mut(),
+            out: &mut self.out,
+            frames: &mut self.frames,
+            failed: None,
+        };
+        let framed = match &mut self.framer {
+            Framer::Sse(sse) => sse.feed_blocks(data, |event, start| {
+                let frame = Frame::Sse {
+                    event: event.event_type,
+                    data: event.data,
+                };
+                delivery.frame(frame, start);
+            }),
+            Framer::Ndjson(lines) => lines.feed(data, |line, start| {
+                delivery.frame(Frame::Line(line), start);
+                Ok(())
+            }),
+            Framer::EventStream(messages) => messages.feed(data, |message| {
+                delivery.frame(Frame::Message(&message), message.start);
+            }),
+        };
+        delivery.failed.map_or(framed, Err)
+    }
+
+    /// End of input for the framer. An SSE block cut off by the end of the stream is
+    /// dispatched here, as if its blank line had come (a final `data: [DONE]` often lacks it).
+    fn flush(&mut self) -> Result<(), DecodeError> {
+        match &mut self.framer {
+            Framer::Sse(sse) if sse.pending_bytes() > 0 => self.run(b"\n\n"),
+            Framer::Sse(_) => Ok(()),
+            Framer::EventStream(messages) => messages.finish(),
+            Framer::Ndjson(lines) => {
+                let mut delivery = Delivery {
+                    dialect: self.dialect.as_mut(),
+                    out: &mut self.out,
+                    frames: &mut self.frames,
+                    failed: None,
+                };
+                let framed = lines.finish(|line, start| {
+                    delivery.frame(Frame::Line(line), start);
+                    Ok(())
+                });
+                delivery.failed.map_or(framed, Err)
+            }
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub fn position(&self) -> u64 {
+        match &self.framer {
+            Framer::Sse(sse) => sse.position(),
+            Framer::Ndjson(lines) => lines.position(),
+            Framer::EventStream(messages) => messages.position(),
+        }
+    }
+
+    /// Frames seen so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The text of every `TextDelta` so far.
+    pub fn text(&self) -> &str {
+        self.out.accumulated_text()
+    }
+
+    /// The latest `Usage`.
+    pub fn usage(&self) -> Option<&Usage> {
+        self.out.last_usage()
+    }
+
+    /// The reason of the `Finish` event, once emitted.
+    pub fn finish_reason(&self) -> Option<FinishReason> {
+        self.out.finish_reason()
+    }
+
+    /// Tool calls that have not finished (for a truncated stream).
+    pub fn unfinished_tool_calls(&self) -> Vec<PartialToolCall> {
+        self.out.tools().unfinished()
+    }
+}
+
+/// Hands frames to the dialect until one fails; frames after the end marker are ignored.
+struct Delivery<'a> {
+    dialect: &'a mut dyn Dialect,
+    out: &'a mut Output,
+    frames: &'a mut u64,
+    failed: Option<DecodeError>,
+}
+
+impl Delivery<'_> {
+    fn frame(&mut self, frame: Frame<'_>, start: u64) {
+        *self.frames += 1;
+        if self.failed.is_none() && !self.out.has_ended() {
+            self.failed = self.dialect.frame(frame, start, self.out).err();
+        }
+    }
+}
+
+fn sse() -> Framer {
+    Framer::Sse(SseDecoder::new(crate::sse::DEFAULT_MAX_EVENT_BYTES))
+}
+
+#[allow(dead_code)]
+fn ndjson() -> Framer {
+    Framer::Ndjson(LineSplitter::new(crate::ndjson::DEFAULT_MAX_LINE_BYTES))
+}
+
+#[allow(dead_code)]
+fn event_stream() -> Framer {
+    Framer::EventStream(eventstream::Decoder::default())
+}

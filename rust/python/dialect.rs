@@ -1,0 +1,138 @@
+//! `StreamDecoder`: provider response bytes in, normalized events out, entirely in native code.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use super::events::{event_to_py, partial_call_to_py, usage_to_py};
+use super::{decode_error_with, guard};
+use crate::dialect::{Failure, StreamDecoder};
+use crate::error::ErrorClass;
+use crate::events::Event;
+
+/// Decodes one streamed response of one provider dialect into normalized events.
+#[pyclass(module = "fluent_ai._core", name = "StreamDecoder")]
+pub struct PyStreamDecoder {
+    core: StreamDecoder,
+    tool_calls: Vec<Py<PyAny>>,
+    usage: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl PyStreamDecoder {
+    #[new]
+    fn new(dialect: &str) -> PyResult<Self> {
+        let core = StreamDecoder::new(dialect).map_err(PyValueError::new_err)?;
+        Ok(Self {
+            core,
+            tool_calls: Vec::new(),
+            usage: None,
+        })
+    }
+
+    /// Consume one network read; return the events it completes.
+    fn feed(&mut self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<Py<PyAny>>> {
+        guard(py, || {
+            let outcome = self.core.feed(data);
+            self.deliver(py, outcome)
+        })
+    }
+
+    /// Signal the end of the response; raises `StreamTruncated` if it ended early.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+        guard(py, || {
+            let outcome = self.core.finish();
+            self.deliver(py, outcome)
+        })
+    }
+
+    /// The dialect's name.
+    #[getter]
+    fn dialect(&self) -> &'static str {
+        self.core.dialect()
+    }
+
+    /// The text of every `TextDelta` so far.
+    #[getter]
+    fn text(&self) -> &str {
+        self.core.text()
+    }
+
+    /// The `ToolCallDone` events so far.
+    #[getter]
+    fn tool_calls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.tool_calls.iter().map(|c| c.clone_ref(py)))
+    }
+
+    /// The latest `Usage` event, if any.
+    #[getter]
+    fn usage(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.usage.as_ref().map(|u| u.clone_ref(py))
+    }
+
+    /// The normalized reason of the `Finish` event, once emitted.
+    #[getter]
+    fn finish_reason(&self) -> Option<&'static str> {
+        self.core.finish_reason().map(|r| r.as_str())
+    }
+
+    /// Bytes consumed so far.
+    #[getter]
+    fn position(&self) -> u64 {
+        self.core.position()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "StreamDecoder({:?}, position={})",
+            self.core.dialect(),
+            self.core.position()
+        )
+    }
+}
+
+impl PyStreamDecoder {
+    fn convert(&mut self, py: Python<'_>, events: &[Event]) -> PyResult<Vec<Py<PyAny>>> {
+        let mut objects = Vec::with_capacity(events.len());
+        for event in events {
+            let object = event_to_py(py, event)?;
+            match event {
+                Event::ToolCallDone { .. } => self.tool_calls.push(object.clone_ref(py)),
+                Event::Usage(usage) => self.usage = Some(usage_to_py(py, usage)?),
+                _ => {}
+            }
+            objects.push(object);
+        }
+        Ok(objects)
+    }
+
+    fn deliver(
+        &mut self,
+        py: Python<'_>,
+        outcome: Result<Vec<Event>, Failure>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        match outcome {
+            Ok(events) => self.convert(py, &events),
+            Err(Failure { error, completed }) => {
+                let completed = self.convert(py, &completed)?;
+                let err = decode_error_with(py, &error, completed);
+                if error.class == ErrorClass::Truncated {
+                    let value = err.value(py);
+                    value.setattr("partial_text", self.core.text())?;
+                    let calls = self
+                        .core
+                        .unfinished_tool_calls()
+                        .iter()
+                        .map(|call| partial_call_to_py(py, call))
+                        .collect::<PyResult<Vec<_>>>()?;
+                    value.setattr("partial_tool_calls", PyList::new(py, calls)?)?;
+                }
+                Err(err)
+            }
+        }
+    }
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyStreamDecoder>()
+}

@@ -1,0 +1,95 @@
+//! `ToolCallAssembler`: the core assembler for agents that already have their own client.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use super::events::event_to_py;
+use super::{decode_error_with, guard};
+use crate::events::Event;
+use crate::toolcall::{
+    Arguments, ToolCallAssembler, DEFAULT_MAX_ARGUMENT_BYTES, DEFAULT_MAX_CALLS,
+};
+
+/// Convert core events to Python objects.
+pub fn events_to_py(py: Python<'_>, events: &[Event]) -> PyResult<Vec<Py<PyAny>>> {
+    events.iter().map(|event| event_to_py(py, event)).collect()
+}
+
+/// Assembles tool calls from argument fragments (or whole argument objects) into events.
+#[pyclass(module = "fluent_ai._core", name = "ToolCallAssembler")]
+pub struct PyToolCallAssembler {
+    core: ToolCallAssembler,
+}
+
+#[pymethods]
+impl PyToolCallAssembler {
+    #[new]
+    #[pyo3(signature = (max_calls = DEFAULT_MAX_CALLS, max_argument_bytes = DEFAULT_MAX_ARGUMENT_BYTES))]
+    fn new(max_calls: usize, max_argument_bytes: u64) -> Self {
+        Self {
+            core: ToolCallAssembler::new(max_calls, max_argument_bytes),
+        }
+    }
+
+    /// Add what one chunk says of the call `index`; return the events it completes.
+    #[pyo3(signature = (index, id = None, name = None, arguments = None))]
+    fn add(
+        &mut self,
+        py: Python<'_>,
+        index: i64,
+        id: Option<&str>,
+        name: Option<&str>,
+        arguments: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let whole = match arguments {
+            Some(value) if !value.is_instance_of::<PyString>() => Some(compact_json(py, value)?),
+            _ => None,
+        };
+        let fragment: Option<String> = match arguments {
+            Some(value) if value.is_instance_of::<PyString>() => Some(value.extract()?),
+            _ => None,
+        };
+        let core = &mut self.core;
+        guard(py, || {
+            let arguments = match (&fragment, &whole) {
+                (Some(text), _) => Some(Arguments::Fragment(text)),
+                (None, Some(text)) => Some(Arguments::WholeText(text)),
+                (None, None) => None,
+            };
+            let mut events = Vec::new();
+            match core.add(index, id, name, arguments, &mut events) {
+                Ok(()) => events_to_py(py, &events),
+                Err(error) => Err(decode_error_with(py, &error, events_to_py(py, &events)?)),
+            }
+        })
+    }
+
+    /// Every call is over: report those still open (`ToolCallDone` or `ToolCallInvalid`).
+    fn finish(&mut self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+        let core = &mut self.core;
+        guard(py, || {
+            let mut events = Vec::new();
+            core.finish(&mut events);
+            events_to_py(py, &events)
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ToolCallAssembler(calls={})", self.core.count())
+    }
+}
+
+/// `json.dumps(value, separators=(",", ":"), ensure_ascii=False)`: the `raw` text of a call
+/// whose arguments come as an object (the same text on both backends).
+fn compact_json(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("separators", (",", ":"))?;
+    kwargs.set_item("ensure_ascii", false)?;
+    py.import("json")?
+        .call_method("dumps", (value,), Some(&kwargs))?
+        .extract()
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyToolCallAssembler>()
+}

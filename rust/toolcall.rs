@@ -1,0 +1,324 @@
+//! Assembles parallel tool calls from argument fragments (or whole argument objects) into
+//! `ToolCallStart` / `ToolCallDelta` / `ToolCallDone` / `ToolCallInvalid` events.
+//!
+//! Each call's fragments go through its own incremental [`JsonParser`], so every byte is
+//! scanned once however the text is split, and the call is reported done the moment its
+//! JSON value closes. Calls are keyed by the provider's identifier (OpenAI's `index`,
+//! Anthropic's content-block index, ...) and numbered 0, 1, ... in order of first appearance.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{DecodeError, ErrorClass};
+use crate::events::{Event, PartialToolCall};
+use crate::json::{to_compact_json, JsonParser, Value, ValueBuilder, DEFAULT_MAX_DEPTH};
+
+pub const DEFAULT_MAX_CALLS: usize = 64;
+pub const DEFAULT_MAX_ARGUMENT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The arguments carried by one provider frame.
+#[derive(Debug)]
+pub enum Arguments<'a> {
+    /// A piece of the JSON text (OpenAI, Anthropic, Bedrock, Cohere, Responses).
+    Fragment(&'a str),
+    /// The whole value at once (Gemini, Ollama).
+    Whole(&'a Value),
+    /// The whole value at once, already as compact JSON text (which may not be valid JSON:
+    /// Python's `json.dumps` writes `NaN`).
+    WholeText(&'a str),
+}
+
+/// A process-wide unique id for a call whose provider sent none (Gemini, older Ollama).
+pub fn synthesized_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("call_fai_{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    /// The arguments are not JSON: the first error, reported when the call is over.
+    Failed(String),
+    Over,
+}
+
+#[derive(Debug)]
+struct Call {
+    key: i64,
+    index: u32,
+    id: String,
+    name: String,
+    raw: String,
+    parser: JsonParser,
+    builder: ValueBuilder,
+    state: State,
+}
+
+impl Call {
+    fn partial(&self) -> PartialToolCall {
+        PartialToolCall {
+            index: self.index,
+            id: self.id.clone(),
+            name: self.name.clone(),
+            raw: self.raw.clone(),
+            partial: self.builder.partial(self.parser.partial_string()),
+        }
+    }
+}
+
+/// See the module documentation.
+#[derive(Debug)]
+pub struct ToolCallAssembler {
+    max_calls: usize,
+    max_argument_bytes: u64,
+    calls: Vec<Call>,
+}
+
+impl Default for ToolCallAssembler {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_CALLS, DEFAULT_MAX_ARGUMENT_BYTES)
+    }
+}
+
+impl ToolCallAssembler {
+    pub fn new(max_calls: usize, max_argument_bytes: u64) -> Self {
+        Self {
+            max_calls,
+            max_argument_bytes,
+            calls: Vec::new(),
+        }
+    }
+
+    /// How many calls have begun.
+    pub fn count(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Whether the call with this provider key is still open.
+    pub fn is_open(&self, key: i64) -> bool {
+        self.find(key).is_some_and(|c| c.state != State::Over)
+    }
+
+    /// Add what a frame says of the call `key`: the id and name (usually only on its first
+    /// frame) and a piece of its arguments. A frame under a known key with a different id
+    /// ends that call and starts a new one.
+    pub fn add(
+        &mut self,
+        key: i64,
+        id: Option<&str>,
+        name: Option<&str>,
+        arguments: Option<Arguments<'_>>,
+        out: &mut Vec<Event>,
+    ) -> Result<(), DecodeError> {
+        let slot = match self.calls.iter().rposition(|c| c.key == key) {
+            Some(slot) if id.is_none_or(|id| id.is_empty() || id == self.calls[slot].id) => slot,
+            Some(slot) => {
+                // Another call under the same key (some servers reuse index 0): the old one
+                // is over.
+                close(&mut self.calls[slot], out);
+                self.start(key, id, name, out)?
+            }
+            None => self.start(key, id, name, out)?,
+        };
+        let call = &mut self.calls[slot];
+        if call.name.is_empty() {
+            if let Some(name) = name {
+                call.name.push_str(name);
+            }
+        }
+        match arguments {
+            None => Ok(()),
+            Some(Arguments::Fragment(fragment)) => {
+                append(call, fragment, self.max_argument_bytes, out)
+            }
+            Some(Arguments::Whole(value)) => {
+                append_whole(call, &to_compact_json(value), self.max_argument_bytes, out)
+            }
+            Some(Arguments::WholeText(text)) => {
+                append_whole(call, text, self.max_argument_bytes, out)
+            }
+        }
+    }
+
+    /// The provider said the call `key` is over (Anthropic `content_block_stop`, ...):
+    /// report it now if its value has not closed yet.
+    pub fn end(&mut self, key: i64, out: &mut Vec<Event>) {
+        if let Some(call) = self.calls.iter_mut().rev().find(|c| c.key == key) {
+            close(call, out);
+        }
+    }
+
+    /// Every call is over (the turn ended): report the ones still open, in index order.
+    pub fn finish(&mut self, out: &mut Vec<Event>) {
+        for call in &mut self.calls {
+            close(call, out);
+        }
+    }
+
+    /// The calls that have not finished, for a stream that broke off.
+    pub fn unfinished(&self) -> Vec<PartialToolCall> {
+        self.calls
+            .iter()
+            .filter(|c| c.state != State::Over)
+            .map(Call::partial)
+            .collect()
+    }
+
+    fn find(&self, key: i64) -> Option<&Call> {
+        self.calls.iter().rev().find(|c| c.key == key)
+    }
+
+    fn start(
+        &mut self,
+        key: i64,
+        id: Option<&str>,
+        name: Option<&str>,
+        out: &mut Vec<Event>,
+    ) -> Result<usize, DecodeError> {
+        let open = self.calls.iter().filter(|c| c.state != State::Over).count();
+        if open >= self.max_calls {
+            return Err(DecodeError {
+                class: ErrorClass::Limit(self.max_calls as u64),
+                message: format!(
+                    "more than max_calls={} unfinished tool calls",
+                    self.max_calls
+                ),
+                position: 0,
+                excerpt: String::new(),
+            });
+        }
+        let call = Call {
+            key,
+            index: self.calls.len() as u32,
+            id: match id {
+                Some(id) if !id.is_empty() => id.to_owned(),
+                _ => synthesized_id(),
+            },
+            name: name.unwrap_or_default().to_owned(),
+            raw: String::new(),
+            // The byte limit is checked here (with a message naming the call), not by the parser.
+            parser: JsonParser::new(DEFAULT_MAX_DEPTH, u64::MAX),
+            builder: ValueBuilder::default(),
+            state: State::Open,
+        };
+        out.push(Event::ToolCallStart {
+            index: call.index,
+            id: call.id.clone(),
+            name: call.name.clone(),
+        });
+        self.calls.push(call);
+        Ok(self.calls.len() - 1)
+    }
+}
+
+fn append(
+    call: &mut Call,
+    fragment: &str,
+    max_argument_bytes: u64,
+    out: &mut Vec<Event>,
+) -> Result<(), DecodeError> {
+    if fragment.is_empty() {
+        return Ok(());
+    }
+    let length = (call.raw.len() + fragment.len()) as u64;
+    if length > max_argument_bytes {
+        return Err(DecodeError {
+            class: ErrorClass::Limit(max_argument_bytes),
+            message: format!(
+                "tool call {} arguments longer than max_argument_bytes={}",
+                call.index, max_argument_bytes
+            ),
+            position: max_argument_bytes,
+            excerpt: String::new(),
+        });
+    }
+    call.raw.push_str(fragment);
+    out.push(Event::ToolCallDelta {
+        index: call.index,
+        fragment: fragment.to_owned(),
+    });
+    match &call.state {
+        State::Open => match call.parser.feed(fragment.as_bytes(), &mut call.builder) {
+            Ok(true) if call.builder.has_root() => done(call, out),
+            Ok(_) => {}
+            Err(error) => call.state = State::Failed(describe(&error)),
+        },
+        State::Failed(_) => {}
+        // Text after the value closed: only whitespace is allowed there.
+        State::Over if call.parser.is_complete() => {
+            if let Err(error) = call.parser.feed(fragment.as_bytes(), &mut call.builder) {
+                out.push(invalid(call, describe(&error)));
+            }
+        }
+        State::Over => {}
+    }
+    Ok(())
+}
+
+/// A call whose arguments came whole is over once they are added.
+fn append_whole(
+    call: &mut Call,
+    text: &str,
+    max_argument_bytes: u64,
+    out: &mut Vec<Event>,
+) -> Result<(), DecodeError> {
+    append(call, text, max_argument_bytes, out)?;
+    if call.state == State::Open {
+        close(call, out);
+    }
+    Ok(())
+}
+
+/// The call is over: report its value, or why it has none.
+fn close(call: &mut Call, out: &mut Vec<Event>) {
+    match std::mem::replace(&mut call.state, State::Over) {
+        State::Over => {}
+        State::Failed(error) => out.push(invalid(call, error)),
+        State::Open if call.raw.trim_matches(JSON_WHITESPACE).is_empty() => {
+            call.builder = ValueBuilder::default();
+            out.push(Event::ToolCallDone {
+                index: call.index,
+                id: call.id.clone(),
+                name: call.name.clone(),
+                arguments: Value::Object(Vec::new()),
+                raw: call.raw.clone(),
+            });
+        }
+        State::Open => match call.parser.finish(&mut call.builder) {
+            Ok(()) => {
+                call.state = State::Open;
+                done(call, out);
+            }
+            Err(error) => out.push(invalid(call, describe(&error))),
+        },
+    }
+}
+
+const JSON_WHITESPACE: &[char] = &[' ', '\t', '\n', '\r'];
+
+fn done(call: &mut Call, out: &mut Vec<Event>) {
+    call.state = State::Over;
+    out.push(Event::ToolCallDone {
+        index: call.index,
+        id: call.id.clone(),
+        name: call.name.clone(),
+        arguments: call.builder.take().unwrap_or(Value::Null),
+        raw: call.raw.clone(),
+    });
+}
+
+fn invalid(call: &Call, error: String) -> Event {
+    Event::ToolCallInvalid {
+        index: call.index,
+        id: call.id.clone(),
+        name: call.name.clone(),
+        raw: call.raw.clone(),
+        error,
+    }
+}
+
+fn describe(error: &DecodeError) -> String {
+    format!(
+        "{} (byte {} of the arguments)",
+        error.message, error.position
+    )
+}
