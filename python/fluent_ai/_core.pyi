@@ -5,7 +5,8 @@ The pure-Python backend (``fluent_ai._purepy``) has the same names, signatures a
 
 import datetime
 import uuid
-from typing import Final, final
+from collections.abc import Callable
+from typing import Any, Final, TypeAlias, final
 
 __version__: Final[str]
 SIMD_LEVEL: Final[str]
@@ -124,6 +125,298 @@ class JsonStream:
     def position(self) -> int:
         """Bytes consumed so far (UTF-8 bytes for ``str`` input)."""
 
+# Normalized stream events (issue 3): immutable, compared and hashed by value, readable repr.
+
+@final
+class TextDelta:
+    """A piece of the answer's text; ``index`` is the choice (0 unless several were asked for)."""
+
+    __match_args__ = ("text", "index")
+    def __new__(cls, text: str, index: int = 0) -> TextDelta: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def index(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ReasoningDelta:
+    """A piece of the model's reasoning (thinking) text."""
+
+    __match_args__ = ("text",)
+    def __new__(cls, text: str) -> ReasoningDelta: ...
+    @property
+    def text(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ToolCallStart:
+    """A tool call began (``index``: its position among the response's calls)."""
+
+    __match_args__ = ("index", "id", "name")
+    def __new__(cls, index: int, id: str, name: str) -> ToolCallStart: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ToolCallDelta:
+    """A piece of a tool call's argument text."""
+
+    __match_args__ = ("index", "fragment")
+    def __new__(cls, index: int, fragment: str) -> ToolCallDelta: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def fragment(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ToolCallDone:
+    """A tool call whose arguments closed: ``arguments`` is the parsed value, ``raw`` its text."""
+
+    __match_args__ = ("index", "id", "name", "arguments", "raw")
+    def __new__(cls, index: int, id: str, name: str, arguments: Any, raw: str) -> ToolCallDone: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def arguments(self) -> Any: ...
+    @property
+    def raw(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ToolCallInvalid:
+    """A tool call whose arguments are not valid JSON (the model's fault; the stream goes on)."""
+
+    __match_args__ = ("index", "id", "name", "raw", "error")
+    def __new__(cls, index: int, id: str, name: str, raw: str, error: str) -> ToolCallInvalid: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def raw(self) -> str: ...
+    @property
+    def error(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Usage:
+    """Token counts; a field the provider did not send is None."""
+
+    __match_args__ = (
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
+    )
+    def __new__(
+        cls,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        total_tokens: int | None = None,
+        cache_read_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
+        reasoning_tokens: int | None = None,
+    ) -> Usage: ...
+    @property
+    def input_tokens(self) -> int | None:
+        """Every input token, cached or not."""
+    @property
+    def output_tokens(self) -> int | None: ...
+    @property
+    def total_tokens(self) -> int | None: ...
+    @property
+    def cache_read_tokens(self) -> int | None: ...
+    @property
+    def cache_write_tokens(self) -> int | None: ...
+    @property
+    def reasoning_tokens(self) -> int | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Finish:
+    """The end of the response: ``reason`` is one of ``"stop"``, ``"length"``,
+    ``"tool_calls"``, ``"content_filter"``, ``"error"``, ``"other"``; ``raw_reason`` the
+    provider's word."""
+
+    __match_args__ = ("reason", "raw_reason")
+    def __new__(cls, reason: str, raw_reason: str | None) -> Finish: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def raw_reason(self) -> str | None: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ProviderErrorEvent:
+    """An error the provider sent inside the stream; ``raw`` is the payload as received."""
+
+    __match_args__ = ("type", "message", "raw")
+    def __new__(cls, type: str | None, message: str, raw: str) -> ProviderErrorEvent: ...
+    @property
+    def type(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def raw(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class PartialToolCall:
+    """A tool call that had not finished when its stream broke off (``StreamTruncated``)."""
+
+    __match_args__ = ("index", "id", "name", "raw", "partial")
+    def __new__(cls, index: int, id: str, name: str, raw: str, partial: Any) -> PartialToolCall: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def raw(self) -> str: ...
+    @property
+    def partial(self) -> Any:
+        """The arguments as if the text so far were closed (see ``JsonStream.partial()``)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+Event: TypeAlias = (
+    TextDelta
+    | ReasoningDelta
+    | ToolCallStart
+    | ToolCallDelta
+    | ToolCallDone
+    | ToolCallInvalid
+    | Usage
+    | Finish
+    | ProviderErrorEvent
+)
+
+@final
+class ToolCallAssembler:
+    """Assembles parallel tool calls from argument fragments (or whole argument objects)."""
+
+    def __new__(cls, max_calls: int = 64, max_argument_bytes: int = 8388608) -> ToolCallAssembler: ...
+    def add(
+        self,
+        index: int,
+        id: str | None = None,
+        name: str | None = None,
+        arguments: str | object | None = None,
+    ) -> list[Event]:
+        """Add what one chunk says of the call ``index``; return the events it completes."""
+    def finish(self) -> list[Event]:
+        """Every call is over: report those still open (``ToolCallDone``/``ToolCallInvalid``)."""
+
+@final
+class StreamDecoder:
+    """Decodes one streamed response of one provider dialect into normalized events."""
+
+    def __new__(cls, dialect: str) -> StreamDecoder: ...
+    def feed(self, data: bytes) -> list[Event]:
+        """Consume one network read; return the events it completes."""
+    def finish(self) -> list[Event]:
+        """Signal the end of the response; raises ``StreamTruncated`` if it ended early."""
+    @property
+    def dialect(self) -> str: ...
+    @property
+    def text(self) -> str:
+        """The text of every ``TextDelta`` so far."""
+    @property
+    def tool_calls(self) -> list[ToolCallDone]:
+        """The ``ToolCallDone`` events so far."""
+    @property
+    def usage(self) -> Usage | None:
+        """The latest ``Usage`` event."""
+    @property
+    def finish_reason(self) -> str | None:
+        """The normalized reason of the ``Finish`` event, once emitted."""
+    @property
+    def position(self) -> int:
+        """Bytes consumed so far."""
+
 # Private: the two whole-document paths compared by benches/bench_loads.py.
 def _loads(data: bytes) -> object: ...
 def _loads_simd_json(data: bytes) -> object: ...
+
+@final
+class Metrics:
+    """Counters, gauges and latency histograms keyed by name and labels; thread-safe.
+
+    Metric names match ``[a-zA-Z_:][a-zA-Z0-9_:]*``, label names ``[a-zA-Z_][a-zA-Z0-9_]*``,
+    label values are ``str``. Past ``max_series`` label sets per name, new ones are folded
+    into the series labelled ``overflow="true"``.
+    """
+
+    def __new__(cls, max_series: int = 1000) -> Metrics: ...
+    def inc(self, name: str, value: float = 1, **labels: str) -> None:
+        """Add ``value`` (finite, >= 0) to the counter ``name`` with these labels."""
+    def observe(self, name: str, seconds: float, **labels: str) -> None:
+        """Record a duration in seconds (finite, >= 0) in the histogram ``name``."""
+    def gauge_add(self, name: str, delta: float, **labels: str) -> None:
+        """Add ``delta`` (finite, may be negative) to the gauge ``name``; it keeps its peak."""
+    def snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """``{"counters": {name: {label_key: value}}, "gauges": {name: {label_key:
+        {"value", "peak"}}}, "histograms": {name: {label_key: {"count", "sum", "p50", "p90",
+        "p99", "p999"}}}}``; ``label_key`` is ``"a=1,b=2"`` (sorted, ``""`` without labels)."""
+    def prometheus(self) -> str:
+        """Every series in the Prometheus text exposition format 0.0.4."""
+    @property
+    def max_series(self) -> int: ...
+
+@final
+class CircuitBreaker:
+    """A thread-safe circuit breaker: ``closed`` -> ``open`` -> ``half_open`` -> ``closed``.
+
+    ``clock`` returns seconds (``None``: the monotonic clock, as ``time.monotonic``).
+    """
+
+    def __new__(
+        cls,
+        failure_threshold: int = 5,
+        recovery_time: float = 30.0,
+        half_open_max_calls: int = 1,
+        clock: Callable[[], float] | None = None,
+    ) -> CircuitBreaker: ...
+    def allow(self) -> bool:
+        """May a call go ahead now? In ``half_open`` each ``True`` is one trial call."""
+    def record_success(self) -> None:
+        """A call succeeded: reset the failure count, or close a half-open breaker."""
+    def record_failure(self) -> None:
+        """A call failed: count it; open at the threshold, or reopen a half-open breaker."""
+    @property
+    def state(self) -> str:
+        """``"closed"``, ``"open"`` or ``"half_open"``."""
+    @property
+    def failure_threshold(self) -> int: ...
+    @property
+    def recovery_time(self) -> float: ...
+    @property
+    def half_open_max_calls(self) -> int: ...
+
+# Private: benches/bench_metrics.py times n recordings made from Rust.
+def _metrics_record_loop(metrics: Metrics, n: int) -> None: ...

@@ -6,9 +6,7 @@ use pyo3::types::{PyDict, PyString};
 use super::events::event_to_py;
 use super::{decode_error_with, guard};
 use crate::events::Event;
-use crate::toolcall::{
-    Arguments, ToolCallAssembler, DEFAULT_MAX_ARGUMENT_BYTES, DEFAULT_MAX_CALLS,
-};
+use crate::toolcall::{Arguments, ToolCallAssembler};
 
 /// Convert core events to Python objects.
 pub fn events_to_py(py: Python<'_>, events: &[Event]) -> PyResult<Vec<Py<PyAny>>> {
@@ -23,8 +21,9 @@ pub struct PyToolCallAssembler {
 
 #[pymethods]
 impl PyToolCallAssembler {
+    // Literal defaults (crate::toolcall::DEFAULT_*) so that the text signature shows them.
     #[new]
-    #[pyo3(signature = (max_calls = DEFAULT_MAX_CALLS, max_argument_bytes = DEFAULT_MAX_ARGUMENT_BYTES))]
+    #[pyo3(signature = (max_calls = 64, max_argument_bytes = 8_388_608))]
     fn new(max_calls: usize, max_argument_bytes: u64) -> Self {
         Self {
             core: ToolCallAssembler::new(max_calls, max_argument_bytes),
