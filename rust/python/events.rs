@@ -159,6 +159,12 @@ macro_rules! event_class {
                 }
             }
 
+            fn __reduce__<'py>(
+                slf: &Bound<'py, Self>,
+            ) -> PyResult<(Bound<'py, pyo3::types::PyType>, Bound<'py, PyTuple>)> {
+                Ok((slf.get_type(), values_tuple(slf.py(), &slf.get().values())?))
+            }
+
             fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
                 values_tuple(py, &self.values())?.hash()
             }
