@@ -2,8 +2,11 @@
 //! one file per stream dialect. [`StreamDecoder`] drives the framer and hands each frame to
 //! the dialect, which reports what it found through [`Output`].
 
+mod cohere;
+mod error_fields;
 mod frame;
 mod openai_chat;
+mod openai_responses;
 mod output;
 
 use crate::error::{DecodeError, ErrorClass};
@@ -16,7 +19,7 @@ pub use frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
 pub use output::Output;
 
 /// The dialect names [`StreamDecoder::new`] accepts, in the order error messages list them.
-pub const DIALECTS: &[&str] = &["openai-chat"];
+pub const DIALECTS: &[&str] = &["openai-chat", "openai-responses", "cohere"];
 
 /// The framing of a dialect's byte stream.
 #[derive(Debug)]
@@ -62,6 +65,12 @@ impl StreamDecoder {
                 sse(),
                 Box::<openai_chat::OpenAiChat>::default(),
             ),
+            "openai-responses" => (
+                "openai-responses",
+                sse(),
+                Box::<openai_responses::OpenAiResponses>::default(),
+            ),
+            "cohere" => ("cohere", sse(), Box::<cohere::Cohere>::default()),
             _ => {
                 return Err(format!(
                     "unknown stream dialect {dialect:?}; expected one of: {}",

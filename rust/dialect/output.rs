@@ -89,8 +89,14 @@ impl Output {
     /// The provider's stop reason: every open tool call is over; `Finish` is held until the
     /// end of the stream (usage may still follow).
     pub fn stop(&mut self, raw: &str) {
-        self.tools.finish(&mut self.events);
         let reason = FinishReason::from_provider(raw, self.tools.count() > 0);
+        self.stop_as(reason, raw);
+    }
+
+    /// A stop whose normalized reason the dialect decides (Gemini's blocked prompt is a
+    /// content filter whatever its word): otherwise as [`Self::stop`].
+    pub fn stop_as(&mut self, reason: FinishReason, raw: &str) {
+        self.tools.finish(&mut self.events);
         self.stop = Some((reason, Some(raw.to_owned())));
     }
 

@@ -8,6 +8,8 @@ beyond Python's digit limit, and nesting too deep for ``json.loads``' recursion)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..errors import JsonStreamError, LimitExceeded, StreamDecodeError
 from ._excerpt import RecentBytes
 from .json.document import parse_document
@@ -59,17 +61,57 @@ class NdjsonDecoder:
         line = bytes(self._pending)
         self._pending.clear()
         values: list[object] = []
+        content = _content(line)
+        if content is not None:
+            try:
+                values.append(_parse_line(content, self._position - len(line)))
+            except StreamDecodeError as error:
+                self._error = _copy(error)
+                raise
+        return values
+
+    def _feed_lines(self, data: bytes, starts: list[int]) -> list[bytes]:
+        """``feed()`` without parsing (for ``StreamDecoder``): each complete non-blank line
+        without its line end, appending its stream offset to ``starts``; on error the
+        error's ``completed`` holds the lines before it, and ``starts`` covers them."""
+        if self._error is not None:
+            raise _copy(self._error)
+        data = bytes(data)
+        lines: list[bytes] = []
         try:
-            _emit(line, self._position - len(line), values)
+            for line, start in self._lines(data):
+                lines.append(line)
+                starts.append(start)
         except StreamDecodeError as error:
             self._error = _copy(error)
+            error.completed = list(lines)
             raise
-        return values
+        self._position += len(data)
+        self._recent.push(data)
+        return lines
+
+    def _finish_lines(self, starts: list[int]) -> list[bytes]:
+        """``finish()`` without parsing: the last line if it had no line end."""
+        if self._error is not None:
+            raise _copy(self._error)
+        line = bytes(self._pending)
+        self._pending.clear()
+        content = _content(line)
+        if content is None:
+            return []
+        starts.append(self._position - len(line))
+        return [content]
 
     def __repr__(self) -> str:
         return f"NdjsonDecoder(position={self._position})"
 
     def _split(self, data: bytes, values: list[object]) -> None:
+        for line, start in self._lines(data):
+            values.append(_parse_line(line, start))
+
+    def _lines(self, data: bytes) -> Iterator[tuple[bytes, int]]:
+        """The complete non-blank lines of ``data`` (without their line end) with the
+        stream offset of each; the unterminated rest waits in ``_pending``."""
         pending = self._pending
         i = 0
         while True:
@@ -84,8 +126,10 @@ class NdjsonDecoder:
                 pending.clear()
             else:
                 line = data[i:end]
-            _emit(line, start, values)
             i = end + 1
+            content = _content(line)
+            if content is not None:
+                yield content, start
         start = self._position + i - len(pending)
         self._check_length(len(pending) + len(data) - i, start, data)
         pending += data[i:]
@@ -112,12 +156,13 @@ def _copy(error: StreamDecodeError) -> StreamDecodeError:
     return type(error)(error.message, position=error.position, excerpt=error.excerpt)
 
 
-def _emit(line: bytes, start: int, values: list[object]) -> None:
+def _content(line: bytes) -> bytes | None:
+    """The line without the CR of a CRLF end, or None when it is blank."""
     if line.endswith(b"\r"):
         line = line[:-1]
     if not line.strip(_BLANK):
-        return
-    values.append(_parse_line(line, start))
+        return None
+    return line
 
 
 def _parse_line(line: bytes, start: int) -> object:

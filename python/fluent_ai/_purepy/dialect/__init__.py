@@ -9,13 +9,17 @@ from ...errors import StreamDecodeError, StreamTruncated
 from ..events import ToolCallDone
 from ..sse import SseDecoder
 from ._output import Output
+from .cohere import Cohere
 from .openai_chat import OpenAiChat
+from .openai_responses import OpenAiResponses
 
 __all__ = ["DIALECTS", "StreamDecoder"]
 
 # Dialect name -> handler class; the order is the one error messages list.
 _HANDLERS: dict[str, Callable[[], Any]] = {
     "openai-chat": OpenAiChat,
+    "openai-responses": OpenAiResponses,
+    "cohere": Cohere,
 }
 DIALECTS = tuple(_HANDLERS)
 

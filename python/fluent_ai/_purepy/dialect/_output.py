@@ -103,8 +103,13 @@ class Output:
     def stop(self, raw: str) -> None:
         """The provider's stop reason: every open tool call is over; ``Finish`` is held
         until the end of the stream (usage may still follow)."""
+        self.stop_as(finish_reason(raw, self.tools.count() > 0), raw)
+
+    def stop_as(self, reason: str, raw: str) -> None:
+        """A stop whose normalized reason the dialect decides (Gemini's blocked prompt is a
+        content filter whatever its word): otherwise as :meth:`stop`."""
         self.tools.finish_into(self.events)
-        self._stop = (finish_reason(raw, self.tools.count() > 0), raw)
+        self._stop = (reason, raw)
 
     def end(self) -> None:
         """The end marker: emit ``Finish`` now."""

@@ -1,0 +1,125 @@
+"""Google Gemini API and Vertex AI streams (``streamGenerateContent?alt=sse``): every SSE
+event is a whole ``GenerateContentResponse``; there is no ``[DONE]``, the chunk carrying a
+``finishReason`` is the last one (mirrors ``rust/dialect/gemini.rs``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..sse import SseEvent
+from ._frame import array_of, as_u64, at, parse_frame, str_of, u64_of
+from ._output import Output
+
+__all__ = ["Gemini"]
+
+
+class Gemini:
+    """See the module documentation."""
+
+    framing = "sse"
+    end_marker = "a chunk with finishReason"
+
+    __slots__ = ("_calls",)
+
+    def __init__(self) -> None:
+        # Function calls seen so far: each ``functionCall`` part is a call of its own (Gemini
+        # sends calls whole and usually without an id), keyed by this counter.
+        self._calls = 0
+
+    def frame(self, frame: SseEvent, start: int, out: Output) -> None:
+        data = frame.data
+        payload = parse_frame(data.encode("utf-8", "surrogatepass"), start, "gemini")
+        # An error body may come wrapped in a one-element array (the JSON-array stream mode).
+        if type(payload) is list:
+            for chunk in payload:
+                if self._chunk(chunk, data, out):
+                    break
+        else:
+            self._chunk(payload, data, out)
+
+    def _chunk(self, chunk: Any, raw: str, out: Output) -> bool:
+        """One ``GenerateContentResponse``; True when it ended the stream."""
+        if type(chunk) is not dict:
+            return False
+        error = chunk.get("error")
+        if error is not None:
+            _report_error(error, raw, out)
+            return True
+        candidates = array_of(chunk, "candidates")
+        finished = False
+        for candidate in candidates:
+            finished = self._candidate(candidate, out) or finished
+        usage = chunk.get("usageMetadata")
+        if type(usage) is dict:
+            _gemini_usage(usage, out)
+        # A blocked prompt gets no candidates, only ``promptFeedback.blockReason``.
+        blocked = str_of(chunk.get("promptFeedback"), "blockReason")
+        if not candidates and blocked:
+            out.stop_as("content_filter", blocked)
+            finished = True
+        if finished:
+            out.end()
+        return finished
+
+    def _candidate(self, candidate: Any, out: Output) -> bool:
+        """One candidate's parts; True when it carries a ``finishReason``."""
+        # Indexes are 32-bit (a bigger one is cut to its low 32 bits, on both backends);
+        # proto3 JSON leaves out an index of 0.
+        index = (u64_of(candidate, "index") or 0) & 0xFFFFFFFF
+        for part in array_of(at(candidate, "content"), "parts"):
+            text = str_of(part, "text")
+            if text is not None:
+                if part.get("thought") is True:
+                    out.reasoning(text)
+                else:
+                    out.add_text(text, index)
+            call = at(part, "functionCall")
+            if type(call) is dict:
+                self._function_call(call, out)
+        reason = str_of(candidate, "finishReason")
+        if reason:
+            out.stop(reason)
+            return True
+        return False
+
+    def _function_call(self, call: dict[str, Any], out: Output) -> None:
+        """A whole call: started, given its arguments and done within this part."""
+        key = self._calls
+        self._calls += 1
+        arguments = call.get("args")
+        if not isinstance(arguments, (str, dict, list)):
+            arguments = None
+        out.tool(key, str_of(call, "id"), str_of(call, "name"), arguments)
+        # Without arguments (a function that takes none) the call is over all the same.
+        out.tool_end(key)
+
+
+def _report_error(error: Any, raw: str, out: Output) -> None:
+    """A ``google.rpc.Status`` error object: its ``status`` word (or numeric ``code``) is
+    the type."""
+    error_type = str_of(error, "status") or None
+    if error_type is None and type(error) is dict:
+        code = error.get("code")
+        if type(code) is str:
+            error_type = code
+        else:
+            # A number in decimal (only whole ones: float text could differ by backend).
+            number = as_u64(code)
+            error_type = None if number is None else str(number)
+    message = str_of(error, "message")
+    if message is None:
+        message = error if type(error) is str else ""
+    out.provider_error(error_type, message, raw)
+
+
+def _gemini_usage(usage: dict[str, Any], out: Output) -> None:
+    """``usageMetadata`` (running totals on every chunk): ``promptTokenCount`` already
+    includes the cached tokens; ``candidatesTokenCount`` leaves out the thinking tokens,
+    counted apart."""
+    out.add_usage(
+        input_tokens=u64_of(usage, "promptTokenCount"),
+        output_tokens=u64_of(usage, "candidatesTokenCount"),
+        total_tokens=u64_of(usage, "totalTokenCount"),
+        cache_read_tokens=u64_of(usage, "cachedContentTokenCount"),
+        reasoning_tokens=u64_of(usage, "thoughtsTokenCount"),
+    )

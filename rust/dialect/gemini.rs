@@ -1,0 +1,224 @@
+//! Google Gemini API and Vertex AI streams (`streamGenerateContent?alt=sse`): every SSE event
+//! is a whole `GenerateContentResponse`; there is no `[DONE]`, the chunk carrying a
+//! `finishReason` is the last one.
+
+use crate::error::DecodeError;
+use crate::events::{FinishReason, Usage};
+use crate::json::Value;
+use crate::toolcall::Arguments;
+
+use super::frame::{parse_frame, str_of, u64_of, Dialect, Frame};
+use super::output::Output;
+
+/// See the module documentation.
+#[derive(Debug, Default)]
+pub struct Gemini {
+    /// Function calls seen so far: each `functionCall` part is a call of its own (Gemini
+    /// sends calls whole and usually without an id), keyed by this counter.
+    calls: i64,
+}
+
+impl Dialect for Gemini {
+    fn frame(&mut self, frame: Frame<'_>, start: u64, out: &mut Output) -> Result<(), DecodeError> {
+        let Frame::Sse { data, .. } = frame else {
+            return Ok(());
+        };
+        let payload = parse_frame(data.as_bytes(), start, "gemini")?;
+        // An error body may come wrapped in a one-element array (the JSON-array stream mode).
+        match &payload {
+            Value::Array(items) => {
+                for chunk in items {
+                    if self.chunk(chunk, data, out)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            chunk => self.chunk(chunk, data, out).map(|_| ()),
+        }
+    }
+
+    fn end_marker(&self) -> &'static str {
+        "a chunk with finishReason"
+    }
+}
+
+impl Gemini {
+    /// One `GenerateContentResponse`; true when it ended the stream.
+    fn chunk(&mut self, chunk: &Value, raw: &str, out: &mut Output) -> Result<bool, DecodeError> {
+        if let Some(error) = Value::non_null(chunk.get("error")) {
+            report_error(error, raw, out);
+            return Ok(true);
+        }
+        let candidates = chunk
+            .get("candidates")
+            .and_then(Value::as_array)
+            .unwrap_or(&[]);
+        let mut finished = false;
+        for candidate in candidates {
+            finished |= self.candidate(candidate, out)?;
+        }
+        if let Some(usage) = chunk.get("usageMetadata").filter(|u| u.is_object()) {
+            out.usage(gemini_usage(usage));
+        }
+        // A blocked prompt gets no candidates, only `promptFeedback.blockReason`.
+        let blocked = chunk
+            .get("promptFeedback")
+            .and_then(|feedback| str_of(feedback, "blockReason"))
+            .filter(|reason| !reason.is_empty());
+        if let (true, Some(reason)) = (candidates.is_empty(), blocked) {
+            out.stop_as(FinishReason::ContentFilter, reason);
+            finished = true;
+        }
+        if finished {
+            out.end();
+        }
+        Ok(finished)
+    }
+
+    /// One candidate's parts; true when it carries a `finishReason`.
+    fn candidate(&mut self, candidate: &Value, out: &mut Output) -> Result<bool, DecodeError> {
+        // Indexes are 32-bit (a bigger one is cut to its low 32 bits, on both backends);
+        // proto3 JSON leaves out an index of 0.
+        let index = (u64_of(candidate, "index").unwrap_or(0) & 0xFFFF_FFFF) as u32;
+        let parts = candidate
+            .get("content")
+            .and_then(|content| content.get("parts"))
+            .and_then(Value::as_array)
+            .unwrap_or(&[]);
+        for part in parts {
+            if let Some(text) = str_of(part, "text") {
+                if matches!(part.get("thought"), Some(Value::Bool(true))) {
+                    out.reasoning(text);
+                } else {
+                    out.text(text, index);
+                }
+            }
+            if let Some(call) = part.get("functionCall").filter(|c| c.is_object()) {
+                self.function_call(call, out)?;
+            }
+        }
+        match str_of(candidate, "finishReason") {
+            Some(reason) if !reason.is_empty() => {
+                out.stop(reason);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// A whole call: started, given its arguments and done within this part.
+    fn function_call(&mut self, call: &Value, out: &mut Output) -> Result<(), DecodeError> {
+        let key = self.calls;
+        self.calls += 1;
+        let arguments = match call.get("args") {
+            Some(Value::String(text)) => Some(Arguments::Fragment(text)),
+            Some(value @ (Value::Object(_) | Value::Array(_))) => Some(Arguments::Whole(value)),
+            _ => None,
+        };
+        out.tool(key, str_of(call, "id"), str_of(call, "name"), arguments)?;
+        // Without arguments (a function that takes none) the call is over all the same.
+        out.tool_end(key);
+        Ok(())
+    }
+}
+
+/// A `google.rpc.Status` error object: its `status` word (or numeric `code`) is the type.
+fn report_error(error: &Value, raw: &str, out: &mut Output) {
+    let error_type = str_of(error, "status")
+        .filter(|status| !status.is_empty())
+        .map(str::to_owned)
+        .or_else(|| match error.get("code") {
+            Some(Value::String(code)) => Some(code.clone()),
+            // A number in decimal (only whole ones: float text could differ by backend).
+            Some(code) => code.as_u64().map(|code| code.to_string()),
+            None => None,
+        });
+    let message = str_of(error, "message")
+        .or_else(|| error.as_str())
+        .unwrap_or_default();
+    out.provider_error(error_type.as_deref(), message, raw);
+}
+
+/// `usageMetadata` (running totals on every chunk): `promptTokenCount` already includes the
+/// cached tokens; `candidatesTokenCount` leaves out the thinking tokens, counted apart.
+fn gemini_usage(usage: &Value) -> Usage {
+    Usage {
+        input_tokens: u64_of(usage, "promptTokenCount"),
+        output_tokens: u64_of(usage, "candidatesTokenCount"),
+        total_tokens: u64_of(usage, "totalTokenCount"),
+        cache_read_tokens: u64_of(usage, "cachedContentTokenCount"),
+        cache_write_tokens: None,
+        reasoning_tokens: u64_of(usage, "thoughtsTokenCount"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::StreamDecoder;
+    use crate::events::{Event, FinishReason};
+
+    fn decode(stream: &[u8]) -> Vec<Event> {
+        let mut decoder = StreamDecoder::new("gemini").unwrap();
+        let mut events = decoder.feed(stream).unwrap();
+        events.extend(decoder.finish().unwrap());
+        events
+    }
+
+    fn finish_of(events: &[Event]) -> (FinishReason, Option<String>) {
+        match events.last() {
+            Some(Event::Finish { reason, raw_reason }) => (*reason, raw_reason.clone()),
+            other => panic!("last event {other:?}"),
+        }
+    }
+
+    #[test]
+    fn text_thought_and_whole_call_with_crlf() {
+        let stream = b"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"hm\",\"thought\":true},\
+{\"text\":\"Hi\"}]}}]}\r\n\r\n\
+data: {\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"f\",\"args\":{\"a\":[1,\"\xc3\xa9\"]}}}]},\
+\"finishReason\":\"STOP\"}],\"usageMetadata\":{\"promptTokenCount\":3,\"candidatesTokenCount\":4,\"totalTokenCount\":9,\
+\"thoughtsTokenCount\":2}}\r\n\r\n";
+        let events = decode(stream);
+        assert!(matches!(&events[0], Event::Reasoning { text } if text == "hm"));
+        assert!(matches!(&events[1], Event::Text { text, index: 0 } if text == "Hi"));
+        let Event::ToolCallStart { id, .. } = &events[2] else {
+            panic!("{:?}", events[2]);
+        };
+        assert!(id.starts_with("call_fai_"), "{id}");
+        assert!(
+            matches!(&events[3], Event::ToolCallDelta { fragment, .. } if fragment == "{\"a\":[1,\"\u{e9}\"]}")
+        );
+        assert!(
+            matches!(&events[4], Event::ToolCallDone { id: done_id, raw, .. } if done_id == id && raw == "{\"a\":[1,\"\u{e9}\"]}")
+        );
+        assert!(
+            matches!(&events[5], Event::Usage(u) if u.reasoning_tokens == Some(2) && u.total_tokens == Some(9))
+        );
+        assert_eq!(
+            finish_of(&events),
+            (FinishReason::ToolCalls, Some("STOP".into()))
+        );
+    }
+
+    #[test]
+    fn blocked_prompt_is_a_content_filter() {
+        let events = decode(b"data: {\"promptFeedback\":{\"blockReason\":\"OTHER\"}}\n\n");
+        assert_eq!(
+            finish_of(&events),
+            (FinishReason::ContentFilter, Some("OTHER".into()))
+        );
+    }
+
+    #[test]
+    fn error_object_uses_status_then_code() {
+        let events = decode(b"data: [{\"error\":{\"code\":503,\"message\":\"busy\"}}]\n\n");
+        assert!(
+            matches!(&events[0], Event::ProviderError { error_type: Some(t), message, .. } if t == "503" && message == "busy")
+        );
+        assert_eq!(
+            finish_of(&events),
+            (FinishReason::Error, Some("503".into()))
+        );
+    }
+}
