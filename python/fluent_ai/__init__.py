@@ -7,6 +7,9 @@ it is available and from a pure-Python implementation with the same behaviour ot
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._backend import BackendInfo, backend, core
 from .errors import (
     EventStreamError,
@@ -67,3 +70,16 @@ __all__ = [
     "__version__",
     "backend",
 ]
+
+# The model catalog is imported on first access (``fluent_ai.catalog``) so that importing
+# fluent_ai stays fast; the catalog reads its snapshot only when first used.
+if TYPE_CHECKING:
+    from . import catalog
+
+__all__ += ["catalog"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "catalog":
+        return importlib.import_module(".catalog", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

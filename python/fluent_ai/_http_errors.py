@@ -1,0 +1,260 @@
+"""Maps a failed provider response or transport exception to a :mod:`fluent_ai.errors` class.
+
+Shared by the catalog refresh and the clients. It reads the error shapes of
+../shared/spec/providers.md: OpenAI-style ``{"error": {"message", "type", "code"}}`` (§2.5,
+also Mistral, OpenRouter and the compatible servers), Anthropic's ``{"type": "error", "error":
+{...}, "request_id"}`` (§4.4), Google's ``google.rpc.Status`` possibly wrapped in a one-element
+array (§5.5), Bedrock's ``{"message"}`` with ``x-amzn-ErrorType`` (§6.6), Cohere's
+``{"id", "message"}`` (§7.3) and Ollama's ``{"error": "..."}``. Every secret passed in is
+replaced by ``[REDACTED]`` in the message, so an API key echoed by a provider never ends up in
+an exception.
+
+It does no I/O and does not import httpx: anything with ``status_code``, ``headers`` and
+``content`` works (a read ``httpx.Response``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from . import errors
+
+__all__ = [
+    "ResponseLike",
+    "error_from_response",
+    "error_from_transport",
+    "redact",
+    "request_id_from",
+    "retry_after_from",
+]
+
+# Longest provider message kept; error bodies can be whole HTML pages.
+_MAX_MESSAGE = 1000
+
+# Header names carrying a request id, most specific first [providers.md §2, §4.4, §6.6, §11].
+_REQUEST_ID_HEADERS = (
+    "x-request-id",
+    "request-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "x-goog-request-id",
+    "x-generation-id",
+    "cf-ray",
+)
+
+# Phrases that providers use when the prompt does not fit the context window (checked on 400,
+# 413 and 422 only, so Bedrock's 429 "Too many tokens" stays a rate limit).
+_CONTEXT_PATTERNS = re.compile(
+    r"context[_ ]length[_ ]exceeded|maximum context length|context window|context_window"
+    r"|prompt is too long|input is too long|too many (?:input )?tokens|reduce the length"
+    r"|exceeds the maximum number of tokens|input token count.*exceeds|maximum context"
+    r"|request_too_large|too large for model",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class ResponseLike(Protocol):
+    """What the mapper needs from a response (an ``httpx.Response`` that has been read)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every non-empty secret (and ``key=<secret>`` URL parameters) removed."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[REDACTED]")
+    return re.sub(r"([?&]key=)[^&\s\"']+", r"\1[REDACTED]", text)
+
+
+def error_from_response(
+    response: ResponseLike,
+    *,
+    provider: str,
+    secrets: Iterable[str | None] = (),
+    now: float | None = None,
+) -> errors.APIError:
+    """The exception for a response with an error status (>= 400).
+
+    ``secrets`` (API keys, tokens) are redacted from the message; ``now`` (epoch seconds) is
+    only for tests of HTTP-date ``retry-after`` values.
+    """
+    status = response.status_code
+    body = _json_body(response.content)
+    message = _message(body, response.content, status)
+    # Bedrock names the error in a header: "ValidationException:http://internal..." (§6.6).
+    amazon_type = response.headers.get("x-amzn-errortype", "").split(":", 1)[0]
+    if amazon_type and amazon_type not in message:
+        message = f"{amazon_type}: {message}"
+    message = redact(message, secrets)
+    request_id = request_id_from(response.headers, body)
+    kwargs: dict[str, Any] = {
+        "provider": provider,
+        "status_code": status,
+        "request_id": request_id,
+    }
+    if status == 429:
+        return errors.RateLimitError(
+            message, retry_after=retry_after_from(response.headers, body, now=now), **kwargs
+        )
+    if status in (400, 413, 422):
+        if _CONTEXT_PATTERNS.search(message) or _code(body) == "context_length_exceeded":
+            return errors.ContextWindowExceededError(message, **kwargs)
+        return errors.BadRequestError(message, **kwargs)
+    cls: type[errors.APIError]
+    if status in (401, 498):
+        cls = errors.AuthenticationError
+    elif status == 403:
+        cls = errors.PermissionDeniedError
+    elif status == 404:
+        cls = errors.NotFoundError
+    elif status == 408:
+        cls = errors.TimeoutError
+    elif status >= 500:
+        cls = errors.ServerError
+    else:
+        cls = errors.APIError
+    return cls(message, **kwargs)
+
+
+def error_from_transport(
+    error: BaseException, *, provider: str, secrets: Iterable[str | None] = ()
+) -> errors.APIError:
+    """The exception for a request that got no response (an httpx transport exception).
+
+    httpx timeouts become :class:`fluent_ai.errors.TimeoutError`, anything else
+    :class:`fluent_ai.errors.ConnectionError`. The original exception should be chained
+    (``raise mapped from error``) by the caller.
+    """
+    text = redact(str(error) or type(error).__name__, secrets)
+    # httpx.TimeoutException and its subclasses; checked by name to avoid importing httpx.
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if "TimeoutException" in names or isinstance(error, TimeoutError):
+        return errors.TimeoutError(f"request timed out: {text}", provider=provider)
+    return errors.ConnectionError(f"connection failed: {text}", provider=provider)
+
+
+def request_id_from(headers: Mapping[str, str], body: object = None) -> str | None:
+    """The provider's request id from the response headers or an Anthropic error body."""
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    if isinstance(body, dict):
+        value = body.get("request_id")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def retry_after_from(
+    headers: Mapping[str, str], body: object = None, *, now: float | None = None
+) -> float | None:
+    """Seconds to wait before retrying, or ``None`` when the provider does not say.
+
+    Order [providers.md §2.6, §5.5]: ``retry-after-ms`` (milliseconds), ``retry-after``
+    (seconds, or an HTTP date), then a Google ``RetryInfo.retryDelay`` (``"33s"``) in the body.
+    """
+    value = headers.get("retry-after-ms")
+    if value:
+        seconds = _number(value)
+        if seconds is not None:
+            return seconds / 1000.0
+    value = headers.get("retry-after")
+    if value:
+        seconds = _number(value)
+        if seconds is not None:
+            return seconds
+        # Imported here: email.utils costs ~13 ms and is needed only for HTTP-date values.
+        from email.utils import parsedate_to_datetime  # noqa: PLC0415
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            current = time.time() if now is None else now
+            return max(0.0, when.timestamp() - current)
+    return _google_retry_delay(body)
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _google_retry_delay(body: object) -> float | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    if not isinstance(details, list):
+        return None
+    for detail in details:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+            delay = detail.get("retryDelay")
+            if isinstance(delay, str) and delay.endswith("s"):
+                return _number(delay[:-1])
+    return None
+
+
+def _json_body(content: bytes) -> object:
+    try:
+        body = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    # Google's JSON-array stream mode wraps the error in a one-element list (§5.5).
+    if isinstance(body, list) and len(body) == 1:
+        return body[0]
+    return body
+
+
+def _code(body: object) -> str | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _message(body: object, content: bytes, status: int) -> str:
+    text = _message_from_body(body)
+    if text is None:
+        text = content.decode("utf-8", "replace").strip()
+    if not text:
+        text = f"HTTP {status} with an empty body"
+    if len(text) > _MAX_MESSAGE:
+        text = text[:_MAX_MESSAGE] + "..."
+    return text
+
+
+def _message_from_body(body: object) -> str | None:
+    if isinstance(body, str):
+        return body
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, str):  # Ollama
+        return error
+    if isinstance(error, dict):  # OpenAI family, Anthropic, Google, OpenRouter
+        message = error.get("message")
+        kind = error.get("type") or error.get("status")
+        if isinstance(message, str):
+            return f"{kind}: {message}" if isinstance(kind, str) and kind else message
+    for key in ("message", "Message", "detail"):  # Cohere, Mistral, Bedrock, FastAPI servers
+        message = body.get(key)
+        if isinstance(message, str):
+            kind = body.get("__type") or body.get("type")
+            return f"{kind}: {message}" if isinstance(kind, str) and kind else message
+    return None

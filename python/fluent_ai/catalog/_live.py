@@ -1,0 +1,454 @@
+"""The providers' models-list endpoints: request plans and normalizers (no I/O here).
+
+Each plan is a generator that yields ``(url, params)`` requests, receives each decoded JSON body
+and returns the normalized models, so the sync and async refresh drive the same code (and a
+client's ``list_models`` can too). Shapes follow ../shared/spec/providers.md §10 (and §2.8,
+§4.5, §5.6, §7.4, §8.3, §11). Only fields the endpoint states are kept, converted to the
+catalog's meaning:
+
+- OpenAI-style lists (OpenAI, DeepSeek, xAI, Groq, Mistral and the compatible servers): the id,
+  plus ``context_window``/``context_length``/``max_context_length``/``max_model_len`` as
+  ``context_window`` and ``max_completion_tokens``/``max_output_tokens`` as
+  ``max_output_tokens`` when a server adds them; Mistral's ``capabilities``, ``aliases`` and
+  ``deprecation``; OpenAI's ``shutdown_date``.
+- Anthropic: ``max_input_tokens`` is Claude's context window (input and output share it), so it
+  gives both ``context_window`` and ``max_input_tokens``; ``max_tokens`` is the output limit;
+  ``capabilities`` give ``vision``, ``structured_output`` and ``reasoning``.
+- Gemini: ``inputTokenLimit``/``outputTokenLimit`` are separate limits (no context window);
+  ``supportedGenerationMethods`` gives the mode; ``thinking`` gives ``reasoning``.
+- Cohere: ``context_length`` is the context window; ``endpoints`` the mode; ``features`` the
+  flags.
+- Together: a bare array; ``context_length``; ``pricing.input``/``output`` already per million.
+- OpenRouter: ``context_length``, ``top_provider.max_completion_tokens``, per-token price
+  strings (``"-1"`` means variable: unknown), modalities and supported parameters.
+- Hugging Face router: the first provider in ``providers[]`` that is live.
+- Ollama ``/api/tags``: names only (``:latest`` dropped, as Ollama resolves it).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Generator, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._litellm import per_million, round_price
+
+__all__ = ["KINDS", "LiveSet", "Plan", "plan_for"]
+
+Fields = dict[str, Any]
+Models = dict[str, Fields]
+Aliases = dict[str, str]
+Plan = Generator["tuple[str, dict[str, str]]", Any, "tuple[Models, Aliases]"]
+
+# Most pages followed for one provider (a broken server must not loop forever).
+_MAX_PAGES = 50
+
+
+@dataclass
+class LiveSet:
+    """The models one provider's endpoint listed, normalized, with where and when."""
+
+    provider: str
+    base_url: str
+    source: str
+    as_of: str
+    fetched_at: float
+    models: Models
+    aliases: Aliases = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": 1,
+            "provider": self.provider,
+            "base_url": self.base_url,
+            "source": self.source,
+            "as_of": self.as_of,
+            "fetched_at": self.fetched_at,
+            "models": self.models,
+            "aliases": self.aliases,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> LiveSet:
+        """Parses a cache document; raises ``ValueError`` for anything malformed."""
+        if not isinstance(data, dict) or data.get("format") != 1:
+            raise ValueError("not a catalog cache document (format 1)")
+        strings = ("provider", "base_url", "source", "as_of")
+        if not all(isinstance(data.get(key), str) for key in strings):
+            raise ValueError("missing provider, base_url, source or as_of")
+        fetched_at = data.get("fetched_at")
+        models = data.get("models")
+        aliases = data.get("aliases", {})
+        if isinstance(fetched_at, bool) or not isinstance(fetched_at, (int, float)):
+            raise ValueError("fetched_at is not a number")
+        if not isinstance(models, dict) or not isinstance(aliases, dict):
+            raise ValueError("models or aliases is not an object")
+        checked: Models = {}
+        for model_id, fields in models.items():
+            if not isinstance(fields, dict):
+                raise ValueError(f"model {model_id!r} is not an object")
+            checked[model_id] = _checked_fields(fields)
+        return cls(
+            provider=data["provider"],
+            base_url=data["base_url"],
+            source=data["source"],
+            as_of=data["as_of"],
+            fetched_at=float(fetched_at),
+            models=checked,
+            aliases={str(k): str(v) for k, v in aliases.items()},
+        )
+
+
+def plan_for(kind: str, url: str) -> Plan:
+    """The request plan of a models endpoint of the given ``kind`` at ``url``."""
+    return KINDS[kind](url)
+
+
+def _openai_plan(url: str) -> Plan:
+    body = yield url, {}
+    models: Models = {}
+    aliases: Aliases = {}
+    for item in _items(body, "data"):
+        model_id = item.get("id")
+        if isinstance(model_id, str) and model_id:
+            models[model_id] = _openai_fields(item)
+            for alias in item.get("aliases") or ():
+                if isinstance(alias, str) and alias and alias != model_id:
+                    aliases[alias] = model_id
+    return models, aliases
+
+
+def _together_plan(url: str) -> Plan:
+    body = yield url, {}
+    models: Models = {}
+    for item in _items(body, "data"):
+        model_id = item.get("id")
+        if not isinstance(model_id, str) or not model_id:
+            continue
+        fields = _openai_fields(item)
+        _put(fields, "display_name", _text(item.get("display_name")))
+        _put(fields, "mode", _TOGETHER_MODES.get(str(item.get("type"))))
+        pricing = item.get("pricing")
+        if isinstance(pricing, dict):
+            given = [_price(pricing.get(k), 1_000_000) for k in ("input", "output")]
+            # Dedicated-only models list 0/0 with an hourly rate: that is no per-token price.
+            hourly = _price(pricing.get("hourly"), 1_000_000)
+            if not (given == [0.0, 0.0] and hourly):
+                _put(fields, "input_price", given[0])
+                _put(fields, "output_price", given[1])
+        models[model_id] = fields
+    return models, {}
+
+
+def _openrouter_plan(url: str) -> Plan:
+    body = yield url, {}
+    models: Models = {}
+    for item in _items(body, "data"):
+        model_id = item.get("id")
+        if not isinstance(model_id, str) or not model_id:
+            continue
+        fields: Fields = {"mode": "chat"}  # OpenRouter serves chat completions only
+        _put(fields, "display_name", _text(item.get("name")))
+        _put(fields, "context_window", _count(item.get("context_length")))
+        top = item.get("top_provider")
+        if isinstance(top, dict):
+            _put(fields, "max_output_tokens", _count(top.get("max_completion_tokens")))
+        pricing = item.get("pricing")
+        if isinstance(pricing, dict):
+            for ours, theirs in _OPENROUTER_PRICES:
+                _put(fields, ours, _price(pricing.get(theirs), 1))
+        architecture = item.get("architecture")
+        if isinstance(architecture, dict):
+            inputs = architecture.get("input_modalities")
+            if isinstance(inputs, list):
+                fields["vision"] = "image" in inputs
+                fields["audio_input"] = "audio" in inputs
+        parameters = item.get("supported_parameters")
+        if isinstance(parameters, list):
+            fields["tools"] = "tools" in parameters
+            fields["structured_output"] = "structured_outputs" in parameters
+            fields["reasoning"] = "reasoning" in parameters
+        _put(fields, "deprecation_date", _date(item.get("expiration_date")))
+        models[model_id] = fields
+    return models, {}
+
+
+def _huggingface_plan(url: str) -> Plan:
+    body = yield url, {}
+    models: Models = {}
+    for item in _items(body, "data"):
+        model_id = item.get("id")
+        if not isinstance(model_id, str) or not model_id:
+            continue
+        fields = _openai_fields(item)
+        offers = [p for p in item.get("providers") or () if isinstance(p, dict)]
+        offer = next(
+            (p for p in offers if p.get("status") == "live"), offers[0] if offers else None
+        )
+        if offer is not None:
+            _put(fields, "context_window", _count(offer.get("context_length")))
+            pricing = offer.get("pricing")
+            if isinstance(pricing, dict):  # USD per million tokens [UNVERIFIED, §10]
+                _put(fields, "input_price", _price(pricing.get("input"), 1_000_000))
+                _put(fields, "output_price", _price(pricing.get("output"), 1_000_000))
+            _put(fields, "tools", _flag(offer.get("supports_tools")))
+        models[model_id] = fields
+    return models, {}
+
+
+def _anthropic_plan(url: str) -> Plan:
+    models: Models = {}
+    params = {"limit": "1000"}
+    for _ in range(_MAX_PAGES):
+        body = yield url, dict(params)
+        for item in _items(body, "data"):
+            model_id = item.get("id")
+            if not isinstance(model_id, str) or not model_id:
+                continue
+            fields: Fields = {}
+            _put(fields, "display_name", _text(item.get("display_name")))
+            window = _count(item.get("max_input_tokens"))
+            _put(fields, "context_window", window)
+            _put(fields, "max_input_tokens", window)
+            _put(fields, "max_output_tokens", _count(item.get("max_tokens")))
+            capabilities = item.get("capabilities")
+            if isinstance(capabilities, dict):
+                for ours, theirs in _ANTHROPIC_CAPABILITIES:
+                    _put(fields, ours, _supported(capabilities.get(theirs)))
+            models[model_id] = fields
+        last = body.get("last_id") if isinstance(body, dict) else None
+        if not (isinstance(body, dict) and body.get("has_more") is True and isinstance(last, str)):
+            break
+        params["after_id"] = last
+    return models, {}
+
+
+def _gemini_plan(url: str) -> Plan:
+    models: Models = {}
+    params = {"pageSize": "1000"}
+    for _ in range(_MAX_PAGES):
+        body = yield url, dict(params)
+        for item in _items(body, "models"):
+            name = item.get("name")
+            if not isinstance(name, str) or not name:
+                continue
+            model_id = name.removeprefix("models/")
+            fields: Fields = {}
+            _put(fields, "display_name", _text(item.get("displayName")))
+            _put(fields, "max_input_tokens", _count(item.get("inputTokenLimit")))
+            _put(fields, "max_output_tokens", _count(item.get("outputTokenLimit")))
+            methods = item.get("supportedGenerationMethods")
+            if isinstance(methods, list):
+                if "generateContent" in methods:
+                    fields["mode"] = "chat"
+                elif "embedContent" in methods or "batchEmbedContents" in methods:
+                    fields["mode"] = "embedding"
+            _put(fields, "reasoning", _flag(item.get("thinking")))
+            models[model_id] = fields
+        token = body.get("nextPageToken") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token or token == params.get("pageToken"):
+            break
+        params["pageToken"] = token
+    return models, {}
+
+
+def _cohere_plan(url: str) -> Plan:
+    models: Models = {}
+    params = {"page_size": "1000"}
+    for _ in range(_MAX_PAGES):
+        body = yield url, dict(params)
+        for item in _items(body, "models"):
+            model_id = item.get("name")
+            if not isinstance(model_id, str) or not model_id:
+                continue
+            fields: Fields = {}
+            _put(fields, "context_window", _count(item.get("context_length")))
+            endpoints = item.get("endpoints")
+            if isinstance(endpoints, list):
+                mode = next((m for e, m in _COHERE_MODES if e in endpoints), None)
+                _put(fields, "mode", mode)
+            features = item.get("features")
+            if isinstance(features, list):
+                fields["tools"] = "tools" in features or "strict_tools" in features
+                fields["vision"] = "vision" in features
+                fields["structured_output"] = "json_schema" in features
+            models[model_id] = fields
+        token = body.get("next_page_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token or token == params.get("page_token"):
+            break
+        params["page_token"] = token
+    return models, {}
+
+
+def _ollama_plan(url: str) -> Plan:
+    body = yield url, {}
+    models: Models = {}
+    for item in _items(body, "models"):
+        name = item.get("name") or item.get("model")
+        if isinstance(name, str) and name:
+            models[name[: -len(":latest")] if name.endswith(":latest") else name] = {}
+    return models, {}
+
+
+KINDS = {
+    "openai": _openai_plan,
+    "anthropic": _anthropic_plan,
+    "gemini": _gemini_plan,
+    "cohere": _cohere_plan,
+    "ollama": _ollama_plan,
+    "together": _together_plan,
+    "openrouter": _openrouter_plan,
+    "huggingface": _huggingface_plan,
+}
+"""Endpoint kinds by name; providers not named in ``PROVIDER_KINDS`` use ``openai``."""
+
+PROVIDER_KINDS: Mapping[str, str] = {
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+    "cohere": "cohere",
+    "ollama": "ollama",
+    "together": "together",
+    "openrouter": "openrouter",
+    "huggingface": "huggingface",
+}
+
+_TOGETHER_MODES = {
+    "chat": "chat",
+    "language": "completion",
+    "code": "completion",
+    "embedding": "embedding",
+    "rerank": "rerank",
+    "moderation": "moderation",
+    "image": "image_generation",
+}
+_COHERE_MODES = (("chat", "chat"), ("embed", "embedding"), ("rerank", "rerank"))
+_OPENROUTER_PRICES = (
+    ("input_price", "prompt"),
+    ("output_price", "completion"),
+    ("cache_read_price", "input_cache_read"),
+    ("cache_write_price", "input_cache_write"),
+)
+_ANTHROPIC_CAPABILITIES = (
+    ("vision", "image_input"),
+    ("structured_output", "structured_outputs"),
+    ("reasoning", "thinking"),
+)
+_CONTEXT_KEYS = ("context_window", "context_length", "max_context_length", "max_model_len")
+_OUTPUT_KEYS = ("max_completion_tokens", "max_output_tokens")
+
+
+def _openai_fields(item: Mapping[str, Any]) -> Fields:
+    fields: Fields = {}
+    _put(fields, "context_window", _first(_count(item.get(k)) for k in _CONTEXT_KEYS))
+    _put(fields, "max_output_tokens", _first(_count(item.get(k)) for k in _OUTPUT_KEYS))
+    _put(fields, "deprecation_date", _date(item.get("shutdown_date") or item.get("deprecation")))
+    capabilities = item.get("capabilities")
+    if isinstance(capabilities, dict):  # Mistral
+        if capabilities.get("completion_chat") is True:
+            fields["mode"] = "chat"
+        _put(fields, "tools", _flag(capabilities.get("function_calling")))
+        _put(fields, "vision", _flag(capabilities.get("vision")))
+    return fields
+
+
+def _items(body: object, key: str) -> list[dict[str, Any]]:
+    if isinstance(body, dict):
+        body = body.get(key)
+    if not isinstance(body, list):
+        raise ValueError(f"expected a list of models (or an object with {key!r})")
+    return [item for item in body if isinstance(item, dict)]
+
+
+def _put(fields: Fields, name: str, value: object) -> None:
+    if value is not None:
+        fields[name] = value
+
+
+def _first(values: Iterable[object]) -> object:
+    return next((v for v in values if v is not None), None)
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return int(value) if value == int(value) and value > 0 else None
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _supported(value: object) -> bool | None:
+    if isinstance(value, dict):
+        value = value.get("supported")
+    return _flag(value)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _price(value: object, unit: int) -> float | None:
+    """A price given in USD per ``unit`` tokens (a number or numeric string), per million."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return per_million(value) if unit == 1 else round_price(value)
+
+
+def _date(value: object) -> str | None:
+    """``YYYY-MM-DD`` from an ISO date/datetime string or epoch seconds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
+        stamp = datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+        return stamp.date().isoformat()
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return datetime.date.fromisoformat(value[:10]).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+_FIELD_TYPES: Mapping[str, tuple[type, ...]] = {
+    "mode": (str,),
+    "display_name": (str,),
+    "reference_url": (str,),
+    "deprecation_date": (str,),
+    "context_window": (int,),
+    "max_input_tokens": (int,),
+    "max_output_tokens": (int,),
+    "embedding_dimensions": (int,),
+    "input_price": (int, float),
+    "output_price": (int, float),
+    "cache_read_price": (int, float),
+    "cache_write_price": (int, float),
+    "tools": (bool,),
+    "parallel_tools": (bool,),
+    "vision": (bool,),
+    "structured_output": (bool,),
+    "reasoning": (bool,),
+    "prompt_caching": (bool,),
+    "audio_input": (bool,),
+}
+
+
+def _checked_fields(fields: Mapping[str, Any]) -> Fields:
+    checked: Fields = {}
+    for name, value in fields.items():
+        types = _FIELD_TYPES.get(name)
+        if types is None:
+            raise ValueError(f"unknown field {name!r}")
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise ValueError(f"field {name!r} has a value of the wrong type")
+        if name == "deprecation_date":
+            datetime.date.fromisoformat(str(value))
+        checked[name] = value
+    return checked

@@ -1,0 +1,370 @@
+"""The provider registry: where each provider lives and how it authenticates, as data.
+
+This is the seed the clients extend (request encoders and stream dialects live elsewhere); the
+catalog refresh uses it for the models endpoints. Sources: ../shared/spec/providers.md §2-§11.
+Where that file reports conflicting base URLs (Nebius, Novita, GitHub Models, MiniMax) the entry
+takes the newest documented one; every URL can be overridden.
+
+Resolution (:func:`resolve`), highest priority first:
+
+- ``base_url``: the ``providers={"<name>": {"base_url": ...}}`` override, then the
+  ``FLUENT_AI_<NAME>_BASE_URL`` environment variable (name upper-cased, ``-`` as ``_``), then the
+  default below with its ``{placeholders}`` filled from the overrides, the provider's standard
+  variables (``AWS_REGION``, ``AZURE_OPENAI_ENDPOINT``, ...) or defaults;
+- ``api_key``: the override's ``api_key``, then the first set variable of ``key_env``;
+- ``headers``: the entry's fixed headers, updated by the override's ``headers``;
+- any other override key (``region``, ``project``, ``location``, ``api_version``, ...) is kept
+  in ``params``.
+
+A provider missing from the table is added by an override with ``"dialect"`` and
+``"base_url"`` (and optionally ``"api_key"``, ``"api_key_env"``, ``"auth"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from ..errors import ConfigurationError, UnknownProviderError
+
+__all__ = [
+    "PROVIDERS",
+    "Param",
+    "ProviderSpec",
+    "ResolvedProvider",
+    "base_url_env_var",
+    "join_url",
+    "resolve",
+]
+
+ProviderOverrides = Mapping[str, Mapping[str, Any]]
+
+
+class Param(NamedTuple):
+    """A setting a provider needs besides its key (a ``{name}`` in ``base_url`` or not)."""
+
+    name: str
+    env: tuple[str, ...] = ()
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """One provider, as data.
+
+    ``dialect`` names the request/stream format (``openai-chat``, ``anthropic``, ``gemini``,
+    ``vertex``, ``bedrock``, ``cohere``, ``ollama``, ``azure-openai``; ``jina``/``voyage`` for
+    embedding-only services). ``auth`` is one of ``bearer`` (``Authorization: Bearer <key>``),
+    ``x-api-key`` (Anthropic), ``x-goog-api-key`` (Gemini), ``api-key`` (Azure), ``sigv4``
+    (Bedrock), ``google-oauth`` (Vertex). ``key_required`` is false for local servers and
+    endpoints that work without a key. ``models_path`` is the models-list path under
+    ``base_url`` (``None``: no such endpoint, or not the plain HTTP-key kind).
+    """
+
+    name: str
+    dialect: str
+    base_url: str
+    key_env: tuple[str, ...] = ()
+    auth: str = "bearer"
+    key_required: bool = True
+    models_path: str | None = "/models"
+    headers: tuple[tuple[str, str], ...] = ()
+    params: tuple[Param, ...] = ()
+
+
+def _compat(
+    name: str, base_url: str, *key_env: str, models: str | None = "/models"
+) -> ProviderSpec:
+    return ProviderSpec(name, "openai-chat", base_url, tuple(key_env), models_path=models)
+
+
+def _local(name: str, base_url: str, *key_env: str) -> ProviderSpec:
+    return ProviderSpec(name, "openai-chat", base_url, tuple(key_env), key_required=False)
+
+
+_SPECS = (
+    _compat("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
+    ProviderSpec(
+        "azure",
+        "azure-openai",
+        "{endpoint}/openai",
+        ("AZURE_OPENAI_API_KEY",),
+        auth="api-key",
+        models_path=None,
+        params=(
+            Param("endpoint", ("AZURE_OPENAI_ENDPOINT",)),
+            Param("api_version", ("OPENAI_API_VERSION",), "2024-10-21"),
+        ),
+    ),
+    ProviderSpec(
+        "anthropic",
+        "anthropic",
+        "https://api.anthropic.com",
+        ("ANTHROPIC_API_KEY",),
+        auth="x-api-key",
+        models_path="/v1/models",
+        headers=(("anthropic-version", "2023-06-01"),),
+    ),
+    ProviderSpec(
+        "gemini",
+        "gemini",
+        "https://generativelanguage.googleapis.com",
+        ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        auth="x-goog-api-key",
+        models_path="/v1beta/models",
+    ),
+    ProviderSpec(
+        "vertex",
+        "vertex",
+        "https://{location}-aiplatform.googleapis.com/v1",
+        auth="google-oauth",
+        models_path=None,
+        params=(
+            Param("project", ("GOOGLE_CLOUD_PROJECT",)),
+            Param("location", ("GOOGLE_CLOUD_LOCATION",), "us-central1"),
+        ),
+    ),
+    ProviderSpec(
+        "bedrock",
+        "bedrock",
+        "https://bedrock-runtime.{region}.amazonaws.com",
+        ("AWS_BEARER_TOKEN_BEDROCK",),
+        auth="sigv4",
+        key_required=False,
+        models_path=None,
+        params=(Param("region", ("AWS_REGION", "AWS_DEFAULT_REGION")),),
+    ),
+    ProviderSpec(
+        "cohere",
+        "cohere",
+        "https://api.cohere.com",
+        ("CO_API_KEY", "COHERE_API_KEY"),
+        models_path="/v1/models",
+    ),
+    ProviderSpec(
+        "ollama",
+        "ollama",
+        "http://localhost:11434",
+        ("OLLAMA_API_KEY",),
+        key_required=False,
+        models_path="/api/tags",
+    ),
+    _compat("mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"),
+    _compat("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
+    _compat("deepseek", "https://api.deepseek.com", "DEEPSEEK_API_KEY"),
+    _compat(
+        "together",
+        "https://api.together.xyz/v1",
+        "TOGETHER_API_KEY",
+        "TOGETHER_AI_API_KEY",
+        "TOGETHERAI_API_KEY",
+    ),
+    ProviderSpec(
+        "openrouter",
+        "openai-chat",
+        "https://openrouter.ai/api/v1",
+        ("OPENROUTER_API_KEY",),
+        key_required=False,  # the models list needs no key (§10); chat does
+    ),
+    _compat("xai", "https://api.x.ai/v1", "XAI_API_KEY"),
+    _compat(
+        "perplexity", "https://api.perplexity.ai", "PERPLEXITY_API_KEY", "PERPLEXITYAI_API_KEY"
+    ),
+    _compat(
+        "deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY", "DEEPINFRA_TOKEN"
+    ),
+    _compat("fireworks", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"),
+    _compat("moonshot", "https://api.moonshot.ai/v1", "MOONSHOT_API_KEY"),
+    _compat("zhipuai", "https://open.bigmodel.cn/api/paas/v4", "ZHIPUAI_API_KEY", "ZHIPU_API_KEY"),
+    _compat("zai", "https://api.z.ai/api/paas/v4", "ZAI_API_KEY"),
+    _compat(
+        "dashscope", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY"
+    ),
+    _compat("github", "https://models.github.ai/inference", "GITHUB_TOKEN"),
+    ProviderSpec(
+        "cloudflare",
+        "openai-chat",
+        "https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1",
+        ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY"),
+        params=(Param("account_id", ("CLOUDFLARE_ACCOUNT_ID",)),),
+    ),
+    _compat("ai21", "https://api.ai21.com/studio/v1", "AI21_API_KEY"),
+    _compat("hunyuan", "https://api.hunyuan.cloud.tencent.com/v1", "HUNYUAN_API_KEY"),
+    _compat("qianfan", "https://qianfan.baidubce.com/v2", "QIANFAN_API_KEY"),
+    _compat("minimax", "https://api.minimax.io/v1", "MINIMAX_API_KEY"),
+    _compat("huggingface", "https://router.huggingface.co/v1", "HF_TOKEN"),
+    _compat("cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY"),
+    _compat("sambanova", "https://api.sambanova.ai/v1", "SAMBANOVA_API_KEY"),
+    _compat("nebius", "https://api.tokenfactory.nebius.com/v1", "NEBIUS_API_KEY"),
+    _compat("novita", "https://api.novita.ai/openai", "NOVITA_API_KEY"),
+    _local("lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY"),
+    _local("vllm", "http://localhost:8000/v1", "VLLM_API_KEY"),
+    ProviderSpec("jina", "jina", "https://api.jina.ai/v1", ("JINA_API_KEY",), models_path=None),
+    ProviderSpec(
+        "voyage", "voyage", "https://api.voyageai.com/v1", ("VOYAGE_API_KEY",), models_path=None
+    ),
+)
+
+PROVIDERS: Mapping[str, ProviderSpec] = {spec.name: spec for spec in _SPECS}
+"""Every registered provider by name."""
+
+# Keys of an override that are not provider parameters.
+_RESERVED = frozenset({"base_url", "api_key", "api_key_env", "headers", "dialect", "auth"})
+
+
+@dataclass(frozen=True)
+class ResolvedProvider:
+    """A provider with its overrides and environment applied: what a request needs.
+
+    The key and the headers are left out of ``repr`` so that logging this object never
+    prints a secret.
+    """
+
+    name: str
+    spec: ProviderSpec
+    base_url: str
+    api_key: str | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        """``path`` under ``base_url`` (see :func:`join_url`)."""
+        return join_url(self.base_url, path)
+
+    def request_headers(self) -> dict[str, str]:
+        """The fixed headers plus the key in this provider's auth scheme (when it has one)."""
+        headers = dict(self.headers)
+        key = self.api_key
+        if key:
+            auth = self.spec.auth
+            if auth == "x-api-key":
+                headers["x-api-key"] = key
+            elif auth == "x-goog-api-key":
+                headers["x-goog-api-key"] = key
+            elif auth == "api-key":
+                headers["api-key"] = key
+            elif auth in ("bearer", "sigv4"):  # Bedrock API keys are bearer tokens
+                headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+
+def base_url_env_var(name: str) -> str:
+    """The environment variable that overrides ``name``'s base URL."""
+    return f"FLUENT_AI_{name.upper().replace('-', '_')}_BASE_URL"
+
+
+def join_url(base_url: str, path: str) -> str:
+    """Joins a base URL and an absolute path, tolerating a version segment on both sides.
+
+    Providers document base URLs with and without their version (``https://api.anthropic.com``
+    or ``.../v1``); when the base already ends with the path's first segment (``/v1``,
+    ``/v1beta``), it is not repeated.
+    """
+    base = base_url.rstrip("/")
+    if not path:
+        return base
+    if not path.startswith("/"):
+        path = "/" + path
+    first, _, rest = path[1:].partition("/")
+    if rest and re.fullmatch(r"v\d+(?:beta\d*|alpha\d*)?", first) and base.endswith("/" + first):
+        path = "/" + rest
+    return base + path
+
+
+def resolve(
+    name: str,
+    providers: ProviderOverrides | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> ResolvedProvider:
+    """Resolves ``name`` with the ``providers`` overrides and the environment.
+
+    Raises :class:`~fluent_ai.errors.UnknownProviderError` for a name that is neither
+    registered nor defined by an override with a ``dialect``, and
+    :class:`~fluent_ai.errors.ConfigurationError` when a setting the base URL needs (a region,
+    an account id, ...) is missing.
+    """
+    env = os.environ if environ is None else environ
+    override: Mapping[str, Any] = (providers or {}).get(name) or {}
+    spec = PROVIDERS.get(name)
+    if spec is None:
+        spec = _custom_spec(name, override)
+    if "dialect" in override and override["dialect"] != spec.dialect:
+        spec = dataclasses.replace(spec, dialect=str(override["dialect"]))
+    params: dict[str, Any] = {}
+    for param in spec.params:
+        value = override.get(param.name)
+        if value is None:
+            value = next((env[var] for var in param.env if env.get(var)), param.default)
+        if value is not None:
+            params[param.name] = value
+    params.update({k: v for k, v in override.items() if k not in _RESERVED})
+    key_env = spec.key_env
+    if override.get("api_key_env"):
+        key_env = (str(override["api_key_env"]), *key_env)
+    api_key = override.get("api_key") or next((env[v] for v in key_env if env.get(v)), None)
+    headers = dict(spec.headers)
+    headers.update(override.get("headers") or {})
+    return ResolvedProvider(
+        name=name,
+        spec=spec,
+        base_url=_base_url(spec, override, params, env),
+        api_key=api_key,
+        headers=headers,
+        params=params,
+    )
+
+
+def _base_url(
+    spec: ProviderSpec,
+    override: Mapping[str, Any],
+    params: Mapping[str, Any],
+    env: Mapping[str, str],
+) -> str:
+    explicit = override.get("base_url") or env.get(base_url_env_var(spec.name))
+    if explicit:
+        return str(explicit).rstrip("/")
+    if spec.name == "vertex":
+        return _vertex_base_url(str(params.get("location", "us-central1")))
+    template = spec.base_url
+    for placeholder in re.findall(r"\{(\w+)\}", template):
+        value = params.get(placeholder)
+        if value is None:
+            sources = [p.env for p in spec.params if p.name == placeholder]
+            variables = " or ".join(sources[0]) if sources and sources[0] else "none"
+            raise ConfigurationError(
+                f"provider {spec.name!r} needs {placeholder!r}: pass providers="
+                f"{{{spec.name!r}: {{{placeholder!r}: ...}}}} or set {variables} "
+                f"(or set base_url / {base_url_env_var(spec.name)})"
+            )
+        template = template.replace("{" + placeholder + "}", str(value).rstrip("/"))
+    return template
+
+
+def _vertex_base_url(location: str) -> str:
+    # providers.md §4.6 / §5.1: global and the us/eu multi-regions have their own hosts.
+    if location == "global":
+        return "https://aiplatform.googleapis.com/v1"
+    if location in ("us", "eu"):
+        return f"https://aiplatform.{location}.rep.googleapis.com/v1"
+    return f"https://{location}-aiplatform.googleapis.com/v1"
+
+
+def _custom_spec(name: str, override: Mapping[str, Any]) -> ProviderSpec:
+    if not override.get("dialect") or not override.get("base_url"):
+        raise UnknownProviderError(name, sorted(PROVIDERS))
+    dialect = str(override["dialect"])
+    key_env = (f"{name.upper().replace('-', '_')}_API_KEY",)
+    return ProviderSpec(
+        name,
+        dialect,
+        str(override["base_url"]),
+        key_env,
+        auth=str(override.get("auth", "bearer")),
+        key_required=False,
+        models_path="/models" if dialect == "openai-chat" else None,
+    )
