@@ -5,6 +5,8 @@
 mod cohere;
 mod error_fields;
 mod frame;
+mod gemini;
+mod ollama;
 mod openai_chat;
 mod openai_responses;
 mod output;
@@ -19,7 +21,13 @@ pub use frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
 pub use output::Output;
 
 /// The dialect names [`StreamDecoder::new`] accepts, in the order error messages list them.
-pub const DIALECTS: &[&str] = &["openai-chat", "openai-responses", "cohere"];
+pub const DIALECTS: &[&str] = &[
+    "openai-chat",
+    "openai-responses",
+    "gemini",
+    "cohere",
+    "ollama",
+];
 
 /// The framing of a dialect's byte stream.
 #[derive(Debug)]
@@ -70,7 +78,9 @@ impl StreamDecoder {
                 sse(),
                 Box::<openai_responses::OpenAiResponses>::default(),
             ),
+            "gemini" => ("gemini", sse(), Box::<gemini::Gemini>::default()),
             "cohere" => ("cohere", sse(), Box::<cohere::Cohere>::default()),
+            "ollama" => ("ollama", ndjson(), Box::<ollama::Ollama>::default()),
             _ => {
                 return Err(format!(
                     "unknown stream dialect {dialect:?}; expected one of: {}",
@@ -253,7 +263,6 @@ fn sse() -> Framer {
     Framer::Sse(SseDecoder::new(crate::sse::DEFAULT_MAX_EVENT_BYTES))
 }
 
-#[allow(dead_code)]
 fn ndjson() -> Framer {
     Framer::Ndjson(LineSplitter::new(crate::ndjson::DEFAULT_MAX_LINE_BYTES))
 }

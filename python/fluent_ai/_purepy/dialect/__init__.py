@@ -7,9 +7,12 @@ from typing import Any, Callable
 
 from ...errors import StreamDecodeError, StreamTruncated
 from ..events import ToolCallDone
+from ..ndjson import NdjsonDecoder
 from ..sse import SseDecoder
 from ._output import Output
 from .cohere import Cohere
+from .gemini import Gemini
+from .ollama import Ollama
 from .openai_chat import OpenAiChat
 from .openai_responses import OpenAiResponses
 
@@ -19,7 +22,9 @@ __all__ = ["DIALECTS", "StreamDecoder"]
 _HANDLERS: dict[str, Callable[[], Any]] = {
     "openai-chat": OpenAiChat,
     "openai-responses": OpenAiResponses,
+    "gemini": Gemini,
     "cohere": Cohere,
+    "ollama": Ollama,
 }
 DIALECTS = tuple(_HANDLERS)
 
@@ -61,6 +66,10 @@ class StreamDecoder:
             if isinstance(framer, SseDecoder) and framer.pending_bytes:
                 # A final block cut off by the end of the stream (often `data: [DONE]`).
                 self._run(b"\n\n")
+            elif isinstance(framer, NdjsonDecoder):
+                # A last line without its line end.
+                starts: list[int] = []
+                self._deliver(framer._finish_lines(starts), starts)
             out = self._out
             out.close()
             if not out.reached_end:
@@ -113,7 +122,10 @@ class StreamDecoder:
         framer = self._framer
         starts: list[int] = []
         try:
-            frames: list[Any] = framer._feed_blocks(data, starts)
+            if isinstance(framer, NdjsonDecoder):
+                frames: list[Any] = framer._feed_lines(data, starts)
+            else:
+                frames = framer._feed_blocks(data, starts)
         except StreamDecodeError as error:
             # The frames completed before a framing error still reach the dialect.
             self._deliver(error.completed, starts)
@@ -155,4 +167,6 @@ def _again(error: StreamDecodeError) -> StreamDecodeError:
 def _framer(framing: str) -> Any:
     if framing == "sse":
         return SseDecoder()
+    if framing == "ndjson":
+        return NdjsonDecoder()
     raise AssertionError(framing)
