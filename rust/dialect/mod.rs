@@ -2,6 +2,8 @@
 //! one file per stream dialect. [`StreamDecoder`] drives the framer and hands each frame to
 //! the dialect, which reports what it found through [`Output`].
 
+mod anthropic;
+mod bedrock;
 mod cohere;
 mod error_fields;
 mod frame;
@@ -24,7 +26,9 @@ pub use output::Output;
 pub const DIALECTS: &[&str] = &[
     "openai-chat",
     "openai-responses",
+    "anthropic",
     "gemini",
+    "bedrock",
     "cohere",
     "ollama",
 ];
@@ -78,7 +82,9 @@ impl StreamDecoder {
                 sse(),
                 Box::<openai_responses::OpenAiResponses>::default(),
             ),
+            "anthropic" => ("anthropic", sse(), Box::<anthropic::Anthropic>::default()),
             "gemini" => ("gemini", sse(), Box::<gemini::Gemini>::default()),
+            "bedrock" => ("bedrock", event_stream(), Box::new(bedrock::Bedrock)),
             "cohere" => ("cohere", sse(), Box::<cohere::Cohere>::default()),
             "ollama" => ("ollama", ndjson(), Box::<ollama::Ollama>::default()),
             _ => {
@@ -267,7 +273,6 @@ fn ndjson() -> Framer {
     Framer::Ndjson(LineSplitter::new(crate::ndjson::DEFAULT_MAX_LINE_BYTES))
 }
 
-#[allow(dead_code)]
 fn event_stream() -> Framer {
     Framer::EventStream(eventstream::Decoder::default())
 }

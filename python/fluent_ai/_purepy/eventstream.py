@@ -314,11 +314,16 @@ class EventStreamDecoder:
         """Consume a chunk; return the messages it completes. Raises ``EventStreamError``."""
         if not isinstance(data, bytes):
             raise TypeError(f"feed() takes bytes, not {type(data).__name__}")
+        return self._feed_messages(data, [])
+
+    def _feed_messages(self, data: bytes, starts: list[int]) -> list[EventStreamMessage]:
+        """``feed()``, also appending to ``starts`` the stream offset of each message's first
+        byte; on error, ``starts`` covers the messages of the error's ``completed``."""
         if self._failure is not None:
             raise _error(*self._failure)
         messages: list[EventStreamMessage] = []
         try:
-            self._scan(data, messages)
+            self._scan(data, messages, starts)
         except _Fault as fault:
             raise self._fail(fault, data, messages) from None
         self._position += len(data)
@@ -350,7 +355,7 @@ class EventStreamDecoder:
         self._pending = bytearray()
         return _error(*self._failure, completed)
 
-    def _scan(self, data: bytes, out: list[EventStreamMessage]) -> None:
+    def _scan(self, data: bytes, out: list[EventStreamMessage], starts: list[int]) -> None:
         at = 0
         size = len(data)
         pending = self._pending
@@ -370,6 +375,7 @@ class EventStreamDecoder:
             if len(pending) < total:
                 return
             out.append(_decode_message(pending, 0, total, start))
+            starts.append(start)
             self._pending = bytearray()
             self._pending_total = 0
         while at < size:
@@ -384,4 +390,5 @@ class EventStreamDecoder:
                 self._pending_total = total
                 return
             out.append(_decode_message(data, at, total, start))
+            starts.append(start)
             at += total

@@ -7,9 +7,12 @@ from typing import Any, Callable
 
 from ...errors import StreamDecodeError, StreamTruncated
 from ..events import ToolCallDone
+from ..eventstream import EventStreamDecoder
 from ..ndjson import NdjsonDecoder
 from ..sse import SseDecoder
 from ._output import Output
+from .anthropic import Anthropic
+from .bedrock import Bedrock
 from .cohere import Cohere
 from .gemini import Gemini
 from .ollama import Ollama
@@ -22,7 +25,9 @@ __all__ = ["DIALECTS", "StreamDecoder"]
 _HANDLERS: dict[str, Callable[[], Any]] = {
     "openai-chat": OpenAiChat,
     "openai-responses": OpenAiResponses,
+    "anthropic": Anthropic,
     "gemini": Gemini,
+    "bedrock": Bedrock,
     "cohere": Cohere,
     "ollama": Ollama,
 }
@@ -70,6 +75,9 @@ class StreamDecoder:
                 # A last line without its line end.
                 starts: list[int] = []
                 self._deliver(framer._finish_lines(starts), starts)
+            elif isinstance(framer, EventStreamDecoder):
+                # A message cut off by the end of the stream is an error.
+                framer.finish()
             out = self._out
             out.close()
             if not out.reached_end:
@@ -124,6 +132,8 @@ class StreamDecoder:
         try:
             if isinstance(framer, NdjsonDecoder):
                 frames: list[Any] = framer._feed_lines(data, starts)
+            elif isinstance(framer, EventStreamDecoder):
+                frames = framer._feed_messages(data, starts)
             else:
                 frames = framer._feed_blocks(data, starts)
         except StreamDecodeError as error:
@@ -169,4 +179,6 @@ def _framer(framing: str) -> Any:
         return SseDecoder()
     if framing == "ndjson":
         return NdjsonDecoder()
+    if framing == "eventstream":
+        return EventStreamDecoder()
     raise AssertionError(framing)
