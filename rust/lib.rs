@@ -16,6 +16,12 @@ pub mod toolcall;
 #[cfg(feature = "python")]
 mod python;
 
+/// The extension allocates many small, short-lived values per frame (keys, strings, event
+/// payloads); mimalloc serves them faster than the system allocator (see README, Benchmarks).
+#[cfg(feature = "python")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(feature = "python")]
 #[pyo3::pymodule]
 fn _core(module: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {

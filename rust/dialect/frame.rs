@@ -29,11 +29,44 @@ pub trait Dialect: Send + Sync {
 /// Parse the JSON payload of a frame that starts at stream offset `start`. The error points
 /// at the frame (the `position` is `start`) and says where in the payload it failed.
 pub fn parse_frame(payload: &[u8], start: u64, dialect: &str) -> Result<Value, DecodeError> {
+    parse_with(
+        Payload::Bytes(payload),
+        start,
+        dialect,
+        ValueBuilder::default(),
+    )
+}
+
+/// [`parse_frame`] for a text payload (an SSE event's data), building only the `wanted`
+/// members of a top-level object (the rest is still parsed, so a malformed frame fails the
+/// same way).
+pub fn parse_frame_keeping(
+    payload: &str,
+    start: u64,
+    dialect: &str,
+    wanted: &'static [&'static str],
+) -> Result<Value, DecodeError> {
+    let builder = ValueBuilder::with_top_level_keys(wanted);
+    parse_with(Payload::Text(payload), start, dialect, builder)
+}
+
+enum Payload<'a> {
+    Bytes(&'a [u8]),
+    Text(&'a str),
+}
+
+fn parse_with(
+    payload: Payload<'_>,
+    start: u64,
+    dialect: &str,
+    mut builder: ValueBuilder,
+) -> Result<Value, DecodeError> {
     let mut parser = JsonParser::new(usize::MAX, u64::MAX);
-    let mut builder = ValueBuilder::default();
-    let parsed = parser
-        .feed(payload, &mut builder)
-        .and_then(|_| parser.finish(&mut builder));
+    let fed = match payload {
+        Payload::Bytes(bytes) => parser.feed(bytes, &mut builder),
+        Payload::Text(text) => parser.feed_str(text, &mut builder),
+    };
+    let parsed = fed.and_then(|_| parser.finish(&mut builder));
     match parsed {
         Ok(()) => Ok(builder.take().unwrap_or(Value::Null)),
         Err(inner) => {
@@ -71,4 +104,38 @@ pub fn u64_of(value: &Value, key: &str) -> Option<u64> {
 /// The member at `path` (each step an object key).
 pub fn at<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
     path.iter().try_fold(value, |v, key| v.get(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse_value;
+
+    #[test]
+    fn keeping_builds_only_the_wanted_top_level_members() {
+        let text = br#"{"id": "x", "skip": {"a": [1, {"b": [true, null]}], "c": "d"},
+            "keep": {"id": [1, {"z": 2}]}, "n": 3, "choices": [], "id2": [[], {}]}"#;
+        let text = std::str::from_utf8(text).unwrap();
+        let kept = parse_frame_keeping(text, 0, "test", &["keep", "choices"]).unwrap();
+        let expected = parse_value(br#"{"keep": {"id": [1, {"z": 2}]}, "choices": []}"#).unwrap();
+        assert_eq!(kept, expected);
+        // A top-level value that is not an object is built whole.
+        assert_eq!(
+            parse_frame_keeping("[1, 2]", 0, "test", &[]).unwrap(),
+            parse_value(b"[1, 2]").unwrap()
+        );
+    }
+
+    #[test]
+    fn keeping_still_rejects_malformed_skipped_members() {
+        let plain = parse_frame(br#"{"skip": [1, }"#, 7, "test").unwrap_err();
+        let kept = parse_frame_keeping(r#"{"skip": [1, }"#, 7, "test", &[]).unwrap_err();
+        assert_eq!(plain, kept);
+        assert_eq!(kept.position, 7);
+        assert!(
+            kept.message.contains("(byte 13 of the frame)"),
+            "{}",
+            kept.message
+        );
+    }
 }

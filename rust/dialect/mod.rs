@@ -19,7 +19,7 @@ use crate::eventstream;
 use crate::ndjson::LineSplitter;
 use crate::sse::SseDecoder;
 
-pub use frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
+pub use frame::{at, parse_frame, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 pub use output::Output;
 
 /// The dialect names [`StreamDecoder::new`] accepts, in the order error messages list them.

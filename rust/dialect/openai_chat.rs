@@ -6,8 +6,11 @@ use crate::events::Usage;
 use crate::json::Value;
 use crate::toolcall::Arguments;
 
-use super::frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
+use super::frame::{at, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 use super::output::Output;
+
+/// The members of a chunk this dialect reads (ids, model and fingerprints are skipped).
+const CHUNK_MEMBERS: &[&str] = &["choices", "usage", "error"];
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -26,7 +29,7 @@ impl Dialect for OpenAiChat {
             out.end();
             return Ok(());
         }
-        let chunk = parse_frame(data.as_bytes(), start, "openai-chat")?;
+        let chunk = parse_frame_keeping(data, start, "openai-chat", CHUNK_MEMBERS)?;
         if let Some(error) = Value::non_null(chunk.get("error")) {
             report_error(error, data, out);
             return Ok(());

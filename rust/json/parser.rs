@@ -71,6 +71,8 @@ pub struct JsonParser {
     done: bool,
     error: Option<DecodeError>,
     recent: RecentBytes,
+    /// The fragment being parsed came as `&str` (see [`Self::feed_str`]).
+    fragment_is_str: bool,
 }
 
 impl JsonParser {
@@ -87,6 +89,7 @@ impl JsonParser {
             done: false,
             error: None,
             recent: RecentBytes::default(),
+            fragment_is_str: false,
         }
     }
 
@@ -104,6 +107,15 @@ impl JsonParser {
     /// parser is not inside a string value.
     pub fn partial_string(&self) -> Option<&str> {
         (self.token == Token::String && !self.string.is_key).then_some(self.string.text.as_str())
+    }
+
+    /// [`Self::feed`] for a fragment already known to be UTF-8 (an SSE event's data), which
+    /// spares re-validating the strings that lie wholly inside it.
+    pub fn feed_str(&mut self, data: &str, sink: &mut impl Sink) -> Result<bool, DecodeError> {
+        self.fragment_is_str = true;
+        let outcome = self.feed(data.as_bytes(), sink);
+        self.fragment_is_str = false;
+        outcome
     }
 
     /// Consume a fragment. Returns whether the top-level value is complete.
@@ -294,7 +306,15 @@ impl JsonParser {
         let body = &data[i + 1..];
         let run = simd::string_run_len(body);
         if body.get(run) == Some(&b'"') {
-            if let Ok(text) = std::str::from_utf8(&body[..run]) {
+            let text = if self.fragment_is_str {
+                // SAFETY: `data` is the bytes of a `&str` (`feed_str`), and `body[..run]` lies
+                // between two quote bytes of it; ASCII bytes are character boundaries in
+                // UTF-8, so the slice is itself valid UTF-8.
+                Ok(unsafe { std::str::from_utf8_unchecked(&body[..run]) })
+            } else {
+                std::str::from_utf8(&body[..run])
+            };
+            if let Ok(text) = text {
                 if is_key {
                     sink.key(text);
                     self.expect = Expected::Colon;

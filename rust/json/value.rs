@@ -24,6 +24,13 @@ pub struct ValueBuilder {
     /// Open containers, each with the key its next member will have (for objects).
     stack: Vec<(Value, Option<String>)>,
     root: Option<Value>,
+    /// When set, members of a top-level object whose key is not listed are parsed (and so
+    /// validated) but not built: provider frames carry ids, model names and fingerprints
+    /// that a decoder never reads, and building them is most of the cost.
+    wanted: Option<&'static [&'static str]>,
+    /// Inside a member being skipped: `Some(0)` before its value starts, then the number of
+    /// its containers still open.
+    skipping: Option<u32>,
 }
 
 impl Value {
@@ -73,6 +80,31 @@ impl Value {
 }
 
 impl ValueBuilder {
+    /// A builder that keeps only the `wanted` members of a top-level object.
+    pub fn with_top_level_keys(wanted: &'static [&'static str]) -> Self {
+        Self {
+            wanted: Some(wanted),
+            ..Self::default()
+        }
+    }
+
+    /// Whether an event belongs to a skipped member (and moves the skipping state on):
+    /// `opens` is +1 for a container start, -1 for its end, 0 for a scalar.
+    #[inline]
+    fn skip(&mut self, opens: i32) -> bool {
+        let Some(depth) = self.skipping else {
+            return false;
+        };
+        self.skipping = match (depth, opens) {
+            (0, 0) => None,
+            (d, 1) => Some(d + 1),
+            (1, -1) => None,
+            (d, -1) => Some(d - 1),
+            (d, _) => Some(d),
+        };
+        true
+    }
+
     /// The finished top-level value, if any.
     pub fn take(&mut self) -> Option<Value> {
         self.root.take()
@@ -123,35 +155,61 @@ impl ValueBuilder {
 
 impl Sink for ValueBuilder {
     fn begin_array(&mut self) {
-        self.stack.push((Value::Array(Vec::new()), None));
+        if !self.skip(1) {
+            self.stack.push((Value::Array(Vec::new()), None));
+        }
     }
     fn begin_object(&mut self) {
-        self.stack.push((Value::Object(Vec::new()), None));
+        if !self.skip(1) {
+            self.stack.push((Value::Object(Vec::new()), None));
+        }
     }
     fn end_container(&mut self) {
+        if self.skip(-1) {
+            return;
+        }
         if let Some((value, _)) = self.stack.pop() {
             self.attach(value);
         }
     }
     fn key(&mut self, key: &str) {
+        if self.skipping.is_some() {
+            return;
+        }
+        if let Some(wanted) = self.wanted {
+            if self.stack.len() == 1 && !wanted.contains(&key) {
+                self.skipping = Some(0);
+                return;
+            }
+        }
         if let Some((_, pending)) = self.stack.last_mut() {
             *pending = Some(key.to_owned());
         }
     }
     fn string(&mut self, value: &str) {
-        self.attach(Value::String(value.to_owned()));
+        if !self.skip(0) {
+            self.attach(Value::String(value.to_owned()));
+        }
     }
     fn integer(&mut self, text: &str) {
-        self.attach(Value::Integer(text.to_owned()));
+        if !self.skip(0) {
+            self.attach(Value::Integer(text.to_owned()));
+        }
     }
     fn float(&mut self, value: f64) {
-        self.attach(Value::Float(value));
+        if !self.skip(0) {
+            self.attach(Value::Float(value));
+        }
     }
     fn boolean(&mut self, value: bool) {
-        self.attach(Value::Bool(value));
+        if !self.skip(0) {
+            self.attach(Value::Bool(value));
+        }
     }
     fn null(&mut self) {
-        self.attach(Value::Null);
+        if !self.skip(0) {
+            self.attach(Value::Null);
+        }
     }
 }
 
