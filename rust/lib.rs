@@ -2,12 +2,15 @@
 //! JSON parser. The algorithms work on bytes and know nothing of Python; the `python` feature
 //! adds the thin bindings in `python/`, and this file only registers them.
 
+pub mod breaker;
 pub mod dialect;
 pub mod error;
 pub mod events;
 pub mod eventstream;
 pub mod excerpt;
+pub mod float_repr;
 pub mod json;
+pub mod metrics;
 pub mod ndjson;
 pub mod simd;
 pub mod sse;
@@ -34,6 +37,8 @@ fn _core(module: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> 
     python::eventstream::register(module)?;
     python::json::register(module)?;
     python::loads::register(module)?;
+    python::metrics::register(module)?;
+    python::breaker::register(module)?;
     python::events::register(module)?;
     python::toolcall::register(module)?;
     python::dialect::register(module)?;

@@ -38,11 +38,17 @@ Usage = core.Usage
 Finish = core.Finish
 ProviderErrorEvent = core.ProviderErrorEvent
 PartialToolCall = core.PartialToolCall
+Metrics = core.Metrics
+CircuitBreaker = core.CircuitBreaker
+
+#: The process-wide default ``Metrics`` (pass it as ``StreamDecoder(dialect, metrics=...)``).
+metrics = Metrics()
 
 __version__: str = core.__version__
 
 __all__ = [
     "BackendInfo",
+    "CircuitBreaker",
     "EventStreamDecoder",
     "EventStreamError",
     "EventStreamMessage",
@@ -51,6 +57,7 @@ __all__ = [
     "JsonStream",
     "JsonStreamError",
     "LimitExceeded",
+    "Metrics",
     "NdjsonDecoder",
     "PartialToolCall",
     "ProviderErrorEvent",
@@ -69,6 +76,7 @@ __all__ = [
     "Usage",
     "__version__",
     "backend",
+    "metrics",
 ]
 
 # The model catalog is imported on first access (``fluent_ai.catalog``) so that importing

@@ -2,11 +2,14 @@
 //! Python. Everything here converts arguments and results, maps errors, and keeps panics
 //! from reaching the interpreter.
 
+pub mod arguments;
+pub mod breaker;
 pub mod dialect;
 pub mod events;
 pub mod eventstream;
 pub mod json;
 pub mod loads;
+pub mod metrics;
 pub mod ndjson;
 pub mod sse;
 pub mod toolcall;

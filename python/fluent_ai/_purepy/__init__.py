@@ -7,6 +7,7 @@ the core through ``fluent_ai`` (or ``fluent_ai._backend``), not from here.
 
 from __future__ import annotations
 
+from .breaker import CircuitBreaker
 from .dialect import StreamDecoder
 from .events import (
     Finish,
@@ -22,6 +23,8 @@ from .events import (
 )
 from .eventstream import EventStreamDecoder, EventStreamMessage
 from .json import JsonStream
+from .metrics import Metrics
+from .metrics import _metrics_record_loop as _metrics_record_loop
 from .ndjson import NdjsonDecoder
 from .sse import SseDecoder, SseEvent
 from .toolcall import ToolCallAssembler
@@ -31,10 +34,12 @@ SIMD_LEVEL: str | None = None
 
 __all__ = [
     "SIMD_LEVEL",
+    "CircuitBreaker",
     "EventStreamDecoder",
     "EventStreamMessage",
     "Finish",
     "JsonStream",
+    "Metrics",
     "NdjsonDecoder",
     "PartialToolCall",
     "ProviderErrorEvent",
