@@ -1,0 +1,432 @@
+"""StreamDecoder("gemini"): Gemini API and Vertex AI ``streamGenerateContent?alt=sse``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from streams import TRANSCRIPTS, check_invariants, decode, plain
+from whole_arguments import (
+    ARGS,
+    ENDINGS,
+    ID,
+    NAME,
+    SYNTHESIZED,
+    TEXT,
+    Generated,
+    all_splits,
+    check_malformed_frame,
+    compact,
+    decode_generated,
+)
+
+from chunking import bytewise, two_way_splits
+from fluent_ai.errors import StreamTruncated
+
+DIALECT = "gemini"
+TRANSCRIPT = (TRANSCRIPTS / "gemini_text_and_function_call.txt").read_bytes()
+
+
+def reframed(data: bytes, line_end: bytes) -> bytes:
+    """The transcript with every CRLF replaced by another line end."""
+    return data.replace(b"\r\n", line_end)
+
+
+def sse(*payloads: object, line_end: str = "\r\n", ensure_ascii: bool = True) -> bytes:
+    """Gemini's framing: ``data:`` lines only, each event ended by a blank line."""
+    body = ""
+    for payload in payloads:
+        text = (
+            payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=ensure_ascii)
+        )
+        body += f"data: {text}{line_end}{line_end}"
+    return body.encode()
+
+
+def chunk(
+    *parts: dict[str, object],
+    finish: str | None = None,
+    usage: Mapping[str, object] | None = None,
+    index: int | None = None,
+) -> dict[str, object]:
+    candidate: dict[str, object] = {"content": {"parts": list(parts), "role": "model"}}
+    if index is not None:
+        candidate["index"] = index
+    if finish is not None:
+        candidate["finishReason"] = finish
+    payload: dict[str, object] = {"candidates": [candidate], "modelVersion": "gemini-2.5-flash"}
+    if usage is not None:
+        payload["usageMetadata"] = usage
+    return payload
+
+
+def text(value: str, thought: bool = False) -> dict[str, object]:
+    return {"text": value, "thought": True} if thought else {"text": value}
+
+
+def function_call(name: str, args: object = None, id: str | None = None) -> dict[str, object]:
+    call: dict[str, object] = {"name": name}
+    if args is not None:
+        call["args"] = args
+    if id is not None:
+        call["id"] = id
+    return {"functionCall": call, "thoughtSignature": "c2lnbmF0dXJl"}
+
+
+# --- the recorded transcript --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("split", range(7))
+def test_transcript(core: ModuleType, split: int) -> None:
+    result = decode(core, DIALECT, all_splits(TRANSCRIPT)[split])
+    assert result.error is None
+    check_invariants(result)
+    assert result.text == "Let me look up the current weather in Tokyo for you.\n"
+    assert result.decoder.text == result.text
+    assert result.reasoning == ""
+    [start] = result.of("ToolCallStart")
+    [delta] = result.of("ToolCallDelta")
+    [done] = result.of("ToolCallDone")
+    assert SYNTHESIZED.match(done.id), "Gemini sends no id: one is made up"
+    assert (start.index, start.id, start.name) == (0, done.id, "getWeather")
+    assert (delta.index, delta.fragment) == (0, '{"location":"Tokyo"}')
+    assert (done.index, done.name, done.arguments, done.raw) == (
+        0,
+        "getWeather",
+        {"location": "Tokyo"},
+        '{"location":"Tokyo"}',
+    )
+    assert result.decoder.tool_calls == [done]
+    # usageMetadata comes on every chunk with running totals; the last one is the total.
+    usage = result.of("Usage")
+    assert [(u.input_tokens, u.output_tokens, u.total_tokens) for u in usage] == [
+        (83, 6, 193),
+        (83, 12, 199),
+        (83, 26, 213),
+    ]
+    assert {(u.reasoning_tokens, u.cache_read_tokens, u.cache_write_tokens) for u in usage} == {
+        (104, None, None)
+    }
+    assert result.decoder.usage == usage[-1]
+    names = [type(e).__name__ for e in result.events]
+    assert names[-2:] == ["Usage", "Finish"]
+    # A STOP turn that made function calls is a tool_calls finish.
+    assert [(f.reason, f.raw_reason) for f in result.of("Finish")] == [("tool_calls", "STOP")]
+    assert result.decoder.finish_reason == "tool_calls"
+
+
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\n", b"\r"], ids=["crlf", "lf", "cr"])
+def test_every_line_end_gives_the_same_events(core: ModuleType, line_end: bytes) -> None:
+    expected = decode(core, DIALECT, [TRANSCRIPT]).plain()
+    data = reframed(TRANSCRIPT, line_end)
+    for chunks in [[data], bytewise(data), *two_way_splits(data, 60)]:
+        result = decode(core, DIALECT, chunks)
+        assert result.error is None
+        assert result.plain() == expected
+
+
+def test_synthesized_ids_are_unique_across_decoders(core: ModuleType) -> None:
+    ids = {decode(core, DIALECT, [TRANSCRIPT]).of("ToolCallDone")[0].id for _ in range(3)}
+    assert len(ids) == 3
+
+
+def test_events_come_in_the_feed_that_completes_their_frame(core: ModuleType) -> None:
+    frames = [f + b"\r\n\r\n" for f in TRANSCRIPT.split(b"\r\n\r\n") if f]
+    decoder = core.StreamDecoder(DIALECT)
+    batches = [[type(e).__name__ for e in decoder.feed(frame)] for frame in frames]
+    assert batches == [
+        ["TextDelta", "Usage"],
+        ["TextDelta", "Usage"],
+        ["ToolCallStart", "ToolCallDelta", "ToolCallDone", "Usage", "Finish"],
+    ]
+    assert decoder.finish() == []
+
+
+# --- quirks -------------------------------------------------------------------------------
+
+
+def test_thought_parts_are_reasoning_and_signatures_are_ignored(core: ModuleType) -> None:
+    data = sse(
+        chunk(text("Thinking about", thought=True)),
+        chunk(text(" Tokyo.", thought=True), text("It is")),
+        chunk({"text": " sunny.", "thought": False, "thoughtSignature": "eHl6"}, finish="STOP"),
+    )
+    result = decode(core, DIALECT, bytewise(data))
+    assert result.reasoning == "Thinking about Tokyo."
+    assert result.text == "It is sunny."
+    assert [type(e).__name__ for e in result.events] == [
+        "ReasoningDelta",
+        "ReasoningDelta",
+        "TextDelta",
+        "TextDelta",
+        "Finish",
+    ]
+    assert (result.events[-1].reason, result.events[-1].raw_reason) == ("stop", "STOP")
+
+
+def test_parallel_calls_in_one_chunk_and_across_chunks(core: ModuleType) -> None:
+    data = sse(
+        chunk(function_call("a", {"x": 1}), function_call("b", {"y": [2, "é"]})),
+        chunk(function_call("a", {"x": 3}, id="given-id")),
+        chunk(finish="STOP"),
+    )
+    result = decode(core, DIALECT, [data])
+    check_invariants(result)
+    done = result.of("ToolCallDone")
+    assert [(c.index, c.name, c.arguments, c.raw) for c in done] == [
+        (0, "a", {"x": 1}, '{"x":1}'),
+        (1, "b", {"y": [2, "é"]}, '{"y":[2,"é"]}'),
+        (2, "a", {"x": 3}, '{"x":3}'),
+    ]
+    assert [bool(SYNTHESIZED.match(c.id)) for c in done] == [True, True, False]
+    assert done[2].id == "given-id"
+    assert done[0].id != done[1].id
+    assert len(result.of("ToolCallDelta")) == 3, "exactly one delta per whole call"
+    assert result.events[-1].reason == "tool_calls"
+
+
+def test_call_without_arguments_is_done_at_once(core: ModuleType) -> None:
+    data = sse(chunk(function_call("now"), function_call("empty", {})), chunk(finish="STOP"))
+    result = decode(core, DIALECT, [data])
+    assert [(c.name, c.arguments, c.raw) for c in result.of("ToolCallDone")] == [
+        ("now", {}, ""),
+        ("empty", {}, "{}"),
+    ]
+    check_invariants(result)
+
+
+def test_non_ascii_and_escapes_in_arguments_give_compact_raw(core: ModuleType) -> None:
+    args = {"s": 'a"\\\n\t\u00e9\u4e2d\U0001f600', "n": [1.5, -2, True, None], "o": {}}
+    for ensure_ascii in (True, False):
+        data = sse(chunk(function_call("f", args), finish="STOP"), ensure_ascii=ensure_ascii)
+        for chunks in [bytewise(data), *two_way_splits(data, 40)]:
+            [done] = decode(core, DIALECT, chunks).of("ToolCallDone")
+            assert (done.arguments, done.raw) == (args, compact(args))
+
+
+def test_utf8_text_split_across_reads(core: ModuleType) -> None:
+    data = sse(chunk(text("\u00e9\u4e2d\U0001f600")), chunk(text("\\n\u00e9"), finish="STOP"))
+    for chunks in [bytewise(data), *two_way_splits(data)]:
+        assert decode(core, DIALECT, chunks).text == "\u00e9\u4e2d\U0001f600\\n\u00e9"
+
+
+def test_candidate_index_is_the_text_index(core: ModuleType) -> None:
+    data = sse(
+        {
+            "candidates": [
+                {"content": {"parts": [text("zero")]}},
+                {"content": {"parts": [text("one")]}, "index": 1},
+            ]
+        },
+        chunk(text("two"), index=2, finish="STOP"),
+    )
+    result = decode(core, DIALECT, [data])
+    assert [(t.text, t.index) for t in result.of("TextDelta")] == [
+        ("zero", 0),
+        ("one", 1),
+        ("two", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("word", "reason"),
+    [
+        ("STOP", "stop"),
+        ("MAX_TOKENS", "length"),
+        ("SAFETY", "content_filter"),
+        ("RECITATION", "content_filter"),
+        ("BLOCKLIST", "content_filter"),
+        ("PROHIBITED_CONTENT", "content_filter"),
+        ("MALFORMED_FUNCTION_CALL", "other"),
+        ("OTHER", "other"),
+    ],
+)
+def test_finish_reasons(core: ModuleType, word: str, reason: str) -> None:
+    result = decode(core, DIALECT, [sse(chunk(text("x")), chunk(finish=word))])
+    assert result.error is None
+    assert [(f.reason, f.raw_reason) for f in result.of("Finish")] == [(reason, word)]
+
+
+def test_max_tokens_with_a_call_is_still_length(core: ModuleType) -> None:
+    data = sse(chunk(function_call("f", {"a": 1}), finish="MAX_TOKENS"))
+    result = decode(core, DIALECT, [data])
+    assert (result.events[-1].reason, result.events[-1].raw_reason) == ("length", "MAX_TOKENS")
+    assert [c.arguments for c in result.of("ToolCallDone")] == [{"a": 1}]
+
+
+@pytest.mark.parametrize("block", ["SAFETY", "OTHER", "PROHIBITED_CONTENT", "JAILBREAK"])
+def test_blocked_prompt_is_a_content_filter_finish(core: ModuleType, block: str) -> None:
+    blocked = {
+        "promptFeedback": {"blockReason": block, "safetyRatings": []},
+        "usageMetadata": {"promptTokenCount": 7, "totalTokenCount": 7},
+    }
+    result = decode(core, DIALECT, [sse(blocked)])
+    assert result.error is None
+    assert [type(e).__name__ for e in result.events] == ["Usage", "Finish"]
+    assert (result.events[0].input_tokens, result.events[0].output_tokens) == (7, None)
+    assert (result.events[-1].reason, result.events[-1].raw_reason) == ("content_filter", block)
+
+
+def test_prompt_feedback_without_block_reason_is_not_an_end(core: ModuleType) -> None:
+    data = sse({"promptFeedback": {"safetyRatings": []}}, chunk(text("ok"), finish="STOP"))
+    result = decode(core, DIALECT, [data])
+    assert [plain(e) for e in result.events] == [("TextDelta", "ok", 0), ("Finish", "stop", "STOP")]
+
+
+def test_usage_fields(core: ModuleType) -> None:
+    usage = {
+        "promptTokenCount": 100,
+        "cachedContentTokenCount": 60,
+        "candidatesTokenCount": 5,
+        "thoughtsTokenCount": 9,
+        "totalTokenCount": 114,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 100}],
+    }
+    result = decode(core, DIALECT, [sse(chunk(text("x"), finish="STOP", usage=usage))])
+    [got] = result.of("Usage")
+    assert plain(got) == ("Usage", 100, 5, 114, 60, None, 9)
+    # Without a total, it is input + output.
+    result = decode(
+        core,
+        DIALECT,
+        [sse(chunk(finish="STOP", usage={"promptTokenCount": 3, "candidatesTokenCount": 4}))],
+    )
+    assert plain(result.of("Usage")[0]) == ("Usage", 3, 4, 7, None, None, None)
+
+
+def test_frames_after_the_finish_chunk_are_ignored(core: ModuleType) -> None:
+    data = sse(chunk(text("a"), finish="STOP"), chunk(text("late")), "not even json")
+    result = decode(core, DIALECT, [data])
+    assert result.error is None
+    assert result.text == "a"
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "message"),
+    [
+        (
+            {"code": 429, "message": "Resource exhausted.", "status": "RESOURCE_EXHAUSTED"},
+            "RESOURCE_EXHAUSTED",
+            "Resource exhausted.",
+        ),
+        ({"code": 503, "message": "overloaded"}, "503", "overloaded"),
+        ({"code": "UNAVAILABLE", "message": "m", "status": ""}, "UNAVAILABLE", "m"),
+        ({"code": 1.5}, None, ""),
+        ("plain text", None, "plain text"),
+    ],
+)
+def test_midstream_error(core: ModuleType, error: object, kind: str | None, message: str) -> None:
+    payload = {"error": error}
+    for wrapped in (payload, [payload]):
+        data = sse(chunk(text("partial")), wrapped, chunk(text("after"), finish="STOP"))
+        for chunks in all_splits(data):
+            result = decode(core, DIALECT, chunks)
+            assert result.error is None, (
+                "an in-stream error ends the stream: finish() does not raise"
+            )
+            check_invariants(result)
+            assert result.text == "partial"
+            [event] = result.of("ProviderErrorEvent")
+            assert (event.type, event.message) == (kind, message)
+            assert json.loads(event.raw) == wrapped
+            assert [(f.reason, f.raw_reason) for f in result.of("Finish")] == [("error", kind)]
+            assert result.decoder.finish_reason == "error"
+
+
+def test_truncated_stream(core: ModuleType) -> None:
+    data = TRANSCRIPT[: TRANSCRIPT.rindex(b"data: ")]
+    result = decode(core, DIALECT, [data])
+    error = result.error
+    assert isinstance(error, StreamTruncated)
+    assert error.position == len(data)
+    assert error.partial_text == "Let me look up the current weather in Tokyo for you.\n"
+    assert error.partial_tool_calls == [], "whole calls are never left unfinished"
+    assert "finishReason" in error.message and "gemini" in error.message
+    # An unterminated last event is dispatched at finish(): here it carries the finish.
+    result = decode(core, DIALECT, [TRANSCRIPT.rstrip(b"\r\n")])
+    assert result.error is None
+    assert result.events[-1].reason == "tool_calls"
+
+
+def test_malformed_frame_raises_at_its_start(core: ModuleType) -> None:
+    good = sse(chunk(text("ok")))
+    data = good + b'data: {"candidates": [}\r\n\r\n'
+    check_malformed_frame(core, DIALECT, good, data, byte=16)
+
+
+# --- generated streams --------------------------------------------------------------------
+
+PART = st.one_of(
+    st.tuples(st.just("text"), TEXT),
+    st.tuples(st.just("thought"), TEXT),
+    st.tuples(st.just("call"), NAME, ARGS, ID),
+)
+
+
+@st.composite
+def generated_stream(draw: st.DrawFn) -> tuple[Generated, str]:
+    """Random text, thoughts and whole function calls cut into chunks, in one framing, with
+    a random ending; returns the stream and the finish word of a finished one."""
+    parts: list[Any] = draw(st.lists(PART, max_size=8))
+    cuts = sorted(draw(st.sets(st.integers(0, len(parts)), max_size=4)))
+    bounds = [0, *cuts, len(parts)]
+    line_end = draw(st.sampled_from(["\r\n", "\n", "\r"]))
+    payloads: list[object] = []
+    for group in [parts[a:b] for a, b in zip(bounds, bounds[1:])]:
+        wire: list[dict[str, object]] = []
+        for part in group:
+            if part[0] == "call":
+                wire.append(function_call(part[1], part[2], part[3]))
+            else:
+                wire.append(text(part[1], thought=part[0] == "thought"))
+        payloads.append(chunk(*wire))
+    prefix = sse(*payloads, line_end=line_end, ensure_ascii=draw(st.booleans()))
+    ending = draw(st.sampled_from(ENDINGS))
+    word = draw(st.sampled_from(["STOP", "MAX_TOKENS", "SAFETY", "OTHER"]))
+    usage = {"promptTokenCount": 5, "candidatesTokenCount": len(parts), "totalTokenCount": 99}
+    suffix = {
+        "finished": chunk(finish=word, usage=usage),
+        "error": {"error": {"code": 500, "message": "boom", "status": "INTERNAL"}},
+        "malformed": '{"candidates": [',
+    }.get(ending)
+    stream = Generated(
+        data=prefix + (sse(suffix, line_end=line_end) if suffix else b""),
+        prefix_length=len(prefix),
+        ending=ending,
+        text="".join(p[1] for p in parts if p[0] == "text"),
+        reasoning="".join(p[1] for p in parts if p[0] == "thought"),
+        calls=[p[1:] for p in parts if p[0] == "call"],
+    )
+    return stream, word
+
+
+def expected_reason(word: str, made_calls: bool) -> str:
+    if word == "STOP":
+        return "tool_calls" if made_calls else "stop"
+    return {"MAX_TOKENS": "length", "SAFETY": "content_filter"}.get(word, "other")
+
+
+@settings(max_examples=80, deadline=None)
+@given(generated=generated_stream(), seed=st.integers(0, 1000))
+def test_generated_streams_decode_to_what_was_encoded(
+    generated: tuple[Generated, str], seed: int
+) -> None:
+    stream, word = generated
+    for result in decode_generated(DIALECT, stream, seed):
+        if stream.ending == "finished":
+            reason = expected_reason(word, bool(stream.calls))
+            assert plain(result.events[-1]) == ("Finish", reason, word)
+            assert result.of("Usage")[-1].total_tokens == 99
+        elif stream.ending == "error":
+            assert [plain(e)[:3] for e in result.of("ProviderErrorEvent")] == [
+                ("ProviderErrorEvent", "INTERNAL", "boom")
+            ]
+            assert plain(result.events[-1]) == ("Finish", "error", "INTERNAL")
