@@ -184,6 +184,12 @@ def test_retry_after(headers: dict[str, str], body: Any, seconds: float | None) 
     assert error.retry_after == seconds
 
 
+def test_retry_after_on_other_statuses() -> None:
+    error = error_from_response(response(503, None, {"retry-after": "4"}), provider="p")
+    assert type(error) is errors.ServerError and error.retry_after == 4.0
+    assert error_from_response(response(400, None), provider="p").retry_after is None
+
+
 def test_retry_after_http_date() -> None:
     now = 1_800_000_000.0
     date = email.utils.formatdate(now + 30, usegmt=True)

@@ -104,11 +104,10 @@ def error_from_response(
         "provider": provider,
         "status_code": status,
         "request_id": request_id,
+        "retry_after": retry_after_from(response.headers, body, now=now),
     }
     if status == 429:
-        return errors.RateLimitError(
-            message, retry_after=retry_after_from(response.headers, body, now=now), **kwargs
-        )
+        return errors.RateLimitError(message, **kwargs)
     if status in (400, 413, 422):
         if _CONTEXT_PATTERNS.search(message) or _code(body) == "context_length_exceeded":
             return errors.ContextWindowExceededError(message, **kwargs)

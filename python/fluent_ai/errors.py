@@ -160,8 +160,9 @@ class APIError(FluentAIError):
 
     ``provider`` names the provider (``"openai"``), ``status_code`` is the HTTP status (``None``
     when no response arrived), ``request_id`` the provider's request id when it sent one, and
-    ``message`` the provider's own error message (secrets redacted). Statuses without a more
-    specific class (409, 402, 424, ...) raise this class itself.
+    ``message`` the provider's own error message (secrets redacted). ``retry_after`` is how
+    many seconds the provider (or a circuit breaker) asked to wait before trying again, when it
+    said. Statuses without a more specific class (409, 402, 424, ...) raise this class itself.
     """
 
     def __init__(
@@ -171,12 +172,14 @@ class APIError(FluentAIError):
         provider: str | None = None,
         status_code: int | None = None,
         request_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.provider = provider
         self.status_code = status_code
         self.request_id = request_id
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         context = [
@@ -221,18 +224,6 @@ class RateLimitError(APIError):
     ``retry-after`` or a Google ``RetryInfo``), or ``None`` when it did not say.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        provider: str | None = None,
-        status_code: int | None = None,
-        request_id: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, provider=provider, status_code=status_code, request_id=request_id)
-        self.retry_after = retry_after
-
 
 class ServerError(APIError):
     """The provider failed or is overloaded (HTTP 5xx, Anthropic's 529)."""
@@ -256,18 +247,6 @@ class CircuitOpenError(APIError):
     ``retry_after`` is the number of seconds until the breaker lets a trial request through,
     when known.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        provider: str | None = None,
-        status_code: int | None = None,
-        request_id: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, provider=provider, status_code=status_code, request_id=request_id)
-        self.retry_after = retry_after
 
 
 class ModelNotFoundError(FluentAIError, KeyError):

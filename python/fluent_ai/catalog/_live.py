@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,204 +103,202 @@ class LiveSet:
 
 def plan_for(kind: str, url: str) -> Plan:
     """The request plan of a models endpoint of the given ``kind`` at ``url``."""
-    return KINDS[kind](url)
+    endpoint = KINDS[kind]
+    return _paged(url, endpoint)
 
 
-def _openai_plan(url: str) -> Plan:
-    body = yield url, {}
+@dataclass(frozen=True)
+class _Endpoint:
+    """How to read one kind of models endpoint.
+
+    ``key`` is the member holding the list (a bare list is accepted too); ``parse`` turns one
+    item into ``(id, fields)``; ``first`` are the query parameters of the first page and
+    ``token``/``cursor`` name the response member carrying the next page's cursor and the query
+    parameter it goes into (``None``: not paged). ``has_more`` names a boolean that must be true
+    for another page (Anthropic).
+    """
+
+    key: str
+    parse: Callable[[Mapping[str, Any]], tuple[str, Fields] | None]
+    first: tuple[tuple[str, str], ...] = ()
+    token: str | None = None
+    cursor: str = ""
+    has_more: str | None = None
+
+
+def _paged(url: str, endpoint: _Endpoint) -> Plan:
     models: Models = {}
     aliases: Aliases = {}
-    for item in _items(body, "data"):
-        model_id = item.get("id")
-        if isinstance(model_id, str) and model_id:
-            models[model_id] = _openai_fields(item)
-            for alias in item.get("aliases") or ():
+    params = dict(endpoint.first)
+    for _ in range(_MAX_PAGES):
+        body = yield url, dict(params)
+        for item in _items(body, endpoint.key):
+            parsed = endpoint.parse(item)
+            if parsed is None:
+                continue
+            model_id, fields = parsed
+            models[model_id] = fields
+            for alias in item.get("aliases") or ():  # Mistral
                 if isinstance(alias, str) and alias and alias != model_id:
                     aliases[alias] = model_id
+        token = body.get(endpoint.token) if endpoint.token and isinstance(body, dict) else None
+        more = body.get(endpoint.has_more) if endpoint.has_more and isinstance(body, dict) else True
+        if not isinstance(token, str) or not token or more is not True:
+            break
+        if token == params.get(endpoint.cursor):  # a server repeating its cursor would loop
+            break
+        params[endpoint.cursor] = token
     return models, aliases
 
 
-def _together_plan(url: str) -> Plan:
-    body = yield url, {}
-    models: Models = {}
-    for item in _items(body, "data"):
-        model_id = item.get("id")
-        if not isinstance(model_id, str) or not model_id:
-            continue
-        fields = _openai_fields(item)
-        _put(fields, "display_name", _text(item.get("display_name")))
-        _put(fields, "mode", _TOGETHER_MODES.get(str(item.get("type"))))
-        pricing = item.get("pricing")
-        if isinstance(pricing, dict):
-            given = [_price(pricing.get(k), 1_000_000) for k in ("input", "output")]
-            # Dedicated-only models list 0/0 with an hourly rate: that is no per-token price.
-            hourly = _price(pricing.get("hourly"), 1_000_000)
-            if not (given == [0.0, 0.0] and hourly):
-                _put(fields, "input_price", given[0])
-                _put(fields, "output_price", given[1])
-        models[model_id] = fields
-    return models, {}
+def _id(item: Mapping[str, Any], key: str = "id") -> str | None:
+    value = item.get(key)
+    return value if isinstance(value, str) and value else None
 
 
-def _openrouter_plan(url: str) -> Plan:
-    body = yield url, {}
-    models: Models = {}
-    for item in _items(body, "data"):
-        model_id = item.get("id")
-        if not isinstance(model_id, str) or not model_id:
-            continue
-        fields: Fields = {"mode": "chat"}  # OpenRouter serves chat completions only
-        _put(fields, "display_name", _text(item.get("name")))
-        _put(fields, "context_window", _count(item.get("context_length")))
-        top = item.get("top_provider")
-        if isinstance(top, dict):
-            _put(fields, "max_output_tokens", _count(top.get("max_completion_tokens")))
-        pricing = item.get("pricing")
-        if isinstance(pricing, dict):
-            for ours, theirs in _OPENROUTER_PRICES:
-                _put(fields, ours, _price(pricing.get(theirs), 1))
-        architecture = item.get("architecture")
-        if isinstance(architecture, dict):
-            inputs = architecture.get("input_modalities")
-            if isinstance(inputs, list):
-                fields["vision"] = "image" in inputs
-                fields["audio_input"] = "audio" in inputs
-        parameters = item.get("supported_parameters")
-        if isinstance(parameters, list):
-            fields["tools"] = "tools" in parameters
-            fields["structured_output"] = "structured_outputs" in parameters
-            fields["reasoning"] = "reasoning" in parameters
-        _put(fields, "deprecation_date", _date(item.get("expiration_date")))
-        models[model_id] = fields
-    return models, {}
+def _openai_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    model_id = _id(item)
+    return None if model_id is None else (model_id, _openai_fields(item))
 
 
-def _huggingface_plan(url: str) -> Plan:
-    body = yield url, {}
-    models: Models = {}
-    for item in _items(body, "data"):
-        model_id = item.get("id")
-        if not isinstance(model_id, str) or not model_id:
-            continue
-        fields = _openai_fields(item)
-        offers = [p for p in item.get("providers") or () if isinstance(p, dict)]
-        offer = next(
-            (p for p in offers if p.get("status") == "live"), offers[0] if offers else None
-        )
-        if offer is not None:
-            _put(fields, "context_window", _count(offer.get("context_length")))
-            pricing = offer.get("pricing")
-            if isinstance(pricing, dict):  # USD per million tokens [UNVERIFIED, §10]
-                _put(fields, "input_price", _price(pricing.get("input"), 1_000_000))
-                _put(fields, "output_price", _price(pricing.get("output"), 1_000_000))
-            _put(fields, "tools", _flag(offer.get("supports_tools")))
-        models[model_id] = fields
-    return models, {}
+def _together_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    model_id = _id(item)
+    if model_id is None:
+        return None
+    fields = _openai_fields(item)
+    _put(fields, "display_name", _text(item.get("display_name")))
+    _put(fields, "mode", _TOGETHER_MODES.get(str(item.get("type"))))
+    pricing = item.get("pricing")
+    if isinstance(pricing, dict):
+        given = [_price(pricing.get(k), 1_000_000) for k in ("input", "output")]
+        # Dedicated-only models list 0/0 with an hourly rate: that is no per-token price.
+        hourly = _price(pricing.get("hourly"), 1_000_000)
+        if not (given == [0.0, 0.0] and hourly):
+            _put(fields, "input_price", given[0])
+            _put(fields, "output_price", given[1])
+    return model_id, fields
 
 
-def _anthropic_plan(url: str) -> Plan:
-    models: Models = {}
-    params = {"limit": "1000"}
-    for _ in range(_MAX_PAGES):
-        body = yield url, dict(params)
-        for item in _items(body, "data"):
-            model_id = item.get("id")
-            if not isinstance(model_id, str) or not model_id:
-                continue
-            fields: Fields = {}
-            _put(fields, "display_name", _text(item.get("display_name")))
-            window = _count(item.get("max_input_tokens"))
-            _put(fields, "context_window", window)
-            _put(fields, "max_input_tokens", window)
-            _put(fields, "max_output_tokens", _count(item.get("max_tokens")))
-            capabilities = item.get("capabilities")
-            if isinstance(capabilities, dict):
-                for ours, theirs in _ANTHROPIC_CAPABILITIES:
-                    _put(fields, ours, _supported(capabilities.get(theirs)))
-            models[model_id] = fields
-        last = body.get("last_id") if isinstance(body, dict) else None
-        if not (isinstance(body, dict) and body.get("has_more") is True and isinstance(last, str)):
-            break
-        params["after_id"] = last
-    return models, {}
+def _openrouter_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    model_id = _id(item)
+    if model_id is None:
+        return None
+    fields: Fields = {"mode": "chat"}  # OpenRouter serves chat completions only
+    _put(fields, "display_name", _text(item.get("name")))
+    _put(fields, "context_window", _count(item.get("context_length")))
+    top = item.get("top_provider")
+    if isinstance(top, dict):
+        _put(fields, "max_output_tokens", _count(top.get("max_completion_tokens")))
+    pricing = item.get("pricing")
+    if isinstance(pricing, dict):
+        for ours, theirs in _OPENROUTER_PRICES:
+            _put(fields, ours, _price(pricing.get(theirs), 1))
+    architecture = item.get("architecture")
+    if isinstance(architecture, dict):
+        inputs = architecture.get("input_modalities")
+        if isinstance(inputs, list):
+            fields["vision"] = "image" in inputs
+            fields["audio_input"] = "audio" in inputs
+    parameters = item.get("supported_parameters")
+    if isinstance(parameters, list):
+        fields["tools"] = "tools" in parameters
+        fields["structured_output"] = "structured_outputs" in parameters
+        fields["reasoning"] = "reasoning" in parameters
+    _put(fields, "deprecation_date", _date(item.get("expiration_date")))
+    return model_id, fields
 
 
-def _gemini_plan(url: str) -> Plan:
-    models: Models = {}
-    params = {"pageSize": "1000"}
-    for _ in range(_MAX_PAGES):
-        body = yield url, dict(params)
-        for item in _items(body, "models"):
-            name = item.get("name")
-            if not isinstance(name, str) or not name:
-                continue
-            model_id = name.removeprefix("models/")
-            fields: Fields = {}
-            _put(fields, "display_name", _text(item.get("displayName")))
-            _put(fields, "max_input_tokens", _count(item.get("inputTokenLimit")))
-            _put(fields, "max_output_tokens", _count(item.get("outputTokenLimit")))
-            methods = item.get("supportedGenerationMethods")
-            if isinstance(methods, list):
-                if "generateContent" in methods:
-                    fields["mode"] = "chat"
-                elif "embedContent" in methods or "batchEmbedContents" in methods:
-                    fields["mode"] = "embedding"
-            _put(fields, "reasoning", _flag(item.get("thinking")))
-            models[model_id] = fields
-        token = body.get("nextPageToken") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token or token == params.get("pageToken"):
-            break
-        params["pageToken"] = token
-    return models, {}
+def _huggingface_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    model_id = _id(item)
+    if model_id is None:
+        return None
+    fields = _openai_fields(item)
+    offers = [p for p in item.get("providers") or () if isinstance(p, dict)]
+    offer = next((p for p in offers if p.get("status") == "live"), offers[0] if offers else None)
+    if offer is not None:
+        _put(fields, "context_window", _count(offer.get("context_length")))
+        pricing = offer.get("pricing")
+        if isinstance(pricing, dict):  # USD per million tokens [UNVERIFIED, §10]
+            _put(fields, "input_price", _price(pricing.get("input"), 1_000_000))
+            _put(fields, "output_price", _price(pricing.get("output"), 1_000_000))
+        _put(fields, "tools", _flag(offer.get("supports_tools")))
+    return model_id, fields
 
 
-def _cohere_plan(url: str) -> Plan:
-    models: Models = {}
-    params = {"page_size": "1000"}
-    for _ in range(_MAX_PAGES):
-        body = yield url, dict(params)
-        for item in _items(body, "models"):
-            model_id = item.get("name")
-            if not isinstance(model_id, str) or not model_id:
-                continue
-            fields: Fields = {}
-            _put(fields, "context_window", _count(item.get("context_length")))
-            endpoints = item.get("endpoints")
-            if isinstance(endpoints, list):
-                mode = next((m for e, m in _COHERE_MODES if e in endpoints), None)
-                _put(fields, "mode", mode)
-            features = item.get("features")
-            if isinstance(features, list):
-                fields["tools"] = "tools" in features or "strict_tools" in features
-                fields["vision"] = "vision" in features
-                fields["structured_output"] = "json_schema" in features
-            models[model_id] = fields
-        token = body.get("next_page_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token or token == params.get("page_token"):
-            break
-        params["page_token"] = token
-    return models, {}
+def _anthropic_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    model_id = _id(item)
+    if model_id is None:
+        return None
+    fields: Fields = {}
+    _put(fields, "display_name", _text(item.get("display_name")))
+    window = _count(item.get("max_input_tokens"))  # Claude's shared context window
+    _put(fields, "context_window", window)
+    _put(fields, "max_input_tokens", window)
+    _put(fields, "max_output_tokens", _count(item.get("max_tokens")))
+    capabilities = item.get("capabilities")
+    if isinstance(capabilities, dict):
+        for ours, theirs in _ANTHROPIC_CAPABILITIES:
+            _put(fields, ours, _supported(capabilities.get(theirs)))
+    return model_id, fields
 
 
-def _ollama_plan(url: str) -> Plan:
-    body = yield url, {}
-    models: Models = {}
-    for item in _items(body, "models"):
-        name = item.get("name") or item.get("model")
-        if isinstance(name, str) and name:
-            models[name[: -len(":latest")] if name.endswith(":latest") else name] = {}
-    return models, {}
+def _gemini_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    name = _id(item, "name")
+    if name is None:
+        return None
+    fields: Fields = {}
+    _put(fields, "display_name", _text(item.get("displayName")))
+    _put(fields, "max_input_tokens", _count(item.get("inputTokenLimit")))
+    _put(fields, "max_output_tokens", _count(item.get("outputTokenLimit")))
+    methods = item.get("supportedGenerationMethods")
+    if isinstance(methods, list):
+        if "generateContent" in methods:
+            fields["mode"] = "chat"
+        elif "embedContent" in methods or "batchEmbedContents" in methods:
+            fields["mode"] = "embedding"
+    _put(fields, "reasoning", _flag(item.get("thinking")))
+    return name.removeprefix("models/"), fields
 
 
-KINDS = {
-    "openai": _openai_plan,
-    "anthropic": _anthropic_plan,
-    "gemini": _gemini_plan,
-    "cohere": _cohere_plan,
-    "ollama": _ollama_plan,
-    "together": _together_plan,
-    "openrouter": _openrouter_plan,
-    "huggingface": _huggingface_plan,
+def _cohere_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    model_id = _id(item, "name")
+    if model_id is None:
+        return None
+    fields: Fields = {}
+    _put(fields, "context_window", _count(item.get("context_length")))
+    endpoints = item.get("endpoints")
+    if isinstance(endpoints, list):
+        _put(fields, "mode", next((m for e, m in _COHERE_MODES if e in endpoints), None))
+    features = item.get("features")
+    if isinstance(features, list):
+        fields["tools"] = "tools" in features or "strict_tools" in features
+        fields["vision"] = "vision" in features
+        fields["structured_output"] = "json_schema" in features
+    return model_id, fields
+
+
+def _ollama_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    name = _id(item, "name") or _id(item, "model")
+    if name is None:
+        return None
+    return name.removesuffix(":latest"), {}  # Ollama resolves a bare name to ":latest"
+
+
+KINDS: Mapping[str, _Endpoint] = {
+    "openai": _Endpoint("data", _openai_item),
+    "together": _Endpoint("data", _together_item),
+    "openrouter": _Endpoint("data", _openrouter_item),
+    "huggingface": _Endpoint("data", _huggingface_item),
+    "anthropic": _Endpoint(
+        "data", _anthropic_item, (("limit", "1000"),), "last_id", "after_id", "has_more"
+    ),
+    "gemini": _Endpoint(
+        "models", _gemini_item, (("pageSize", "1000"),), "nextPageToken", "pageToken"
+    ),
+    "cohere": _Endpoint(
+        "models", _cohere_item, (("page_size", "1000"),), "next_page_token", "page_token"
+    ),
+    "ollama": _Endpoint("models", _ollama_item),
 }
 """Endpoint kinds by name; providers not named in ``PROVIDER_KINDS`` use ``openai``."""
 

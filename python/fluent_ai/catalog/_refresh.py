@@ -96,17 +96,7 @@ def refresh(
     timeout: float = 30.0,
 ) -> RefreshResult:
     """Fetches live model lists (see :func:`fluent_ai.catalog.refresh`)."""
-    catalog = store()
-    result = RefreshResult()
-    jobs = _prepare(
-        catalog,
-        provider=provider,
-        client=client,
-        providers=providers,
-        ttl=ttl,
-        force=force,
-        result=result,
-    )
+    catalog, result, jobs = _prepare(provider, client, providers, ttl=ttl, force=force)
     if not jobs:
         return result
     http, owned = _transport(client, timeout, asynchronous=False)
@@ -134,17 +124,7 @@ async def arefresh(
     timeout: float = 30.0,
 ) -> RefreshResult:
     """:func:`refresh` for asyncio: the providers are fetched concurrently."""
-    catalog = store()
-    result = RefreshResult()
-    jobs = _prepare(
-        catalog,
-        provider=provider,
-        client=client,
-        providers=providers,
-        ttl=ttl,
-        force=force,
-        result=result,
-    )
+    catalog, result, jobs = _prepare(provider, client, providers, ttl=ttl, force=force)
     if not jobs:
         return result
     # Imported here, not at module level: importing the catalog must stay cheap.
@@ -179,15 +159,17 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 
 
 def _prepare(
-    catalog: Store,
-    *,
     provider: str | None,
     client: Any,
     providers: ProviderOverrides | None,
+    *,
     ttl: float,
     force: bool,
-    result: RefreshResult,
-) -> list[_Job]:
+) -> tuple[Store, RefreshResult, list[_Job]]:
+    """Resolves the providers to refresh, answers the ones that need no request (skipped, or
+    cached within ``ttl``) and returns the fetches left to do."""
+    catalog = store()
+    result = RefreshResult()
     if provider is not None:
         name = canonical_provider(provider) or provider
         if name not in PROVIDERS and name not in (providers or {}):
@@ -230,7 +212,7 @@ def _prepare(
             continue
         url = resolved.url(spec.models_path)
         jobs.append(_Job(name, resolved, kind, url, cached))
-    return jobs
+    return catalog, result, jobs
 
 
 def _resolve(

@@ -19,24 +19,7 @@ LICENSE_FILE = "LITELLM-LICENSE.txt"
 
 ROW_FIELDS: tuple[str, ...] = (
     "id",
-    "mode",
-    "context_window",
-    "max_input_tokens",
-    "max_output_tokens",
-    "input_price",
-    "output_price",
-    "cache_read_price",
-    "cache_write_price",
-    "tools",
-    "parallel_tools",
-    "vision",
-    "structured_output",
-    "reasoning",
-    "prompt_caching",
-    "audio_input",
-    "embedding_dimensions",
-    "deprecation_date",
-    "reference_url",
+    *(field for field in DATA_FIELDS if field != "display_name"),  # no source has names
     "key",
 )
 """Column order the generator writes (the file repeats it, and the reader follows the file)."""
