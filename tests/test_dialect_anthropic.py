@@ -7,12 +7,23 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from dialect_checks import (
+    ARGS,
+    NAMES,
+    TEXT,
+    Call,
+    all_splits,
+    argument_fragments,
+    check_generated,
+    check_truncated,
+    decode_everywhere,
+    finishes,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streams import TRANSCRIPTS, check_invariants, decode, error_summary
+from streams import TRANSCRIPTS, check_invariants, decode
 
-from chunking import bytewise, random_splits, two_way_splits
-from conftest import BACKENDS
+from chunking import bytewise, two_way_splits
 from fluent_ai.errors import JsonStreamError, StreamTruncated
 
 DIALECT = "anthropic"
@@ -20,10 +31,6 @@ DIALECT = "anthropic"
 
 def transcript(name: str) -> bytes:
     return (TRANSCRIPTS / name).read_bytes()
-
-
-def all_splits(data: bytes) -> list[list[bytes]]:
-    return [[data], bytewise(data), *[random_splits(data, seed) for seed in range(5)]]
 
 
 def usage_tuple(usage: Any) -> tuple[Any, ...]:
@@ -35,10 +42,6 @@ def usage_tuple(usage: Any) -> tuple[Any, ...]:
         usage.cache_write_tokens,
         usage.reasoning_tokens,
     )
-
-
-def finishes(result: Any) -> list[tuple[str, str | None]]:
-    return [(f.reason, f.raw_reason) for f in result.of("Finish")]
 
 
 @pytest.mark.parametrize("split", range(7))
@@ -439,122 +442,69 @@ def test_error_event_variants(core: ModuleType) -> None:
 
 # Generated streams.
 
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
-ARGS = st.dictionaries(
-    st.text(max_size=5), st.one_of(st.integers(), TEXT, st.booleans(), st.none()), max_size=3
-)
+Stream = tuple[list[tuple[str, object]], str, str, list[Call]]
 
 
 @st.composite
-def generated_stream(
-    draw: st.DrawFn,
-) -> tuple[list[tuple[str, object]], str, str, list[tuple[str, str, object]]]:
+def generated_stream(draw: st.DrawFn) -> Stream:
     """Content blocks (thinking, text, tool_use) whose deltas interleave at random, each
-    tool's arguments cut into random fragments (the first often ""); returns (events,
-    text, reasoning, [(id, name, arguments)])."""
+    tool's arguments cut into random fragments; returns (events before message_delta, text,
+    reasoning, [(id, name, arguments)])."""
     kinds = draw(st.lists(st.sampled_from(["text", "thinking", "tool_use"]), max_size=5))
     events: list[tuple[str, object]] = [message_start(input_tokens=draw(st.integers(0, 99)))]
-    pieces: list[list[tuple[str, object]]] = []
-    texts: dict[int, str] = {}
-    reasonings: dict[int, str] = {}
-    calls: list[tuple[str, str, object]] = []
+    # Each block's deltas, tagged with the text ("t...") or reasoning ("r...") they carry.
+    pieces: list[list[tuple[str, tuple[str, object]]]] = []
+    calls: list[Call] = []
     for index, kind in enumerate(kinds):
         if kind == "tool_use":
-            arguments = draw(ARGS)
-            id, name = f"toolu_{index}", draw(st.text("abcdef_", min_size=1, max_size=6))
+            id, name, arguments = f"toolu_{index}", draw(NAMES), draw(ARGS)
             calls.append((id, name, arguments))
             events.append(tool_start(index, id, name))
-            body = json.dumps(arguments, ensure_ascii=draw(st.booleans()))
-            cuts = sorted(draw(st.sets(st.integers(0, len(body)), max_size=4)))
-            bounds = [0, *cuts, len(body)]
-            parts = [""] * draw(st.integers(0, 1)) + [body[a:b] for a, b in zip(bounds, bounds[1:])]
-            pieces.append([fragment(index, p) for p in parts] + [block_stop(index)])
+            parts = argument_fragments(draw, arguments)
+            pieces.append([("", fragment(index, p)) for p in parts])
+        elif kind == "text":
+            events.append(block_start(index, {"type": "text", "text": ""}))
+            pieces.append([("t" + v, text(index, v)) for v in draw(st.lists(TEXT, max_size=3))])
         else:
+            events.append(block_start(index, {"type": "thinking", "thinking": ""}))
             values = draw(st.lists(TEXT, max_size=3))
-            if kind == "text":
-                events.append(block_start(index, {"type": "text", "text": ""}))
-                texts[index] = "".join(values)
-                pieces.append([text(index, v) for v in values] + [block_stop(index)])
-            else:
-                events.append(block_start(index, {"type": "thinking", "thinking": ""}))
-                reasonings[index] = "".join(values)
-                deltas = [delta(index, "thinking_delta", thinking=v) for v in values]
-                deltas.append(delta(index, "signature_delta", signature="c2ln"))
-                pieces.append([*deltas, block_stop(index)])
+            pieces.append([("r" + v, delta(index, "thinking_delta", thinking=v)) for v in values])
+            pieces[-1].append(("", delta(index, "signature_delta", signature="c2ln")))
+        pieces[-1].append(("", block_stop(index)))
     # Interleave the blocks' deltas, each block's own in order.
     order = draw(st.permutations([i for i, p in enumerate(pieces) for _ in p]))
+    text_out = reasoning_out = ""
     for block in order:
-        events.append(pieces[block].pop(0))
-    events.append(message_delta("tool_use" if calls else "end_turn", output_tokens=5))
-    # Text and reasoning come in delta order, which the interleaving decides.
-    text_out = "".join(
-        e[1]["delta"]["text"]  # type: ignore[index]
-        for e in events
-        if e[0] == "content_block_delta" and e[1]["delta"]["type"] == "text_delta"  # type: ignore[index]
-    )
-    reasoning_out = "".join(
-        e[1]["delta"]["thinking"]  # type: ignore[index]
-        for e in events
-        if e[0] == "content_block_delta" and e[1]["delta"]["type"] == "thinking_delta"  # type: ignore[index]
-    )
-    assert len(text_out) == sum(map(len, texts.values()))
-    assert len(reasoning_out) == sum(map(len, reasonings.values()))
+        tag, item = pieces[block].pop(0)
+        text_out += tag[1:] if tag.startswith("t") else ""
+        reasoning_out += tag[1:] if tag.startswith("r") else ""
+        events.append(item)
     return events, text_out, reasoning_out, calls
 
 
 @settings(max_examples=60, deadline=None)
 @given(stream=generated_stream(), seed=st.integers(0, 1000))
-def test_generated_streams_decode_to_what_was_encoded(
-    stream: tuple[list[tuple[str, object]], str, str, list[tuple[str, str, object]]], seed: int
-) -> None:
+def test_generated_streams_decode_to_what_was_encoded(stream: Stream, seed: int) -> None:
     events, text_out, reasoning_out, calls = stream
-    data = sse(*events)
-    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
-    for result in results:
-        assert result.error is None
-        check_invariants(result)
-        assert result.text == text_out
-        assert result.reasoning == reasoning_out
-        done = result.of("ToolCallDone")
-        assert sorted((c.id, c.name, c.arguments) for c in done) == sorted(calls)
-        # Numbered by first appearance among tool calls.
-        assert [s.id for s in result.of("ToolCallStart")] == [c[0] for c in calls]
-        assert result.events[-1].reason == ("tool_calls" if calls else "stop")
-    assert results[0].plain() == results[1].plain(), "backends agree event for event"
+    reason = "tool_use" if calls else "end_turn"
+    data = sse(*events, message_delta(reason, output_tokens=5))
+    results = decode_everywhere(DIALECT, data, seed)
+    check_generated(results, text_out, reasoning_out, calls, "tool_calls" if calls else "stop")
 
 
 @settings(max_examples=60, deadline=None)
 @given(stream=generated_stream(), cut=st.floats(0, 1), seed=st.integers(0, 1000))
-def test_truncated_generated_streams(
-    stream: tuple[list[tuple[str, object]], str, str, list[tuple[str, str, object]]],
-    cut: float,
-    seed: int,
-) -> None:
+def test_truncated_generated_streams(stream: Stream, cut: float, seed: int) -> None:
     events = stream[0]
     # Cut between two frames: StreamTruncated keeps everything received.
-    data = sse(*events[: int(len(events) * cut)], stop=False)
-    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
-    for result in results:
-        assert isinstance(result.error, StreamTruncated)
-        check_invariants(result)
-        assert result.error.partial_text == result.text
-        partials: list[Any] = result.error.partial_tool_calls
-        unfinished = {c.index for c in partials}
-        ended = {c.index for c in result.of("ToolCallDone") + result.of("ToolCallInvalid")}
-        started = {c.index for c in result.of("ToolCallStart")}
-        assert unfinished == started - ended, "every call is done or partial"
-    assert results[0].plain() == results[1].plain()
-    assert error_summary(results[0].error) == error_summary(results[1].error)
-    partial = [[(p.index, p.raw, p.partial) for p in r.error.partial_tool_calls] for r in results]  # type: ignore[union-attr]
-    assert partial[0] == partial[1]
+    check_truncated(
+        decode_everywhere(DIALECT, sse(*events[: int(len(events) * cut)], stop=False), seed)
+    )
     # Cut anywhere: a final frame cut inside its JSON is a malformed frame (an unterminated
     # last SSE block is dispatched), otherwise the stream is truncated; the backends agree.
-    data = sse(*events, stop=False)[: int(len(sse(*events, stop=False)) * cut)]
-    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
-    for result in results:
+    whole = sse(*events, stop=False)
+    for result in decode_everywhere(DIALECT, whole[: int(len(whole) * cut)], seed):
         assert isinstance(result.error, (StreamTruncated, JsonStreamError))
-    assert results[0].plain() == results[1].plain()
-    assert error_summary(results[0].error) == error_summary(results[1].error)
 
 
 @settings(max_examples=60, deadline=None)
@@ -565,10 +515,7 @@ def test_truncated_generated_streams(
     seed=st.integers(0, 1000),
 )
 def test_generated_streams_with_an_error_or_a_bad_frame(
-    stream: tuple[list[tuple[str, object]], str, str, list[tuple[str, str, object]]],
-    at: float,
-    bad: str,
-    seed: int,
+    stream: Stream, at: float, bad: str, seed: int
 ) -> None:
     events = stream[0]
     where = int(len(events) * at)
@@ -579,8 +526,7 @@ def test_generated_streams_with_an_error_or_a_bad_frame(
     else:
         data = head + b'event: content_block_delta\ndata: {"index": 0, "delta": \n\n'
         data += sse(*events[where:])
-    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
-    for result in results:
+    for result in decode_everywhere(DIALECT, data, seed):
         check_invariants(result)
         if bad == "error":
             assert result.error is None
@@ -589,5 +535,3 @@ def test_generated_streams_with_an_error_or_a_bad_frame(
         else:
             assert isinstance(result.error, JsonStreamError)
             assert result.error.position == len(head)
-    assert results[0].plain() == results[1].plain()
-    assert error_summary(results[0].error) == error_summary(results[1].error)

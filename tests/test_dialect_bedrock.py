@@ -10,12 +10,23 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from dialect_checks import (
+    ARGS,
+    NAMES,
+    TEXT,
+    Call,
+    all_splits,
+    argument_fragments,
+    check_generated,
+    check_truncated,
+    decode_everywhere,
+    finishes,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streams import TRANSCRIPTS, check_invariants, decode, error_summary
+from streams import TRANSCRIPTS, check_invariants, decode
 
-from chunking import bytewise, random_splits, two_way_splits
-from conftest import BACKENDS
+from chunking import bytewise, two_way_splits
 from fluent_ai.errors import EventStreamError, JsonStreamError, StreamTruncated
 
 DIALECT = "bedrock"
@@ -28,14 +39,6 @@ def transcript(name: str) -> bytes:
     assert data == b"".join(bytes.fromhex(m["hex"]) for m in described["messages"])
     assert len(data) == described["stream_length"]
     return data
-
-
-def all_splits(data: bytes) -> list[list[bytes]]:
-    return [[data], bytewise(data), *[random_splits(data, seed) for seed in range(5)]]
-
-
-def finishes(result: Any) -> list[tuple[str, str | None]]:
-    return [(f.reason, f.raw_reason) for f in result.of("Finish")]
 
 
 @pytest.mark.parametrize("split", range(7))
@@ -141,6 +144,11 @@ def tool_start(index: int, id: str, name: str) -> bytes:
 
 def fragment(index: int, value: str) -> bytes:
     delta = {"toolUse": {"input": value}}
+    return event("contentBlockDelta", {"contentBlockIndex": index, "delta": delta})
+
+
+def reasoning(index: int, value: str) -> bytes:
+    delta = {"reasoningContent": {"text": value}}
     return event("contentBlockDelta", {"contentBlockIndex": index, "delta": delta})
 
 
@@ -386,45 +394,31 @@ def test_corrupted_message_keeps_earlier_events(core: ModuleType) -> None:
 
 # Generated streams.
 
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
-ARGS = st.dictionaries(
-    st.text(max_size=5), st.one_of(st.integers(), TEXT, st.booleans(), st.none()), max_size=3
-)
+Stream = tuple[list[bytes], str, str, list[Call]]
 
 
 @st.composite
-def generated_stream(
-    draw: st.DrawFn,
-) -> tuple[list[bytes], str, str, list[tuple[str, str, object]]]:
+def generated_stream(draw: st.DrawFn) -> Stream:
     """Text, reasoning and toolUse blocks whose deltas interleave at random, the tools'
-    inputs cut into random fragments (the first often ""); returns (messages before
-    messageStop, text, reasoning, [(id, name, arguments)])."""
+    inputs cut into random fragments; returns (messages before messageStop, text,
+    reasoning, [(id, name, arguments)])."""
     kinds = draw(st.lists(st.sampled_from(["text", "reasoning", "toolUse"]), max_size=5))
     messages = [START]
+    # Each block's messages, tagged with the text ("t...") or reasoning ("r...") they carry.
     pieces: list[list[tuple[str, bytes]]] = []
-    calls: list[tuple[str, str, object]] = []
+    calls: list[Call] = []
     for index, kind in enumerate(kinds):
         if kind == "toolUse":
-            arguments = draw(ARGS)
-            id, name = f"tooluse_{index}", draw(st.text("abcdef_", min_size=1, max_size=6))
+            id, name, arguments = f"tooluse_{index}", draw(NAMES), draw(ARGS)
             calls.append((id, name, arguments))
             messages.append(tool_start(index, id, name))
-            body = json.dumps(arguments, ensure_ascii=draw(st.booleans()))
-            cuts = sorted(draw(st.sets(st.integers(0, len(body)), max_size=4)))
-            bounds = [0, *cuts, len(body)]
-            parts = [""] * draw(st.integers(0, 1)) + [body[a:b] for a, b in zip(bounds, bounds[1:])]
+            parts = argument_fragments(draw, arguments)
             pieces.append([("", fragment(index, p)) for p in parts])
         elif kind == "text":
             pieces.append([("t" + v, text(index, v)) for v in draw(st.lists(TEXT, max_size=3))])
         else:
             values = draw(st.lists(TEXT, max_size=3))
-            delta = {"reasoningContent": {"text": ""}}
-            items = []
-            for value in values:
-                delta = {"reasoningContent": {"text": value}}
-                payload = {"contentBlockIndex": index, "delta": delta}
-                items.append(("r" + value, event("contentBlockDelta", payload)))
-            pieces.append(items)
+            pieces.append([("r" + v, reasoning(index, v)) for v in values])
         pieces[-1].append(("", block_stop(index)))
     order = draw(st.permutations([i for i, p in enumerate(pieces) for _ in p]))
     text_out = reasoning_out = ""
@@ -439,54 +433,30 @@ def generated_stream(
 @settings(max_examples=60, deadline=None)
 @given(stream=generated_stream(), seed=st.integers(0, 1000), trailer=st.booleans())
 def test_generated_streams_decode_to_what_was_encoded(
-    stream: tuple[list[bytes], str, str, list[tuple[str, str, object]]], seed: int, trailer: bool
+    stream: Stream, seed: int, trailer: bool
 ) -> None:
     messages, text_out, reasoning_out, calls = stream
     data = b"".join(messages) + message_stop("tool_use" if calls else "end_turn")
     if trailer:
         data += metadata(inputTokens=3, outputTokens=4, totalTokens=7)
-    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
+    results = decode_everywhere(DIALECT, data, seed)
+    check_generated(results, text_out, reasoning_out, calls, "tool_calls" if calls else "stop")
     for result in results:
-        assert result.error is None
-        check_invariants(result)
-        assert result.text == text_out
-        assert result.reasoning == reasoning_out
-        done = result.of("ToolCallDone")
-        assert sorted((c.id, c.name, c.arguments) for c in done) == sorted(calls)
-        assert [s.id for s in result.of("ToolCallStart")] == [c[0] for c in calls]
-        assert result.events[-1].reason == ("tool_calls" if calls else "stop")
         assert len(result.of("Usage")) == int(trailer)
-    assert results[0].plain() == results[1].plain(), "backends agree event for event"
 
 
 @settings(max_examples=60, deadline=None)
 @given(stream=generated_stream(), cut=st.floats(0, 1), seed=st.integers(0, 1000))
-def test_truncated_generated_streams(
-    stream: tuple[list[bytes], str, str, list[tuple[str, str, object]]], cut: float, seed: int
-) -> None:
+def test_truncated_generated_streams(stream: Stream, cut: float, seed: int) -> None:
     messages = stream[0]
-    data = b"".join(messages[: int(len(messages) * cut)])
-    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
-    for result in results:
-        assert isinstance(result.error, StreamTruncated)
-        check_invariants(result)
-        assert result.error.partial_text == result.text
-        partials: list[Any] = result.error.partial_tool_calls
-        unfinished = {c.index for c in partials}
-        ended = {c.index for c in result.of("ToolCallDone") + result.of("ToolCallInvalid")}
-        assert unfinished == {c.index for c in result.of("ToolCallStart")} - ended
-    assert results[0].plain() == results[1].plain()
-    assert error_summary(results[0].error) == error_summary(results[1].error)
-    partial = [[(p.index, p.raw, p.partial) for p in r.error.partial_tool_calls] for r in results]  # type: ignore[union-attr]
-    assert partial[0] == partial[1]
+    # Cut between two messages: StreamTruncated keeps everything received.
+    check_truncated(
+        decode_everywhere(DIALECT, b"".join(messages[: int(len(messages) * cut)]), seed)
+    )
     # Cut anywhere: inside a message it is a framing error; the backends agree.
     whole = b"".join(messages)
-    data = whole[: int(len(whole) * cut)]
-    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
-    for result in results:
+    for result in decode_everywhere(DIALECT, whole[: int(len(whole) * cut)], seed):
         assert isinstance(result.error, (StreamTruncated, EventStreamError))
-    assert results[0].plain() == results[1].plain()
-    assert error_summary(results[0].error) == error_summary(results[1].error)
 
 
 @settings(max_examples=60, deadline=None)
@@ -497,10 +467,7 @@ def test_truncated_generated_streams(
     seed=st.integers(0, 1000),
 )
 def test_generated_streams_with_an_exception_or_a_bad_payload(
-    stream: tuple[list[bytes], str, str, list[tuple[str, str, object]]],
-    at: float,
-    bad: str,
-    seed: int,
+    stream: Stream, at: float, bad: str, seed: int
 ) -> None:
     messages = stream[0]
     where = int(len(messages) * at)
@@ -511,8 +478,7 @@ def test_generated_streams_with_an_exception_or_a_bad_payload(
     else:
         inserted = event("contentBlockDelta", b'{"contentBlockIndex": 0, "delta": ')
     data = head + inserted + b"".join(messages[where:]) + message_stop("end_turn")
-    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
-    for result in results:
+    for result in decode_everywhere(DIALECT, data, seed):
         check_invariants(result)
         if bad == "exception":
             assert result.error is None
@@ -522,5 +488,3 @@ def test_generated_streams_with_an_exception_or_a_bad_payload(
         else:
             assert isinstance(result.error, JsonStreamError)
             assert result.error.position == len(head)
-    assert results[0].plain() == results[1].plain()
-    assert error_summary(results[0].error) == error_summary(results[1].error)
