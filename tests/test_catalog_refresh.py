@@ -194,6 +194,15 @@ def test_base_url_with_version_is_not_doubled(
     assert server.count("/v1/models") == 2
 
 
+def test_ollama_openai_compatible_base_url(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.json("GET", "/v1/models", {"object": "list", "data": [{"id": "qwen3:4b"}]})
+    monkeypatch.setenv(base_url_env_var("ollama"), server.url + "/v1")
+    assert catalog.refresh("ollama")["ollama"].status == "fetched"
+    assert catalog.get("ollama/qwen3:4b").live_source == f"GET {server.url}/v1/models"
+
+
 def test_providers_override_and_httpx_client(server: LoopbackServer) -> None:
     PLAYS["openai"].install(server, "sk-override")
     overrides = {"openai": {"base_url": server.url + "/v1", "api_key": "sk-override"}}

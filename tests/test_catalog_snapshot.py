@@ -78,6 +78,20 @@ def test_committed_snapshot_is_exactly_the_generator_output(tmp_path: Path) -> N
     assert (tmp_path / LICENSE_FILE).read_bytes() == LICENSE.read_bytes()
 
 
+def test_generator_with_another_file_name(tmp_path: Path) -> None:
+    source = tmp_path / "prices.json"
+    source.write_text(json.dumps({"gpt-x": {"litellm_provider": "openai", "mode": "chat"}}))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LICENSE_FILE).write_bytes(LICENSE.read_bytes())
+    assert main([str(source), "--out", str(out), "--as-of", "2027-01-02"]) == 0
+    document = json.loads((out / "snapshot.json").read_text(encoding="utf-8"))
+    assert document["source"]["version"] == "unknown"
+    assert document["models"] == {"openai": [["gpt-x", "chat", *[None] * 17, "gpt-x"]]}
+    with pytest.raises(SystemExit):
+        main([str(source), "--out", str(tmp_path / "empty")])
+
+
 def test_source_and_attribution_are_recorded() -> None:
     meta = catalog.snapshot_info()
     source = meta["source"]

@@ -113,6 +113,7 @@ def test_key_never_in_repr() -> None:
         ("https://api.anthropic.com/v1", "/v1/models", "https://api.anthropic.com/v1/models"),
         ("https://api.anthropic.com/v1/", "/v1/models", "https://api.anthropic.com/v1/models"),
         ("http://h/v1beta", "/v1beta/models", "http://h/v1beta/models"),
+        ("http://h/v1", "/v1beta/models", "http://h/v1/models"),  # Gemini under v1
         ("https://api.openai.com/v1", "/models", "https://api.openai.com/v1/models"),
         ("http://h/api/v1", "/v1/models", "http://h/api/v1/models"),
         ("http://h", "api/tags", "http://h/api/tags"),

@@ -210,8 +210,10 @@ def _prepare(
                 name, "cached", len(cached.models), cached.source, cached.as_of
             )
             continue
-        url = resolved.url(spec.models_path)
-        jobs.append(_Job(name, resolved, kind, url, cached))
+        path = spec.models_path
+        if kind == "ollama" and resolved.base_url.endswith("/v1"):
+            kind, path = "openai", "/models"  # pointed at Ollama's OpenAI-compatible surface
+        jobs.append(_Job(name, resolved, kind, resolved.url(path), cached))
     return catalog, result, jobs
 
 

@@ -87,13 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     source: Path = args.source
     raw = source.read_bytes()
-    version = args.version or _version_from_name(source.name)
-    if version is None:
-        parser.error("cannot tell the LiteLLM version from the file name; pass --version")
+    version = args.version or _version_from_name(source.name) or "unknown"
     as_of = args.as_of or _mtime_date(source)
+    out: Path = args.out
     license_path: Path = args.license or source.with_name("litellm-LICENSE.txt")
     if not license_path.is_file():
-        parser.error(f"licence file {license_path} not found; pass --license")
+        # Keep the licence already shipped (the same MIT text) rather than fail.
+        license_path = out / LICENSE_FILE
+        if not license_path.is_file():
+            parser.error("LiteLLM's licence not found beside the source; pass --license")
     license_text = license_path.read_text(encoding="utf-8")
     copyright_line = next(
         (line.strip() for line in license_text.splitlines() if line.startswith("Copyright")), None
@@ -105,10 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_of=as_of,
         copyright_line=copyright_line,
     )
-    out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     (out / SNAPSHOT_FILE).write_text(render(document), encoding="utf-8")
-    shutil.copyfile(license_path, out / LICENSE_FILE)
+    if license_path.resolve() != (out / LICENSE_FILE).resolve():
+        shutil.copyfile(license_path, out / LICENSE_FILE)
     count = sum(len(rows) for rows in document["models"].values())
     print(f"wrote {count} models from {len(document['models'])} providers to {out / SNAPSHOT_FILE}")
     return 0

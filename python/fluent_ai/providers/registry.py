@@ -260,9 +260,11 @@ def base_url_env_var(name: str) -> str:
 def join_url(base_url: str, path: str) -> str:
     """Joins a base URL and an absolute path, tolerating a version segment on both sides.
 
-    Providers document base URLs with and without their version (``https://api.anthropic.com``
-    or ``.../v1``); when the base already ends with the path's first segment (``/v1``,
-    ``/v1beta``), it is not repeated.
+    Providers document base URLs with and without their API version
+    (``https://api.anthropic.com`` or ``.../v1``). When the base already ends with a version
+    segment (``/v1``, ``/v1beta``, ``/v2``) and the path starts with one, the base's is kept
+    and the path's dropped: ``.../v1`` + ``/v1/models`` and a Gemini base overridden to
+    ``.../v1`` + ``/v1beta/models`` both give ``.../v1/models``.
     """
     base = base_url.rstrip("/")
     if not path:
@@ -270,9 +272,13 @@ def join_url(base_url: str, path: str) -> str:
     if not path.startswith("/"):
         path = "/" + path
     first, _, rest = path[1:].partition("/")
-    if rest and re.fullmatch(r"v\d+(?:beta\d*|alpha\d*)?", first) and base.endswith("/" + first):
+    last = base.rsplit("/", 1)[-1]
+    if rest and _VERSION.fullmatch(first) and _VERSION.fullmatch(last):
         path = "/" + rest
     return base + path
+
+
+_VERSION = re.compile(r"v\d+(?:(?:alpha|beta)\d*)?")
 
 
 def resolve(
