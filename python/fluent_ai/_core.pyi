@@ -336,7 +336,7 @@ class ToolCallAssembler:
 class StreamDecoder:
     """Decodes one streamed response of one provider dialect into normalized events."""
 
-    def __new__(cls, dialect: str) -> StreamDecoder: ...
+    def __new__(cls, dialect: str, metrics: Metrics | None = None) -> StreamDecoder: ...
     def feed(self, data: bytes) -> list[Event]:
         """Consume one network read; return the events it completes."""
     def finish(self) -> list[Event]:

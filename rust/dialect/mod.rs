@@ -12,12 +12,16 @@ mod ollama;
 mod openai_chat;
 mod openai_responses;
 mod output;
+mod recorder;
 
 use crate::error::{DecodeError, ErrorClass};
 use crate::events::{Event, FinishReason, PartialToolCall, Usage};
 use crate::eventstream;
+use crate::metrics::{Metrics, MetricsError};
 use crate::ndjson::LineSplitter;
 use crate::sse::SseDecoder;
+use recorder::Recorder;
+use std::sync::Arc;
 
 pub use frame::{at, parse_frame, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 pub use output::Output;
@@ -57,6 +61,7 @@ pub struct StreamDecoder {
     out: Output,
     frames: u64,
     error: Option<DecodeError>,
+    recorder: Option<Recorder>,
 }
 
 impl std::fmt::Debug for StreamDecoder {
@@ -101,7 +106,15 @@ impl StreamDecoder {
             out: Output::default(),
             frames: 0,
             error: None,
+            recorder: None,
         })
+    }
+
+    /// Record bytes, frames, events, tool calls and timings into `metrics` (the names are
+    /// listed in the README), labelled with this decoder's dialect.
+    pub fn record_into(&mut self, metrics: &Arc<Metrics>) -> Result<(), MetricsError> {
+        self.recorder = Some(Recorder::new(metrics, self.name)?);
+        Ok(())
     }
 
     /// The dialect's name.
@@ -117,8 +130,9 @@ impl StreamDecoder {
                 completed: Vec::new(),
             });
         }
+        let frames = self.frames;
         let outcome = self.run(data);
-        self.settle(outcome)
+        self.settle(outcome, data.len(), frames)
     }
 
     /// Signal the end of input: flush an unterminated final frame, release a held `Finish`,
@@ -130,6 +144,7 @@ impl StreamDecoder {
                 completed: Vec::new(),
             });
         }
+        let frames = self.frames;
         let mut outcome = self.flush();
         if outcome.is_ok() {
             self.out.close();
@@ -147,11 +162,21 @@ impl StreamDecoder {
                 });
             }
         }
-        self.settle(outcome)
+        self.settle(outcome, 0, frames)
     }
 
-    fn settle(&mut self, outcome: Result<(), DecodeError>) -> Result<Vec<Event>, Failure> {
+    /// Hand out the call's events (on the error when it failed), after recording the call:
+    /// `bytes` fed, and the frame count before it.
+    fn settle(
+        &mut self,
+        outcome: Result<(), DecodeError>,
+        bytes: usize,
+        frames_before: u64,
+    ) -> Result<Vec<Event>, Failure> {
         let events = std::mem::take(&mut self.out.events);
+        if let Some(recorder) = &mut self.recorder {
+            recorder.record(bytes, self.frames - frames_before, &events);
+        }
         match outcome {
             Ok(()) => Ok(events),
             Err(error) => {

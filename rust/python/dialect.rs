@@ -1,10 +1,11 @@
 //! `StreamDecoder`: provider response bytes in, normalized events out, entirely in native code.
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use super::events::{event_to_py, partial_call_to_py, usage_to_py};
+use super::metrics::{metrics_error, PyMetrics};
 use super::{decode_error_with, guard};
 use crate::dialect::{Failure, StreamDecoder};
 use crate::error::ErrorClass;
@@ -21,8 +22,16 @@ pub struct PyStreamDecoder {
 #[pymethods]
 impl PyStreamDecoder {
     #[new]
-    fn new(dialect: &str) -> PyResult<Self> {
-        let core = StreamDecoder::new(dialect).map_err(PyValueError::new_err)?;
+    #[pyo3(signature = (dialect, metrics = None))]
+    fn new(py: Python<'_>, dialect: &str, metrics: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut core = StreamDecoder::new(dialect).map_err(PyValueError::new_err)?;
+        if let Some(metrics) = metrics {
+            let metrics = metrics.cast::<PyMetrics>().map_err(|_| {
+                PyTypeError::new_err("metrics must be a fluent_ai.Metrics (of the native backend)")
+            })?;
+            core.record_into(metrics.borrow().inner())
+                .map_err(|error| metrics_error(py, &error))?;
+        }
         Ok(Self {
             core,
             tool_calls: Vec::new(),

@@ -135,6 +135,11 @@ class Metrics:
             self._series[overflow] = _KINDS[kind]()
         return self._series[overflow]
 
+    def _ensure(self, kind: str, name: str, **labels: str) -> None:
+        """Create the series now, as a native handle does (``StreamDecoder(metrics=...)``)."""
+        with self._lock:
+            self._record(kind, name, 0.0, labels)
+
     def inc(self, name: str, value: float = 1, **labels: str) -> None:
         """Add ``value`` (finite, >= 0) to the counter ``name`` with these labels."""
         amount = real(value)

@@ -11,6 +11,7 @@ from ..eventstream import EventStreamDecoder
 from ..ndjson import NdjsonDecoder
 from ..sse import SseDecoder
 from ._output import Output
+from ._recorder import Recorder
 from .anthropic import Anthropic
 from .bedrock import Bedrock
 from .cohere import Cohere
@@ -37,9 +38,18 @@ DIALECTS = tuple(_HANDLERS)
 class StreamDecoder:
     """Decodes one streamed response of one provider dialect into normalized events."""
 
-    __slots__ = ("_dialect", "_error", "_framer", "_handler", "_out", "_tool_calls")
+    __slots__ = (
+        "_dialect",
+        "_error",
+        "_framer",
+        "_frames",
+        "_handler",
+        "_out",
+        "_recorder",
+        "_tool_calls",
+    )
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, metrics: object = None) -> None:
         handler = _HANDLERS.get(dialect) if isinstance(dialect, str) else None
         if handler is None:
             raise ValueError(
@@ -51,21 +61,25 @@ class StreamDecoder:
         self._out = Output()
         self._tool_calls: list[object] = []
         self._error: StreamDecodeError | None = None
+        self._frames = 0
+        self._recorder = None if metrics is None else Recorder(metrics, dialect)
 
     def feed(self, data: bytes) -> list[object]:
         """Consume one network read; return the events it completes."""
         if self._error is not None:
             raise _again(self._error)
+        frames = self._frames
         try:
             self._run(data)
         except StreamDecodeError as error:
-            raise self._fail(error) from None
-        return self._take()
+            raise self._fail(error, len(data), frames) from None
+        return self._take(len(data), frames)
 
     def finish(self) -> list[object]:
         """Signal the end of the response; raises ``StreamTruncated`` if it ended early."""
         if self._error is not None:
             raise _again(self._error)
+        frames = self._frames
         try:
             framer = self._framer
             if isinstance(framer, SseDecoder) and framer.pending_bytes:
@@ -74,7 +88,9 @@ class StreamDecoder:
             elif isinstance(framer, NdjsonDecoder):
                 # A last line without its line end.
                 starts: list[int] = []
-                self._deliver(framer._finish_lines(starts), starts)
+                lines = framer._finish_lines(starts)
+                self._frames += len(lines)
+                self._deliver(lines, starts)
             elif isinstance(framer, EventStreamDecoder):
                 # A message cut off by the end of the stream is an error.
                 framer.finish()
@@ -90,8 +106,8 @@ class StreamDecoder:
                     partial_tool_calls=out.tools.unfinished(),
                 )
         except StreamDecodeError as error:
-            raise self._fail(error) from None
-        return self._take()
+            raise self._fail(error, 0, frames) from None
+        return self._take(0, frames)
 
     @property
     def dialect(self) -> str:
@@ -138,9 +154,11 @@ class StreamDecoder:
                 frames = framer._feed_blocks(data, starts)
         except StreamDecodeError as error:
             # The frames completed before a framing error still reach the dialect.
+            self._frames += len(error.completed)
             self._deliver(error.completed, starts)
             error.completed = []
             raise
+        self._frames += len(frames)
         self._deliver(frames, starts)
 
     def _deliver(self, frames: list[Any], starts: list[int]) -> None:
@@ -151,16 +169,20 @@ class StreamDecoder:
                 return
             handler.frame(frame, start, out)
 
-    def _take(self) -> list[object]:
+    def _take(self, nbytes: int, frames_before: int) -> list[object]:
+        """Hand out the call's events, after recording the call (``nbytes`` fed, and the
+        frame count before it)."""
         events = self._out.events
         self._out.events = []
         for event in events:
             if type(event) is ToolCallDone:
                 self._tool_calls.append(event)
+        if self._recorder is not None:
+            self._recorder.record(nbytes, self._frames - frames_before, events)
         return events
 
-    def _fail(self, error: StreamDecodeError) -> StreamDecodeError:
-        error.completed = self._take()
+    def _fail(self, error: StreamDecodeError, nbytes: int, frames_before: int) -> StreamDecodeError:
+        error.completed = self._take(nbytes, frames_before)
         self._error = error
         return error
 
