@@ -4,8 +4,11 @@ Responses, Cohere v2, Anthropic), and the standard set of ways to cut a stream."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from hypothesis import strategies as st
 from streams import check_invariants, decode, error_summary
 
 from chunking import bytewise, random_splits
@@ -60,6 +63,13 @@ class Plan:
     error_frame: bytes
     error: tuple[str | None, str]
     trailer: bytes = b""
+
+
+def finish_of(result: Any) -> tuple[str, str | None]:
+    """``(reason, raw_reason)`` of the last event, which must be the ``Finish``."""
+    finish = result.events[-1]
+    assert type(finish).__name__ == "Finish"
+    return finish.reason, finish.raw_reason
 
 
 MODES = ("whole", "truncated", "malformed", "error")
@@ -130,3 +140,53 @@ def unfinished_calls(plan: Plan, head: list[Planned]) -> list[tuple[int, str, st
         if not complete:
             unfinished.append((index, identifier, name, raws[call]))
     return unfinished
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10)
+ARGS = st.dictionaries(
+    st.text(max_size=5), st.one_of(st.integers(), TEXT, st.booleans(), st.none()), max_size=3
+)
+# (arguments, name) of up to three calls; generated call n has the id f"call_{n}".
+CALLS = st.lists(st.tuples(ARGS, st.text("abcdef_", min_size=1, max_size=6)), max_size=3)
+
+
+def call_frames(
+    draw: st.DrawFn,
+    calls: Sequence[tuple[object, str]],
+    *,
+    start: Callable[[int, str, str], Any],
+    fragment: Callable[[int, str], Any],
+    end: Callable[[int, str], Sequence[Any]],
+    indents: Sequence[int | None] = (None,),
+) -> list[Planned]:
+    """The frames of parallel calls: each call's argument text (``json.dumps`` with a drawn
+    indent) is cut into random fragments and the calls' fragments are interleaved; a call
+    starts (``start(n, id, name)``) before its first fragment (``fragment(n, text)``), calls
+    start in order, and the payloads ``end(n, whole text)`` follow a call's last fragment."""
+    pieces: dict[int, list[str]] = {}
+    wholes: dict[int, str] = {}
+    for number, (arguments, _name) in enumerate(calls):
+        whole = json.dumps(
+            arguments, indent=draw(st.sampled_from(indents)), ensure_ascii=draw(st.booleans())
+        )
+        cuts = sorted(draw(st.sets(st.integers(1, len(whole) - 1), max_size=5)))
+        bounds = [0, *cuts, len(whole)]
+        pieces[number] = [whole[a:b] for a, b in zip(bounds, bounds[1:])]
+        wholes[number] = whole
+    frames: list[Planned] = []
+    started = 0
+    for number in draw(st.permutations([n for n in pieces for _ in pieces[n]])):
+        while started <= number:
+            payload = start(started, f"call_{started}", calls[started][1])
+            frames.append(Planned(typed_sse(payload), call=started))
+            started += 1
+        text = pieces[number].pop(0)
+        frames.append(Planned(typed_sse(fragment(number, text)), call=number, fragment=text))
+        if not pieces[number]:
+            frames += [Planned(typed_sse(p)) for p in end(number, wholes[number])]
+    return frames
+
+
+def plan_calls(calls: Sequence[tuple[object, str]]) -> list[tuple[str, str, object]]:
+    """The ``(id, name, arguments)`` that :func:`call_frames` encodes."""
+    return [(f"call_{n}", name, arguments) for n, (arguments, name) in enumerate(calls)]

@@ -9,7 +9,20 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sse_frames import MODES, Plan, Planned, all_splits, check_plan, frame_splits, typed_sse
+from sse_frames import (
+    CALLS,
+    MODES,
+    TEXT,
+    Plan,
+    Planned,
+    all_splits,
+    call_frames,
+    check_plan,
+    finish_of,
+    frame_splits,
+    plan_calls,
+    typed_sse,
+)
 from streams import TRANSCRIPTS, check_invariants, decode
 
 from chunking import bytewise, two_way_splits
@@ -62,12 +75,6 @@ def message_end(reason: str | None = "COMPLETE", usage: Any = None, **delta: Any
     if usage is not None:
         body["usage"] = usage
     return {"type": "message-end", "delta": body}
-
-
-def finish_of(result: Any) -> tuple[str, str | None]:
-    finish = result.events[-1]
-    assert type(finish).__name__ == "Finish"
-    return finish.reason, finish.raw_reason
 
 
 # --- the transcript ------------------------------------------------------------------------
@@ -397,11 +404,6 @@ def test_malformed_frame_raises_at_its_start(core: ModuleType) -> None:
 
 # --- generated streams ---------------------------------------------------------------------
 
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10)
-ARGS = st.dictionaries(
-    st.text(max_size=5), st.one_of(st.integers(), TEXT, st.booleans(), st.none()), max_size=3
-)
-
 
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
@@ -416,32 +418,21 @@ def plans(draw: st.DrawFn) -> Plan:
         frames.append(
             Planned(typed_sse(content(kind, piece)), text=piece if kind == "text" else "")
         )
-    calls = draw(st.lists(st.tuples(ARGS, st.text("abcdef_", min_size=1, max_size=6)), max_size=3))
-    pieces: dict[int, list[str]] = {}
-    for number, (arguments, _name) in enumerate(calls):
-        whole = json.dumps(arguments, indent=draw(st.sampled_from([None, 4])),
-                           ensure_ascii=draw(st.booleans()))  # fmt: skip
-        cuts = sorted(draw(st.sets(st.integers(1, len(whole) - 1), max_size=5)))
-        bounds = [0, *cuts, len(whole)]
-        pieces[number] = [whole[a:b] for a, b in zip(bounds, bounds[1:])]
-    schedule = draw(st.permutations([n for n in pieces for _ in pieces[n]]))
-    started = 0
-    for number in schedule:
-        while started <= number:
-            start = call_start(started, f"call_{started}", calls[started][1])
-            frames.append(Planned(typed_sse(start), call=started))
-            started += 1
-        fragment = pieces[number].pop(0)
-        frames.append(Planned(typed_sse(call_delta(number, fragment)), call=number,
-                              fragment=fragment))  # fmt: skip
-        if not pieces[number]:
-            frames.append(Planned(typed_sse(call_end(number))))
+    calls = draw(CALLS)
+    frames += call_frames(
+        draw,
+        calls,
+        start=call_start,
+        fragment=call_delta,
+        end=lambda n, _whole: [call_end(n)],
+        indents=(None, 4),
+    )
     usage = {"billed_units": {"input_tokens": 1, "output_tokens": 2},
              "tokens": {"input_tokens": 30, "output_tokens": 2}}  # fmt: skip
     frames.append(Planned(typed_sse(message_end("TOOL_CALL" if calls else "COMPLETE", usage))))
     return Plan(
         frames=frames,
-        calls=[(f"call_{n}", name, arguments) for n, (arguments, name) in enumerate(calls)],
+        calls=plan_calls(calls),
         error_frame=typed_sse(message_end("ERROR", error="stream failed")),
         error=(None, "stream failed"),
         trailer=draw(st.sampled_from([b"", b"data: [DONE]\n\n", b"data:[DONE]"])),

@@ -9,7 +9,20 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sse_frames import MODES, Plan, Planned, all_splits, check_plan, frame_splits, typed_sse
+from sse_frames import (
+    CALLS,
+    MODES,
+    TEXT,
+    Plan,
+    Planned,
+    all_splits,
+    call_frames,
+    check_plan,
+    finish_of,
+    frame_splits,
+    plan_calls,
+    typed_sse,
+)
 from streams import TRANSCRIPTS, check_invariants, decode
 
 from chunking import bytewise, two_way_splits
@@ -87,12 +100,6 @@ def incomplete(reason: str | None) -> dict[str, Any]:
     details = {"reason": reason} if reason is not None else None
     response = {"status": "incomplete", "incomplete_details": details, "usage": None}
     return {"type": "response.incomplete", "response": response}
-
-
-def finish_of(result: Any) -> tuple[str, str | None]:
-    finish = result.events[-1]
-    assert type(finish).__name__ == "Finish"
-    return finish.reason, finish.raw_reason
 
 
 # --- the recorded transcript -------------------------------------------------------------
@@ -410,45 +417,28 @@ def test_malformed_frame_raises_at_its_start(core: ModuleType) -> None:
 
 # --- generated streams ---------------------------------------------------------------------
 
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10)
-ARGS = st.dictionaries(
-    st.text(max_size=5), st.one_of(st.integers(), TEXT, st.booleans(), st.none()), max_size=3
-)
-
 
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
     """Random text, then parallel function calls (output items 1..n) whose argument text is
     cut into random fragments and interleaved; each call ends with its `.done` frames."""
     frames = [Planned(typed_sse(text(t)), text=t) for t in draw(st.lists(TEXT, max_size=4))]
-    calls = draw(st.lists(st.tuples(ARGS, st.text("abcdef_", min_size=1, max_size=6)), max_size=3))
-    pieces: dict[int, list[str]] = {}
-    for number, (arguments, _name) in enumerate(calls):
-        whole = json.dumps(arguments, ensure_ascii=draw(st.booleans()))
-        cuts = sorted(draw(st.sets(st.integers(1, len(whole) - 1), max_size=4)))
-        bounds = [0, *cuts, len(whole)]
-        pieces[number] = [whole[a:b] for a, b in zip(bounds, bounds[1:])]
-    schedule = [n for n in pieces for _ in pieces[n]]
-    schedule = draw(st.permutations(schedule))
-    # Calls start in order: call n's item is added before its first fragment.
-    started = 0
-    for number in schedule:
-        while started <= number:
-            name = calls[started][1]
-            frames.append(Planned(typed_sse(added(started + 1, f"call_{started}", name)),
-                                  call=started))  # fmt: skip
-            started += 1
-        fragment = pieces[number].pop(0)
-        frames.append(Planned(typed_sse(delta(number + 1, fragment)), call=number,
-                              fragment=fragment))  # fmt: skip
-        if not pieces[number]:
-            whole = json.dumps(calls[number][0])
-            frames.append(Planned(typed_sse(arguments_done(number + 1, whole))))
+    calls = draw(CALLS)
+    frames += call_frames(
+        draw,
+        calls,
+        start=lambda n, id, name: added(n + 1, id, name),
+        fragment=lambda n, piece: delta(n + 1, piece),
+        end=lambda n, whole: [
+            arguments_done(n + 1, whole),
+            item_done(n + 1, f"call_{n}", calls[n][1], whole),
+        ],
+    )
     usage = {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7}
     frames.append(Planned(typed_sse(completed(usage))))
     return Plan(
         frames=frames,
-        calls=[(f"call_{n}", name, arguments) for n, (arguments, name) in enumerate(calls)],
+        calls=plan_calls(calls),
         error_frame=typed_sse({"type": "error", "code": "server_error", "message": "x"}),
         error=("server_error", "x"),
     )

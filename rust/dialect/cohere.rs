@@ -17,8 +17,11 @@ use crate::json::Value;
 use crate::toolcall::Arguments;
 
 use super::error_fields::{error_event, error_fields};
-use super::frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
+use super::frame::{at, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 use super::output::Output;
+
+/// The top-level members this dialect reads (the others are parsed, not built).
+const MEMBERS: &[&str] = &["type", "index", "delta", "error", "code", "message"];
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -37,7 +40,7 @@ impl Dialect for Cohere {
         if data.trim() == "[DONE]" {
             return Ok(());
         }
-        let chunk = parse_frame(data.as_bytes(), start, "cohere")?;
+        let chunk = parse_frame_keeping(data, start, "cohere", MEMBERS)?;
         let kind = str_of(&chunk, "type").unwrap_or(event);
         if kind == "error" || Value::non_null(chunk.get("error")).is_some() {
             let (error_type, message) = error_event(&chunk);

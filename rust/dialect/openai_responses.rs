@@ -16,7 +16,7 @@ use crate::json::Value;
 use crate::toolcall::Arguments;
 
 use super::error_fields::{error_event, error_fields};
-use super::frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
+use super::frame::{at, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 use super::output::Output;
 
 /// A function-call output item seen so far.
@@ -27,6 +27,20 @@ struct Item {
     /// Whether argument text has arrived (fragments, or the whole text on a `done` frame).
     has_arguments: bool,
 }
+
+/// The top-level members this dialect reads (the others are parsed, not built).
+const MEMBERS: &[&str] = &[
+    "type",
+    "delta",
+    "item",
+    "item_id",
+    "output_index",
+    "arguments",
+    "response",
+    "error",
+    "code",
+    "message",
+];
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -45,7 +59,7 @@ impl Dialect for OpenAiResponses {
         if data.trim() == "[DONE]" {
             return Ok(());
         }
-        let chunk = parse_frame(data.as_bytes(), start, "openai-responses")?;
+        let chunk = parse_frame_keeping(data, start, "openai-responses", MEMBERS)?;
         match str_of(&chunk, "type").unwrap_or(event) {
             "response.output_text.delta" | "response.refusal.delta" => {
                 out.text(str_of(&chunk, "delta").unwrap_or(""), 0);
