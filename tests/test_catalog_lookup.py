@@ -7,6 +7,7 @@ import datetime
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from catalog_helpers import isolate_catalog
@@ -208,6 +209,20 @@ def test_cost_with_cache_tokens() -> None:
     assert cost.cache_write == 0.00375
     assert cost.output == 0.03
     assert cost.total == 0.04455
+
+
+def test_cost_of_the_streaming_core_usage_event(core: ModuleType) -> None:
+    usage = core.Usage(10_000, 2_000, 12_000, 6_000, 1_000, None)
+    cost = catalog.cost("anthropic/claude-sonnet-4-5", usage)
+    assert (cost.input, cost.cache_read, cost.cache_write, cost.output) == (
+        0.009,
+        0.0018,
+        0.00375,
+        0.03,
+    )
+    assert catalog.cost("openai/gpt-4o", core.Usage(100, 10, None, None, None, None)).total == (
+        catalog.cost("openai/gpt-4o", {"input_tokens": 100, "output_tokens": 10}).total
+    )
 
 
 def test_cost_from_a_response_and_a_model_info() -> None:
