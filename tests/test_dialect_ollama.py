@@ -41,7 +41,7 @@ def ndjson(*lines: object, line_end: str = "\n", last_line_end: bool = True) -> 
 def line(
     content: str = "",
     thinking: str | None = None,
-    tool_calls: list[dict[str, object]] | None = None,
+    tool_calls: list[object] | None = None,
 ) -> dict[str, object]:
     message: dict[str, object] = {"role": "assistant", "content": content}
     if thinking is not None:
@@ -172,7 +172,7 @@ def test_thinking_and_content(core: ModuleType) -> None:
 
 def test_calls_without_id_or_index_get_unique_synthesized_ids(core: ModuleType) -> None:
     data = ndjson(
-        line(tool_calls=[call("a", {"x": 1}), call("b", {})]),
+        line(tool_calls=[call("a", {"x": 1}), None, call("b", {}), "junk"]),
         line(tool_calls=[call("a", {"x": 2}, index=0)]),
         done(),
     )
@@ -348,7 +348,7 @@ def generated_stream(draw: st.DrawFn) -> tuple[Generated, str]:
             wire.append(value)
             continue
         if kind == "calls":
-            entries = []
+            entries: list[object] = []
             for name, args, id in value:
                 entries.append(call(name, args, id, counter if draw(st.booleans()) else None))
                 counter += 1

@@ -68,6 +68,9 @@ impl Dialect for Ollama {
 impl Ollama {
     /// A whole call: started, given its arguments and done within this line.
     fn tool_call(&mut self, call: &Value, out: &mut Output) -> Result<(), DecodeError> {
+        if !call.is_object() {
+            return Ok(());
+        }
         let key = self.calls;
         self.calls += 1;
         let function = call.get("function");

@@ -52,6 +52,8 @@ class Ollama:
 
     def _tool_call(self, call: Any, out: Output) -> None:
         """A whole call: started, given its arguments and done within this line."""
+        if type(call) is not dict:
+            return
         key = self._calls
         self._calls += 1
         function = at(call, "function")
