@@ -80,7 +80,8 @@ class Output:
     ) -> None:
         """Token counts (the total is filled in when the provider sent none)."""
         if total_tokens is None and input_tokens is not None and output_tokens is not None:
-            total_tokens = input_tokens + output_tokens
+            # Saturating, as the native u64 sum.
+            total_tokens = min(input_tokens + output_tokens, 2**64 - 1)
         usage = Usage(
             input_tokens,
             output_tokens,
