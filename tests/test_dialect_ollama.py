@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streams import TRANSCRIPTS, check_invariants, decode, plain
+from streams import TRANSCRIPTS, check_invariants, decode, error_summary, plain
 from whole_arguments import (
     ARGS,
     ENDINGS,
@@ -24,7 +24,8 @@ from whole_arguments import (
     decode_generated,
 )
 
-from chunking import bytewise, two_way_splits
+from chunking import bytewise, random_splits, two_way_splits
+from conftest import BACKENDS
 from fluent_ai.errors import JsonStreamError, LimitExceeded, StreamTruncated
 
 DIALECT = "ollama"
@@ -323,6 +324,39 @@ def test_line_longer_than_the_limit(core: ModuleType) -> None:
 
 
 # --- generated streams --------------------------------------------------------------------
+
+# Pieces of NDJSON, good and bad, and every kind of line end (only LF ends a line).
+PIECE = st.sampled_from(
+    [
+        json.dumps(line("a\u00e9")),
+        json.dumps(line(thinking="t")),
+        json.dumps(line(tool_calls=[call("f", {"k": [1]})])),
+        json.dumps(done()),
+        '{"error": "e"}',
+        "{}",
+        "[1]",
+        '{"message": ',
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\r\r\n",
+        "\r",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(PIECE, max_size=12), seed=st.integers(0, 1000))
+def test_backends_frame_any_line_soup_alike(pieces: list[str], seed: int) -> None:
+    data = "".join(pieces).encode()
+    results = [decode(core, DIALECT, random_splits(data, seed)) for core in BACKENDS.values()]
+    assert results[0].plain() == results[1].plain()
+    assert error_summary(results[0].error) == error_summary(results[1].error)
+    assert results[0].calls == results[1].calls, "the same events in the same feed() calls"
+    excerpts = [getattr(r.error, "excerpt", None) for r in results]
+    assert excerpts[0] == excerpts[1], "same split, same excerpt"
+
 
 CALL = st.tuples(NAME, ARGS, ID)
 LINE = st.one_of(
