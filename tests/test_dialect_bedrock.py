@@ -294,6 +294,21 @@ def test_unknown_events_and_frames_after_the_end(core: ModuleType) -> None:
     assert finishes(result) == [("stop", "end_turn")]
 
 
+def test_between_message_stop_and_metadata(core: ModuleType) -> None:
+    # Only the trailer belongs to the stream after messageStop (a bad payload is not read)...
+    data = START + text(0, "kept") + message_stop("end_turn") + text(0, " late")
+    data += event("contentBlockDelta", b"{not json") + metadata(inputTokens=1, outputTokens=2)
+    result = decode(core, DIALECT, bytewise(data))
+    assert result.error is None
+    assert result.text == "kept"
+    assert [type(e).__name__ for e in result.events] == ["TextDelta", "Usage", "Finish"]
+    # ... but an exception there is still reported.
+    exception = encode({":exception-type": "x", ":message-type": "exception"}, b'{"message":"m"}')
+    result = decode(core, DIALECT, [START + message_stop("end_turn") + exception])
+    assert [(e.type, e.message) for e in result.of("ProviderErrorEvent")] == [("x", "m")]
+    assert finishes(result) == [("error", "x")]
+
+
 def test_missing_message_type_is_an_event(core: ModuleType) -> None:
     data = encode({":event-type": "contentBlockDelta"}, b'{"delta":{"text":"t"}}')
     data += encode({":event-type": "messageStop"}, b'{"stopReason":"end_turn"}')

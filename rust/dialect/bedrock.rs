@@ -11,9 +11,11 @@
 //!   text). Tool calls: `contentBlockStart` `start.toolUse` (`toolUseId`, `name`), keyed by
 //!   `contentBlockIndex`; `delta.toolUse.input` fragments; `contentBlockStop` ends the call.
 //! - `messageStop` (`stopReason`) is the end marker, but `Finish` waits for the `metadata`
-//!   trailer (or the end of input). Usage: `inputTokens` does not count cache reads and
-//!   writes, which Bedrock reports beside it (`cacheReadInputTokens`,
-//!   `cacheWriteInputTokens`); `input_tokens` is their sum. `totalTokens` is kept as sent.
+//!   trailer (or the end of input); other events between the two are ignored, exceptions
+//!   are not.
+//! - Usage: `inputTokens` does not count cache reads and writes, which Bedrock reports beside
+//!   it (`cacheReadInputTokens`, `cacheWriteInputTokens`); `input_tokens` is their sum.
+//!   `totalTokens` is kept as sent.
 //! - The `p` padding member of every payload is ignored.
 
 use crate::error::DecodeError;
@@ -79,6 +81,10 @@ fn event(message: &Message<'_>, start: u64, out: &mut Output) -> Result<(), Deco
             | "messageStop"
             | "metadata"
     ) {
+        return Ok(());
+    }
+    if out.reached_end() && kind != "metadata" {
+        // After `messageStop` only the trailer belongs to the stream.
         return Ok(());
     }
     let payload = parse_frame(message.payload, start, "bedrock")?;

@@ -60,7 +60,8 @@ def _header(headers: dict[str, Any], name: str) -> str | None:
 
 def _event(headers: dict[str, Any], data: bytes, start: int, out: Output) -> None:
     kind = _header(headers, ":event-type")
-    if kind not in _HANDLED:
+    if kind not in _HANDLED or (out.reached_end and kind != "metadata"):
+        # After ``messageStop`` only the trailer belongs to the stream.
         return
     payload = parse_frame(data, start, "bedrock")
     if kind == "contentBlockDelta":
