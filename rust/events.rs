@@ -30,7 +30,8 @@ impl FinishReason {
     pub fn from_provider(raw: &str, made_tool_calls: bool) -> Self {
         match raw {
             "stop" | "STOP" | "completed" if made_tool_calls => Self::ToolCalls,
-            "stop" | "end_turn" | "stop_sequence" | "STOP" | "COMPLETE" | "completed" => Self::Stop,
+            "stop" | "end_turn" | "stop_sequence" | "STOP_SEQUENCE" | "STOP" | "COMPLETE"
+            | "completed" => Self::Stop,
             "length" | "max_tokens" | "MAX_TOKENS" | "max_output_tokens" => Self::Length,
             "tool_calls" | "tool_use" | "TOOL_CALL" => Self::ToolCalls,
             "content_filter"

@@ -169,7 +169,7 @@ def test_eof_after_message_end_is_a_normal_end(core: ModuleType) -> None:
 @pytest.mark.parametrize(
     ("reason", "expected"),
     [
-        ("STOP_SEQUENCE", ("other", "STOP_SEQUENCE")),
+        ("STOP_SEQUENCE", ("stop", "STOP_SEQUENCE")),
         ("MAX_TOKENS", ("length", "MAX_TOKENS")),
         ("TIMEOUT", ("other", "TIMEOUT")),
         (None, ("other", None)),

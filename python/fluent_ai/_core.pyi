@@ -320,7 +320,9 @@ Event: TypeAlias = (
 class ToolCallAssembler:
     """Assembles parallel tool calls from argument fragments (or whole argument objects)."""
 
-    def __new__(cls, max_calls: int = 64, max_argument_bytes: int = 8388608) -> ToolCallAssembler: ...
+    def __new__(
+        cls, max_calls: int = 64, max_argument_bytes: int = 8388608
+    ) -> ToolCallAssembler: ...
     def add(
         self,
         index: int,

@@ -11,7 +11,9 @@ __all__ = ["Output", "finish_reason"]
 
 _STREAMING, _AWAITING_TRAILER, _ENDED = 0, 1, 2
 
-_STOP = frozenset({"stop", "end_turn", "stop_sequence", "STOP", "COMPLETE", "completed"})
+_STOP = frozenset(
+    {"stop", "end_turn", "stop_sequence", "STOP_SEQUENCE", "STOP", "COMPLETE", "completed"}
+)
 _STOP_WITH_TOOLS = frozenset({"stop", "STOP", "completed"})
 _LENGTH = frozenset({"length", "max_tokens", "MAX_TOKENS", "max_output_tokens"})
 _TOOL_CALLS = frozenset({"tool_calls", "tool_use", "TOOL_CALL"})
