@@ -281,8 +281,22 @@ def test_malformed_frame_raises_with_position_and_keeps_earlier_events(core: Mod
 
 
 def test_unknown_dialect(core: ModuleType) -> None:
-    with pytest.raises(ValueError, match="openai-chat"):
+    with pytest.raises(ValueError) as caught:
         core.StreamDecoder("smoke-signals")
+    assert str(caught.value) == (
+        "unknown stream dialect 'smoke-signals'; expected one of: openai-chat, "
+        "openai-responses, anthropic, gemini, bedrock, cohere, ollama"
+    )
+
+
+def test_whole_arguments_raw_is_python_compact_json(core: ModuleType) -> None:
+    payload = json.dumps(
+        chunk({"tool_calls": [call(0, "c", "f", {"z": 0, "f": -0.0, "s": "\u00e9"})]})
+    )
+    data = sse(payload.replace('"z": 0', '"z": -0'))
+    [done] = decode(core, DIALECT, [data]).of("ToolCallDone")
+    assert done.raw == '{"z":0,"f":-0.0,"s":"\u00e9"}'
+    assert done.arguments == {"z": 0, "f": -0.0, "s": "\u00e9"}
 
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)

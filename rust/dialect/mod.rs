@@ -94,7 +94,7 @@ impl StreamDecoder {
             "ollama" => ("ollama", ndjson(), Box::<ollama::Ollama>::default()),
             _ => {
                 return Err(format!(
-                    "unknown stream dialect {dialect:?}; expected one of: {}",
+                    "unknown stream dialect '{dialect}'; expected one of: {}",
                     DIALECTS.join(", ")
                 ))
             }

@@ -19,6 +19,8 @@ fn write_value(out: &mut String, value: &Value) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
+        // Python's int has no negative zero.
+        Value::Integer(text) if text == "-0" => out.push('0'),
         Value::Integer(text) => out.push_str(text),
         Value::Float(f) => write_float(out, *f),
         Value::String(text) => write_string(out, text),
@@ -162,6 +164,7 @@ mod tests {
                 "[0.1,1e+22,1.7976931348623157e+308,5e-324,12345.678]",
             ),
             (r#"{"a": 1, "b": 2, "a": 3}"#, r#"{"a":3,"b":2}"#),
+            ("[-0, -0.0, 0]", "[0,-0.0,0]"),
             ("[]", "[]"),
             ("{}", "{}"),
         ];
