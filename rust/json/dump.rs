@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use super::value::Value;
+use crate::float_repr::python_float_repr;
 
 /// The compact JSON text of `value`.
 pub fn to_compact_json(value: &Value) -> String {
@@ -82,54 +83,15 @@ fn write_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// Python's `float.__repr__`: the shortest digits that round-trip, in positional notation
-/// for decimal exponents -4..=15 and scientific (`1e+16`, `1.5e-05`) outside it.
+/// `json.dumps` writes finite floats as `float.__repr__` does, and the others as
+/// JavaScript names.
 fn write_float(out: &mut String, f: f64) {
     if f.is_nan() {
         out.push_str("NaN");
-        return;
-    }
-    if f.is_infinite() {
+    } else if f.is_infinite() {
         out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
-        return;
-    }
-    // Rust's `{:e}` gives the same shortest round-trip digits: "d.ddde-x".
-    let scientific = format!("{:e}", f.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if f.is_sign_negative() {
-        out.push('-');
-    }
-    if (-4..16).contains(&exponent) {
-        if exponent >= 0 {
-            let point = exponent as usize + 1;
-            if digits.len() > point {
-                out.push_str(&digits[..point]);
-                out.push('.');
-                out.push_str(&digits[point..]);
-            } else {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', point - digits.len()));
-                out.push_str(".0");
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
-            out.push_str(&digits);
-        }
     } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let _ = write!(
-            out,
-            "e{}{:02}",
-            if exponent < 0 { '-' } else { '+' },
-            exponent.abs()
-        );
+        out.push_str(&python_float_repr(f));
     }
 }
 
