@@ -21,7 +21,12 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
+import anthropic
+import httpx2
 import pytest
+from anthropic._streaming import Stream
+from anthropic.lib.streaming import MessageStream
+from anthropic.types import RawMessageStreamEvent
 from openai._models import construct_type
 from openai._streaming import SSEDecoder as OpenAIDecoder
 from openai.lib.streaming.chat import ChatCompletionStreamState
@@ -111,5 +116,57 @@ def test_c_sdk_stream_state(benchmark: BenchmarkFixture, stream: Any) -> None:
             (call.function.name, json.loads(call.function.arguments))
             for call in message.tool_calls or []
         ]
+
+    assert run(benchmark, go, rounds=3) == expected
+
+
+ANTHROPIC_GROUP = "stream decoder: anthropic tool use, ~10,000 events, 16 KiB reads"
+
+
+@pytest.fixture(scope="module")
+def anthropic_stream() -> tuple[bytes, list[tuple[str, Any]]]:
+    body = workloads.anthropic_tool_use_stream()
+    expected = [
+        (name, json.loads(workloads.tool_arguments(size, workloads.SEED)))
+        for name, size in (("search_stations", 8), ("get_weather", 4))
+    ]
+    return body, expected
+
+
+@pytest.mark.parametrize("backend", sorted(BACKENDS))
+def test_anthropic_fluent(benchmark: BenchmarkFixture, anthropic_stream: Any, backend: str) -> None:
+    benchmark.group = ANTHROPIC_GROUP
+    body, expected = anthropic_stream
+    reads = workloads.reads(body, READ_SIZE)
+
+    def go() -> list[tuple[str, Any]]:
+        decoder = BACKENDS[backend].StreamDecoder("anthropic")
+        for chunk in reads:
+            decoder.feed(chunk)
+        decoder.finish()
+        return [(call.name, call.arguments) for call in decoder.tool_calls]
+
+    assert run(benchmark, go) == expected
+
+
+def test_anthropic_sdk_message_stream(benchmark: BenchmarkFixture, anthropic_stream: Any) -> None:
+    """The anthropic SDK's ``MessageStream`` (what ``client.messages.stream`` gives) over the
+    same bytes: its SSE decoder, event models and snapshot accumulation."""
+    benchmark.group = ANTHROPIC_GROUP
+    body, expected = anthropic_stream
+    reads = workloads.reads(body, READ_SIZE)
+    client = anthropic.Anthropic(api_key="unused", base_url="http://127.0.0.1:9")
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/messages")
+
+    def go() -> list[tuple[str, Any]]:
+        response = httpx2.Response(
+            200, headers={"content-type": "text/event-stream"}, content=iter(reads), request=request
+        )
+        raw = Stream(cast_to=RawMessageStreamEvent, response=response, client=client)
+        stream = MessageStream(raw, output_format=anthropic.NOT_GIVEN)
+        for _event in stream:
+            pass
+        message = stream.get_final_message()
+        return [(block.name, block.input) for block in message.content if block.type == "tool_use"]
 
     assert run(benchmark, go, rounds=3) == expected

@@ -162,3 +162,66 @@ def chat_completion_stream(events: int = SSE_EVENTS, seed: int = SEED) -> SseBod
 def reads(body: bytes, size: int) -> list[bytes]:
     """``body`` as a network would deliver it: ``size``-byte reads (they may split characters)."""
     return [body[i : i + size] for i in range(0, len(body), size)]
+
+
+def anthropic_tool_use_stream(events: int = SSE_EVENTS, seed: int = SEED) -> bytes:
+    """An Anthropic Messages stream of about ``events`` SSE events: text deltas (70 %), then
+    two ``tool_use`` blocks whose arguments arrive as ``input_json_delta`` fragments."""
+    rng = random.Random(seed)
+
+    def event(name: str, payload: object) -> str:
+        return f"event: {name}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    start = {
+        "type": "message_start",
+        "message": {
+            "id": "msg_bench", "type": "message", "role": "assistant",
+            "model": "claude-sonnet-4-5", "content": [], "stop_reason": None,
+            "usage": {"input_tokens": 149, "output_tokens": 1},
+        },
+    }  # fmt: skip
+    out = [event("message_start", start)]
+    block = {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {"type": "text", "text": ""},
+    }
+    out.append(event("content_block_start", block))
+    texts = events * 7 // 10
+    for _ in range(texts):
+        delta = {"type": "text_delta", "text": " " + _sentence(rng, rng.randrange(1, 3))}
+        out.append(
+            event(
+                "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
+            )
+        )
+    out.append(event("content_block_stop", {"type": "content_block_stop", "index": 0}))
+    per_call = (events - texts - 6) // 2 - 2
+    kib = max(1, events // 2500)
+    for index, (name, size) in enumerate((("search_stations", 2 * kib), ("get_weather", kib)), 1):
+        tool = {"type": "tool_use", "id": f"toolu_{index:022d}", "name": name, "input": {}}
+        out.append(
+            event(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": tool},
+            )
+        )
+        arguments = tool_arguments(size, seed)
+        cuts = [len(arguments) * i // per_call for i in range(per_call + 1)]
+        for a, b in zip(cuts, cuts[1:]):
+            delta = {"type": "input_json_delta", "partial_json": arguments[a:b]}
+            out.append(
+                event(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                )
+            )
+        out.append(event("content_block_stop", {"type": "content_block_stop", "index": index}))
+    stop = {
+        "type": "message_delta",
+        "delta": {"stop_reason": "tool_use"},
+        "usage": {"output_tokens": events},
+    }
+    out.append(event("message_delta", stop))
+    out.append(event("message_stop", {"type": "message_stop"}))
+    return "".join(out).encode()
