@@ -40,6 +40,11 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    # The request target exactly as received (path and raw query, nothing decoded), and every
+    # header line in order with its original name (repeated headers included): what a
+    # signature check (tests/sigv4_verify.py) needs.
+    target: str = ""
+    header_items: list[tuple[str, str]] = field(default_factory=list)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -229,6 +234,8 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 query=parse_qs(parts.query),
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=body,
+                target=self.path,
+                header_items=list(self.headers.items()),
             )
             response = server._answer(request)
             if response.stall:
