@@ -86,6 +86,9 @@ pub struct SseDecoder {
     retry: Option<u64>,
     recent: RecentBytes,
     error: Option<DecodeError>,
+    /// Lines that are no field (nor comment), with their stream offsets, when asked for
+    /// (see [`SseDecoder::capture_stray_lines`]).
+    stray: Option<Vec<(u64, String)>>,
 }
 
 impl Default for SseDecoder {
@@ -111,7 +114,20 @@ impl SseDecoder {
             retry: None,
             recent: RecentBytes::default(),
             error: None,
+            stray: None,
         }
+    }
+
+    /// Keep the lines whose field name is none of `data`, `event`, `id`, `retry` (and that
+    /// are not comments) instead of ignoring them, for [`Self::take_stray_lines`]. Gemini
+    /// may send a bare, pretty-printed JSON error object inside an SSE stream.
+    pub fn capture_stray_lines(&mut self) {
+        self.stray.get_or_insert_with(Vec::new);
+    }
+
+    /// The stray lines captured since the last call, each with the offset of its first byte.
+    pub fn take_stray_lines(&mut self) -> Vec<(u64, String)> {
+        self.stray.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The configured limit.
@@ -338,7 +354,14 @@ impl SseDecoder {
                     self.retry = Some(retry);
                 }
             }
-            _ => {}
+            // A comment (empty name), or an ID containing NUL (ignored).
+            [] | [b'i', b'd'] => {}
+            _ => {
+                if let Some(stray) = &mut self.stray {
+                    let start = line_end - line.len() as u64;
+                    stray.push((start, String::from_utf8_lossy(line).into_owned()));
+                }
+            }
         }
     }
 

@@ -26,7 +26,7 @@ from whole_arguments import (
 )
 
 from chunking import bytewise, two_way_splits
-from fluent_ai.errors import StreamTruncated
+from fluent_ai.errors import JsonStreamError, StreamTruncated
 
 DIALECT = "gemini"
 TRANSCRIPT = (TRANSCRIPTS / "gemini_text_and_function_call.txt").read_bytes()
@@ -430,3 +430,49 @@ def test_generated_streams_decode_to_what_was_encoded(
                 ("ProviderErrorEvent", "INTERNAL", "boom")
             ]
             assert plain(result.events[-1]) == ("Finish", "error", "INTERNAL")
+
+
+BARE_ERROR = (
+    b'data: {"candidates":[{"content":{"parts":[{"text":"Hi"}]}}]}\r\n\r\n'
+    b'{\n  "error": {\n    "code": 429,\n    "message": "Quota {exceeded} \\"x\\"",\n'
+    b'    "status": "RESOURCE_EXHAUSTED"\n  }\n}\n'
+)
+
+
+@pytest.mark.parametrize("split", ["whole", "bytewise", "two"])
+def test_bare_pretty_printed_error_object(core: ModuleType, split: str) -> None:
+    """Google's SDK accepts a JSON error object sent on a 200 stream without `data:`
+    (providers.md §1.1); its lines are collected until the braces balance."""
+    chunks = {
+        "whole": [BARE_ERROR],
+        "bytewise": bytewise(BARE_ERROR),
+        "two": [BARE_ERROR[:90], BARE_ERROR[90:]],
+    }[split]
+    result = decode(core, "gemini", chunks)
+    assert result.error is None
+    assert result.text == "Hi"
+    [error] = result.of("ProviderErrorEvent")
+    assert (error.type, error.message) == ("RESOURCE_EXHAUSTED", 'Quota {exceeded} "x"')
+    assert error.raw.startswith('{\n  "error": {')
+    assert (result.events[-1].reason, result.events[-1].raw_reason) == (
+        "error",
+        "RESOURCE_EXHAUSTED",
+    )
+
+
+def test_malformed_bare_object_raises_at_its_first_line(core: ModuleType) -> None:
+    head = b'data: {"candidates":[{"content":{"parts":[{"text":"Hi"}]}}]}\n\n'
+    result = decode(core, "gemini", [head + b'{\n "error": tru }\n}\n'])
+    assert isinstance(result.error, JsonStreamError)
+    assert result.error.position == len(head)
+    assert "(byte 15 of the frame)" in result.error.message
+    assert result.text == "Hi"
+
+
+def test_unknown_field_lines_are_still_ignored(core: ModuleType) -> None:
+    data = (
+        b'x-unknown: 1\ndata: {"candidates":[{"content":{"parts":[{"text":"a"}]},'
+        b'"finishReason":"STOP"}]}\n\n'
+    )
+    result = decode(core, "gemini", [data])
+    assert result.error is None and result.text == "a"

@@ -15,6 +15,8 @@ pub enum Frame<'a> {
     Line(&'a [u8]),
     /// One AWS event-stream message.
     Message(&'a Message<'a>),
+    /// A line of an SSE stream that is no field (only for dialects that ask for them).
+    Stray(&'a str),
 }
 
 /// Turns the frames of one provider's stream into normalized events.

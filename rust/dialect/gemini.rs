@@ -16,12 +16,64 @@ pub struct Gemini {
     /// Function calls seen so far: each `functionCall` part is a call of its own (Gemini
     /// sends calls whole and usually without an id), keyed by this counter.
     calls: i64,
+    /// A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
+    bare: BareObject,
+}
+
+/// Collects the lines of a bare JSON object until its braces balance (as Google's SDK does).
+#[derive(Debug, Default)]
+struct BareObject {
+    text: String,
+    start: u64,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl BareObject {
+    /// Add a stray line; returns the whole object's text and stream offset once its braces
+    /// balance.
+    fn line(&mut self, line: &str, start: u64) -> Option<(String, u64)> {
+        if self.text.is_empty() {
+            if !line.trim_start_matches([' ', '\t']).starts_with('{') {
+                return None; // an unknown field, not an object
+            }
+            self.start = start;
+        }
+        self.text.push_str(line);
+        self.text.push('\n');
+        for byte in line.bytes() {
+            match (self.in_string, self.escaped, byte) {
+                (true, true, _) => self.escaped = false,
+                (true, false, b'\\') => self.escaped = true,
+                (true, false, b'"') => self.in_string = false,
+                (false, _, b'"') => self.in_string = true,
+                (false, _, b'{' | b'[') => self.depth += 1,
+                (false, _, b'}' | b']') => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        // A string cannot span lines in JSON: a line end closes any open one.
+        self.in_string = false;
+        self.escaped = false;
+        (self.depth == 0).then(|| (std::mem::take(&mut self.text), self.start))
+    }
 }
 
 impl Dialect for Gemini {
     fn frame(&mut self, frame: Frame<'_>, start: u64, out: &mut Output) -> Result<(), DecodeError> {
-        let Frame::Sse { data, .. } = frame else {
-            return Ok(());
+        let data = match frame {
+            Frame::Sse { data, .. } => data,
+            Frame::Stray(line) => {
+                return match self.bare.line(line, start) {
+                    Some((text, start)) => {
+                        let chunk = parse_frame(text.as_bytes(), start, "gemini")?;
+                        self.chunk(&chunk, text.trim_end(), out).map(|_| ())
+                    }
+                    None => Ok(()),
+                };
+            }
+            _ => return Ok(()),
         };
         let payload = parse_frame(data.as_bytes(), start, "gemini")?;
         // An error body may come wrapped in a one-element array (the JSON-array stream mode).
@@ -169,6 +221,36 @@ mod tests {
         match events.last() {
             Some(Event::Finish { reason, raw_reason }) => (*reason, raw_reason.clone()),
             other => panic!("last event {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bare_pretty_printed_error_object_ends_the_stream() {
+        let stream =
+            b"data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]}}]}\r\n\r\n\
+{\n  \"error\": {\n    \"code\": 429,\n    \"message\": \"Quota {exceeded}\",\n\
+    \"status\": \"RESOURCE_EXHAUSTED\"\n  }\n}\n";
+        for split in [stream.len(), 60, 75, 100] {
+            let mut decoder = StreamDecoder::new("gemini").unwrap();
+            let mut events = decoder.feed(&stream[..split]).unwrap();
+            events.extend(decoder.feed(&stream[split..]).unwrap());
+            events.extend(decoder.finish().unwrap());
+            assert!(matches!(&events[0], Event::Text { text, .. } if text == "Hi"));
+            let Event::ProviderError {
+                error_type,
+                message,
+                raw,
+            } = &events[1]
+            else {
+                panic!("{:?}", events[1]);
+            };
+            assert_eq!(error_type.as_deref(), Some("RESOURCE_EXHAUSTED"));
+            assert_eq!(message, "Quota {exceeded}");
+            assert!(raw.starts_with("{\n  \"error\""), "{raw}");
+            assert_eq!(
+                finish_of(&events),
+                (FinishReason::Error, Some("RESOURCE_EXHAUSTED".into()))
+            );
         }
     }
 

@@ -90,7 +90,11 @@ impl StreamDecoder {
                 Box::<openai_responses::OpenAiResponses>::default(),
             ),
             "anthropic" => ("anthropic", sse(), Box::<anthropic::Anthropic>::default()),
-            "gemini" => ("gemini", sse(), Box::<gemini::Gemini>::default()),
+            "gemini" => (
+                "gemini",
+                sse_with_stray_lines(),
+                Box::<gemini::Gemini>::default(),
+            ),
             "bedrock" => ("bedrock", event_stream(), Box::new(bedrock::Bedrock)),
             "cohere" => ("cohere", sse(), Box::<cohere::Cohere>::default()),
             "ollama" => ("ollama", ndjson(), Box::<ollama::Ollama>::default()),
@@ -199,13 +203,20 @@ impl StreamDecoder {
             failed: None,
         };
         let framed = match &mut self.framer {
-            Framer::Sse(sse) => sse.feed_blocks(data, |event, start| {
-                let frame = Frame::Sse {
-                    event: event.event_type,
-                    data: event.data,
-                };
-                delivery.frame(frame, start);
-            }),
+            Framer::Sse(sse) => {
+                let framed = sse.feed_blocks(data, |event, start| {
+                    let frame = Frame::Sse {
+                        event: event.event_type,
+                        data: event.data,
+                    };
+                    delivery.frame(frame, start);
+                });
+                // After the chunk's events: such lines only carry a stream-ending error.
+                for (start, line) in sse.take_stray_lines() {
+                    delivery.stray(&line, start);
+                }
+                framed
+            }
             Framer::Ndjson(lines) => lines.feed(data, |line, start| {
                 delivery.frame(Frame::Line(line), start);
                 Ok(())
@@ -286,6 +297,15 @@ struct Delivery<'a> {
 impl Delivery<'_> {
     fn frame(&mut self, frame: Frame<'_>, start: u64) {
         *self.frames += 1;
+        self.deliver(frame, start);
+    }
+
+    /// A stray SSE line (not a frame, so not counted as one).
+    fn stray(&mut self, line: &str, start: u64) {
+        self.deliver(Frame::Stray(line), start);
+    }
+
+    fn deliver(&mut self, frame: Frame<'_>, start: u64) {
         if self.failed.is_none() && !self.out.has_ended() {
             self.failed = self.dialect.frame(frame, start, self.out).err();
         }
@@ -294,6 +314,13 @@ impl Delivery<'_> {
 
 fn sse() -> Framer {
     Framer::Sse(SseDecoder::new(crate::sse::DEFAULT_MAX_EVENT_BYTES))
+}
+
+/// SSE whose non-field lines reach the dialect as [`Frame::Stray`].
+fn sse_with_stray_lines() -> Framer {
+    let mut sse = SseDecoder::new(crate::sse::DEFAULT_MAX_EVENT_BYTES);
+    sse.capture_stray_lines();
+    Framer::Sse(sse)
 }
 
 fn ndjson() -> Framer {

@@ -32,6 +32,7 @@ _BOM = b"\xef\xbb\xbf"
 _DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
 _U64_MAX = 2**64 - 1
 _LINE_ENDS = re.compile(rb"(\r\n|\r|\n)")
+_FIELDS = frozenset({b"data", b"event", b"id", b"retry"})
 
 _Fields = tuple[str, str, str, Optional[int]]
 
@@ -203,14 +204,18 @@ class SseDecoder:
         self._recent.push(data)
         return events
 
-    def _feed_blocks(self, data: bytes, starts: list[int]) -> list[SseEvent]:
+    def _feed_blocks(
+        self, data: bytes, starts: list[int], strays: list[tuple[int, str]] | None = None
+    ) -> list[SseEvent]:
         """``feed()``, also appending to ``starts`` the stream offset of each event's block
         (the first byte a consumer's error about the event's data should point at); on
-        error, ``starts`` covers the events of the error's ``completed``."""
+        error, ``starts`` covers the events of the error's ``completed``. With ``strays``,
+        lines that are no field (nor comment) are appended there with their offsets (Gemini
+        may send a bare JSON error object; mirrors ``SseDecoder::capture_stray_lines``)."""
         if self._error is not None:
             raise self._stored_error()
         chunk_start = self._position
-        events = self._consume(data, chunk_start, starts)
+        events = self._consume(data, chunk_start, starts, strays)
         self._position = chunk_start + len(data)
         self._recent.push(data)
         return events
@@ -240,7 +245,11 @@ class SseDecoder:
         return self._position - self._block_start
 
     def _consume(
-        self, data: bytes, chunk_start: int, starts: list[int] | None = None
+        self,
+        data: bytes,
+        chunk_start: int,
+        starts: list[int] | None = None,
+        strays: list[tuple[int, str]] | None = None,
     ) -> list[SseEvent]:
         chunk = data
         offset = chunk_start
@@ -304,12 +313,14 @@ class SseDecoder:
             if crossing is not None:
                 lines_before, position = crossing
                 if starts is not None:
-                    starts += self._block_starts(lines[:lines_before], separators, buffer_start)
+                    starts += self._block_starts(
+                        lines[:lines_before], separators, buffer_start, strays
+                    )
                 completed = self._interpret(lines[:lines_before])
                 raise self._fail(data, chunk_start, position, completed)
 
         if starts is not None:
-            starts += self._block_starts(lines, separators, buffer_start)
+            starts += self._block_starts(lines, separators, buffer_start, strays)
         events = self._interpret(lines)
         self._line = [rest] if rest else []
         if separators is None:
@@ -357,14 +368,20 @@ class SseDecoder:
         return None
 
     def _block_starts(
-        self, lines: list[bytes], separators: list[bytes] | None, offset: int
+        self,
+        lines: list[bytes],
+        separators: list[bytes] | None,
+        offset: int,
+        strays: list[tuple[int, str]] | None = None,
     ) -> list[int]:
         """The block start of each event ``_interpret(lines)`` will dispatch; ``offset`` is
-        the stream offset of ``lines[0]``. Called before ``_interpret`` changes the state."""
+        the stream offset of ``lines[0]``. Called before ``_interpret`` changes the state.
+        Stray lines go to ``strays`` when given."""
         starts: list[int] = []
         block_start = self._block_start
         has_data = bool(self._data)
         for index, line in enumerate(lines):
+            line_start = offset
             end = offset + len(line)
             offset = end + (1 if separators is None else len(separators[index]))
             if not line:
@@ -374,6 +391,8 @@ class SseDecoder:
                 block_start = offset
             elif line[:4] == b"data" and line[4:5] in (b"", b":"):
                 has_data = True
+            elif strays is not None and line[:1] != b":" and line.partition(b":")[0] not in _FIELDS:
+                strays.append((line_start, line.decode("utf-8", "replace")))
         return starts
 
     def _interpret(self, lines: list[bytes]) -> list[SseEvent]:

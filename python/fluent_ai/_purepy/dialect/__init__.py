@@ -145,21 +145,33 @@ class StreamDecoder:
     def _run(self, data: bytes) -> None:
         framer = self._framer
         starts: list[int] = []
+        strays: list[tuple[int, str]] | None = [] if hasattr(self._handler, "stray") else None
         try:
             if isinstance(framer, NdjsonDecoder):
                 frames: list[Any] = framer._feed_lines(data, starts)
             elif isinstance(framer, EventStreamDecoder):
                 frames = framer._feed_messages(data, starts)
             else:
-                frames = framer._feed_blocks(data, starts)
+                frames = framer._feed_blocks(data, starts, strays)
         except StreamDecodeError as error:
             # The frames completed before a framing error still reach the dialect.
             self._frames += len(error.completed)
             self._deliver(error.completed, starts)
+            self._deliver_strays(strays)
             error.completed = []
             raise
         self._frames += len(frames)
         self._deliver(frames, starts)
+        self._deliver_strays(strays)
+
+    def _deliver_strays(self, strays: list[tuple[int, str]] | None) -> None:
+        """Stray SSE lines, after the chunk's events (only a dialect with ``stray`` asks)."""
+        if strays:
+            out = self._out
+            for start, line in strays:
+                if out.has_ended:
+                    return
+                self._handler.stray(line, start, out)
 
     def _deliver(self, frames: list[Any], starts: list[int]) -> None:
         handler = self._handler

@@ -10,7 +10,50 @@ from ..sse import SseEvent
 from ._frame import array_of, as_u64, at, parse_frame, str_of, u64_of
 from ._output import Output
 
+_JSON_SPACE = " \t"
+
 __all__ = ["Gemini"]
+
+
+class _BareObject:
+    """Collects the lines of a bare JSON object until its braces balance (as Google's SDK
+    does); mirrors ``BareObject`` in ``rust/dialect/gemini.rs``."""
+
+    __slots__ = ("depth", "start", "text")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.start = 0
+        self.depth = 0
+
+    def line(self, line: str, start: int) -> tuple[str, int] | None:
+        """Add a stray line; the whole object's text and offset once its braces balance."""
+        if not self.text:
+            if not line.lstrip(_JSON_SPACE).startswith("{"):
+                return None  # an unknown field, not an object
+            self.start = start
+        self.text.append(line + "\n")
+        in_string = escaped = False
+        # A string cannot span lines in JSON: each line starts outside one.
+        for char in line:
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_string = False
+            elif char == '"':
+                in_string = True
+            elif char in "{[":
+                self.depth += 1
+            elif char in "}]":
+                self.depth = max(self.depth - 1, 0)
+        if self.depth:
+            return None
+        text = "".join(self.text)
+        self.text = []
+        return text, self.start
 
 
 class Gemini:
@@ -19,12 +62,22 @@ class Gemini:
     framing = "sse"
     end_marker = "a chunk with finishReason"
 
-    __slots__ = ("_calls",)
+    __slots__ = ("_bare", "_calls")
 
     def __init__(self) -> None:
         # Function calls seen so far: each ``functionCall`` part is a call of its own (Gemini
         # sends calls whole and usually without an id), keyed by this counter.
         self._calls = 0
+        # A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
+        self._bare = _BareObject()
+
+    def stray(self, line: str, start: int, out: Output) -> None:
+        """A line of the stream that is no SSE field (see ``_BareObject``)."""
+        whole = self._bare.line(line, start)
+        if whole is not None:
+            text, start = whole
+            chunk = parse_frame(text.encode("utf-8", "surrogatepass"), start, "gemini")
+            self._chunk(chunk, text.rstrip(), out)
 
     def frame(self, frame: SseEvent, start: int, out: Output) -> None:
         data = frame.data
