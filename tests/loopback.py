@@ -16,6 +16,8 @@ broken test cannot hang the run.
 from __future__ import annotations
 
 import json
+import socket
+import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -24,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Union
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["LoopbackServer", "Request", "Response"]
+__all__ = ["LoopbackServer", "Request", "Response", "chunked", "json_response", "requiring"]
 
 # Socket timeout of every connection, and the largest request body read.
 _TIMEOUT = 10.0
@@ -57,9 +59,10 @@ class Request:
 @dataclass
 class Response:
     """What to answer. ``body`` bytes are sent with a Content-Length; a list of chunks is sent
-    with chunked transfer encoding, ``delay`` seconds before each chunk, and the connection is
-    dropped after ``disconnect_after`` chunks when that is set. ``stall`` waits before the
-    status line; ``disconnect`` closes the connection without any response."""
+    with chunked transfer encoding, ``delay`` seconds before each chunk (plus ``pauses[i]``
+    seconds before chunk ``i``), and the connection is dropped after ``disconnect_after``
+    chunks when that is set. ``stall`` waits before the status line; ``disconnect`` closes the
+    connection without any response."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -68,6 +71,7 @@ class Response:
     stall: float = 0.0
     disconnect: bool = False
     disconnect_after: int | None = None
+    pauses: dict[int, float] = field(default_factory=dict)
 
 
 Handler = Callable[[Request], Response]
@@ -93,7 +97,7 @@ class LoopbackServer:
         self._faults: dict[tuple[str, str], list[Response]] = {}
         self._lock = threading.Lock()
         self.requests: list[Request] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -139,6 +143,10 @@ class LoopbackServer:
         response = json_response(payload if body is None else body, status, headers)
         self._queue(method, path, response, times)
 
+    def once(self, method: str, path: str, answer: Answer, *, times: int = 1) -> None:
+        """The next ``times`` requests to ``method path`` get ``answer`` (before the route)."""
+        self._queue(method, path, answer, times)
+
     def disconnect(self, method: str, path: str, *, times: int = 1) -> None:
         """The next ``times`` requests to ``method path`` are dropped without a response."""
         self._queue(method, path, Response(disconnect=True), times)
@@ -162,6 +170,11 @@ class LoopbackServer:
                 for r in self.requests
                 if r.path == path and (method is None or r.method == method)
             )
+
+    def drop_faults(self) -> None:
+        """Forgets the faults still queued (routes and the request log stay)."""
+        with self._lock:
+            self._faults.clear()
 
     def reset(self) -> None:
         """Forgets routes, faults and the request log."""
@@ -216,6 +229,22 @@ def requiring(headers: Mapping[str, str] | None, handler: Handler) -> Handler:
     return check
 
 
+def chunked(data: bytes, size: int) -> list[bytes]:
+    """``data`` cut into pieces of ``size`` bytes (the last may be shorter)."""
+    return [data[i : i + size] for i in range(0, len(data), size)] or [b""]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up early (a closed stream, a client-side timeout) are expected."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -223,6 +252,12 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # keep test output clean
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in separate writes: without this, Nagle's algorithm and
+            # the client's delayed ACK hold each small response back for ~40 ms.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _handle(self) -> None:
             parts = urlsplit(self.path)
@@ -263,8 +298,8 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                     self.connection.close()
                     return
-                if response.delay:
-                    time.sleep(response.delay)
+                if response.delay or index in response.pauses:
+                    time.sleep(response.delay + response.pauses.get(index, 0.0))
                 self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")

@@ -86,8 +86,35 @@ if TYPE_CHECKING:
 
 __all__ += ["catalog"]
 
+# The clients (which import httpx) load on first access too: ``fluent_ai.Client``.
+from .resilience import BreakerPolicy, RateLimit, RetryPolicy  # noqa: E402
+from .types import ChatResponse, EmbeddingResponse, RerankResponse, RerankResult, Timeout  # noqa: E402
+
+_CLIENT_NAMES = ("AsyncChatStream", "AsyncClient", "ChatStream", "Client")
+if TYPE_CHECKING:
+    from .client import AsyncChatStream, AsyncClient, ChatStream, Client
+
+__all__ += [
+    "AsyncChatStream",
+    "AsyncClient",
+    "BreakerPolicy",
+    "ChatResponse",
+    "ChatStream",
+    "Client",
+    "EmbeddingResponse",
+    "RateLimit",
+    "RerankResponse",
+    "RerankResult",
+    "RetryPolicy",
+    "Timeout",
+]
+
 
 def __getattr__(name: str) -> Any:
     if name == "catalog":
         return importlib.import_module(".catalog", __name__)
+    if name in _CLIENT_NAMES:
+        value = getattr(importlib.import_module(".client", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

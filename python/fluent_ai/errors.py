@@ -293,3 +293,81 @@ def _rebuild_api_error(cls: type[APIError], message: str, state: dict[str, objec
     BaseException.__init__(error, message)
     error.__dict__.update(state)
     return error
+
+
+# --- Streams that fail after their first event reached the caller (clients) ----------------
+
+__all__ += ["StreamInterrupted"]
+
+
+class StreamInterrupted(APIError):
+    """A streamed response failed after some of its events had reached the caller.
+
+    Such a stream is never retried: a retry would repeat output the caller already has. What
+    arrived stays available: ``partial_text`` (the text of every ``TextDelta`` delivered),
+    ``tool_calls`` (the ``ToolCallDone`` events delivered) and ``partial_tool_calls``
+    (``PartialToolCall`` events for calls that had not finished, when the stream broke off).
+    The failure itself is the ``__cause__``. When it is a more specific :class:`APIError`, the
+    exception raised is an instance of both classes (see :func:`stream_interrupted`): a stream
+    that stalls after its first event raises something that is a ``StreamInterrupted`` and a
+    :class:`TimeoutError`, so either ``except`` clause catches it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        partial_text: str = "",
+        tool_calls: Sequence[object] | None = None,
+        partial_tool_calls: Sequence[object] | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            status_code=status_code,
+            request_id=request_id,
+            retry_after=retry_after,
+        )
+        self.partial_text = partial_text
+        self.tool_calls: list[object] = list(tool_calls or ())
+        self.partial_tool_calls: list[object] = list(partial_tool_calls or ())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        kinds = [base for base in type(self).__bases__ if base is not StreamInterrupted]
+        return (_rebuild_interrupted, (kinds[0] if kinds else None, self.message, self.__dict__))
+
+
+_INTERRUPTED: dict[type[APIError], type[StreamInterrupted]] = {}
+
+
+def stream_interrupted(cause: type[BaseException] | None) -> type[StreamInterrupted]:
+    """The class to raise for a stream interrupted by ``cause``.
+
+    :class:`StreamInterrupted` itself, or, when ``cause`` is a subclass of :class:`APIError`
+    (``TimeoutError``, ``ConnectionError``, ``ServerError``, ...), a class deriving from both,
+    named ``StreamInterrupted[<cause>]`` (created once per cause class).
+    """
+    if (
+        cause is None
+        or not issubclass(cause, APIError)
+        or cause is APIError
+        or issubclass(cause, StreamInterrupted)
+    ):
+        return StreamInterrupted
+    known = _INTERRUPTED.get(cause)
+    if known is not None:
+        return known
+    name = f"StreamInterrupted[{cause.__name__}]"
+    namespace = {"__module__": __name__, "__qualname__": name, "__doc__": StreamInterrupted.__doc__}
+    combined = type(name, (StreamInterrupted, cause), namespace)
+    return _INTERRUPTED.setdefault(cause, combined)
+
+
+def _rebuild_interrupted(
+    cause: type[BaseException] | None, message: str, state: dict[str, object]
+) -> object:
+    return _rebuild_api_error(stream_interrupted(cause), message, state)

@@ -1,0 +1,183 @@
+"""The asynchronous I/O of ``AsyncClient``: attempts with retries, reads bounded by cancel
+scopes (anyio, so asyncio and trio both work), and ``AsyncChatStream``."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import httpx
+
+from ._calls import Answer, Call, Failure, is_json
+from ._streaming import StreamHandle
+from .providers.base import HttpRequest
+from .types import ChatResponse
+
+__all__ = ["AsyncChatStream", "request_json"]
+
+
+async def request_json(
+    call: Call, http: httpx.AsyncClient, request: HttpRequest
+) -> tuple[Any, Answer]:
+    """See ``_sync.request_json``."""
+    while True:
+        try:
+            return await _attempt_json(call, http, request)
+        except Failure as failure:
+            delay = call.retry_delay(failure)
+            if delay is None:
+                failure.raise_error()
+            await anyio.sleep(delay)
+
+
+async def _attempt_json(
+    call: Call, http: httpx.AsyncClient, request: HttpRequest
+) -> tuple[Any, Answer]:
+    response = await _send(call, http, request)
+    try:
+        answer = Answer(response.status_code, response.headers, await _read_all(call, response))
+    finally:
+        await response.aclose()
+    if answer.status_code >= 400:
+        raise call.response_failure(answer)
+    body = call.json_body(answer)
+    call.succeeded(answer.status_code)
+    return body, answer
+
+
+async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> httpx.Response:
+    wait = call.before_attempt()
+    if wait:
+        await anyio.sleep(wait)
+    call.start_attempt()
+    signed = HttpRequest(request.method, request.url, dict(request.headers), request.body)
+    signed.stream = request.stream
+    await call.auth.asign(signed, http)
+    try:
+        return await http.send(call.build(signed, http), stream=True)
+    except httpx.TransportError as error:
+        raise call.transport_failure(error, stream=request.stream) from None
+
+
+async def _read_all(call: Call, response: httpx.Response) -> bytes:
+    with anyio.move_on_after(call.deadline.remaining()):
+        try:
+            return await response.aread()
+        except httpx.TransportError as error:
+            raise call.transport_failure(error) from None
+    raise Failure(call.timeout_error("total"), False)
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+class AsyncChatStream(StreamHandle):
+    """The events of one streamed chat on ``AsyncClient`` (see ``ChatStream``): ``async for``
+    over it, ``async with`` or :meth:`aclose` to close the connection early, :attr:`response`
+    after the last event."""
+
+    def __init__(
+        self, call: Call, http: httpx.AsyncClient, request: HttpRequest, model: str, metrics: Any
+    ) -> None:
+        super().__init__(call, http, request, model, metrics)
+        self._events: AsyncIterator[Any] | None = None
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        if self._events is None:
+            self._events = self._run()
+        return self._events
+
+    async def __anext__(self) -> Any:
+        return await self.__aiter__().__anext__()
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Closes the connection (a finished stream keeps its response)."""
+        if self._events is None:
+            self._events = _one(b"")
+            self._call.finish("closed")
+        else:
+            await self._events.aclose()  # type: ignore[attr-defined]
+
+    async def collect(self) -> ChatResponse:
+        """Reads the remaining events and returns :attr:`response`."""
+        async for _ in self:
+            pass
+        return self.response
+
+    async def _run(self) -> AsyncIterator[Any]:
+        call, state = self._call, self._state
+        outcome = "ok"
+        try:
+            while True:
+                try:
+                    response = await _send(call, self._http, self._request)
+                except Failure as failure:
+                    await anyio.sleep(state.fail(failure))
+                    continue
+                try:
+                    state.begin_attempt()
+                    chunks = await self._chunks(response)
+                    while True:
+                        chunk, events = await self._next(chunks)
+                        if events:
+                            state.deliver()
+                            for event in events:
+                                yield event
+                        state.pending()
+                        if chunk is None:
+                            break
+                    call.succeeded(response.status_code)
+                    state.build()
+                    return
+                except Failure as failure:
+                    delay = state.fail(failure)
+                finally:
+                    await response.aclose()
+                await anyio.sleep(delay)
+        except GeneratorExit:
+            outcome = "closed"
+            raise
+        except BaseException as error:
+            outcome = type(error).__name__
+            raise
+        finally:
+            call.finish(outcome)
+
+    async def _chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
+        call = self._call
+        if response.status_code >= 400:
+            answer = Answer(response.status_code, response.headers, await _read_all(call, response))
+            raise call.response_failure(answer)
+        if is_json(response):
+            # An error object, or a whole answer from a server that ignored "stream".
+            answer = Answer(response.status_code, response.headers, await _read_all(call, response))
+            return _one(call.adapter.replay(call.json_body(answer)))
+        call.widen_read_timeout(response)
+        return response.aiter_bytes()
+
+    async def _next(self, chunks: AsyncIterator[bytes]) -> tuple[bytes | None, list[Any]]:
+        """The next read and its events (``None``: the body ended), within the read's limit."""
+        call, state = self._call, self._state
+        limit, reason = state.read_deadline()
+        wait = None if limit == math.inf else limit - time.monotonic()
+        if wait is not None and wait <= 0:
+            raise Failure(call.timeout_error(reason), False)
+        with anyio.move_on_after(wait):
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return None, state.end()
+            except httpx.TransportError as error:
+                return None, state.broken(call.transport_failure(error))
+            return chunk, state.feed(chunk)
+        raise Failure(call.timeout_error(reason), False)

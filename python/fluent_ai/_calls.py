@@ -1,0 +1,315 @@
+"""One client call without the I/O: settings, retries, breakers, metrics, error mapping.
+
+``Client`` and ``AsyncClient`` drive the same objects; only sending, reading and sleeping differ
+between them (``_sync.py``, ``_async.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any, NamedTuple, NoReturn
+
+import httpx
+
+from . import _http_errors
+from .errors import APIError, ConfigurationError, TimeoutError
+from .providers.adapters import adapter_for
+from .providers.base import Adapter, Auth, HttpRequest
+from .providers.registry import PROVIDERS, ResolvedProvider, resolve
+from .resilience import Breakers, Deadline, RateLimiters, RetryPolicy, should_retry
+from .types import Timeout
+
+__all__ = ["Answer", "Call", "Failure", "Settings", "is_json"]
+
+logger = logging.getLogger("fluent_ai.client")
+
+# httpx errors worth another attempt: nothing was answered, or the answer broke off. A read
+# timeout is not among them: it is one of the caller's own limits running out.
+_RETRYABLE_TRANSPORT = (
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.ConnectTimeout,
+    httpx.WriteTimeout,
+    httpx.PoolTimeout,
+)
+
+_TIMEOUT_TEXT = {
+    "first_event": "no event arrived within {:g}s of sending the request",
+    "idle": "no event arrived for {:g}s",
+    "total": "the call did not finish within its total time of {:g}s",
+}
+
+
+class Failure(Exception):
+    """An attempt failed with ``error`` (caused by ``cause``, an httpx exception for
+    instance); ``retryable`` says whether another attempt may follow."""
+
+    def __init__(
+        self, error: Exception, retryable: bool, cause: BaseException | None = None
+    ) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retryable = retryable
+        self.cause = cause
+
+    def raise_error(self) -> NoReturn:
+        raise self.error from self.cause
+
+
+class Answer(NamedTuple):
+    """A read response, as the error mapper wants it."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+class Settings:
+    """What one client shares between its calls (thread-safe): provider overrides and the
+    providers resolved from them, timeouts, retry, breaker and rate-limit state, metrics."""
+
+    def __init__(
+        self,
+        *,
+        providers: Mapping[str, Mapping[str, Any]] | None,
+        timeout: Timeout,
+        retry: RetryPolicy,
+        breakers: Breakers,
+        limiters: RateLimiters,
+        metrics: Any,
+    ) -> None:
+        self.overrides = {name: dict(value) for name, value in (providers or {}).items()}
+        self.timeout = timeout
+        self.retry = retry
+        self.breakers = breakers
+        self.limiters = limiters
+        self.metrics = metrics
+        self._lock = threading.Lock()
+        self._providers: dict[str, tuple[ResolvedProvider, Adapter, Auth]] = {}
+
+    def provider(self, name: str) -> tuple[ResolvedProvider, Adapter, Auth]:
+        """The provider, its adapter and its auth hook (resolved once per client, so tokens
+        that auth hooks cache live as long as the client)."""
+        found = self._providers.get(name)
+        if found is None:
+            resolved = resolve(name, self.overrides)
+            adapter = adapter_for(resolved)
+            with self._lock:
+                found = self._providers.setdefault(name, (resolved, adapter, adapter.auth()))
+        return found
+
+    def split(self, model: str) -> tuple[str, str]:
+        """``"provider/model"`` -> ``(provider, model)``."""
+        provider, slash, model_id = model.partition("/")
+        if not slash or not provider or not model_id:
+            known = sorted({*PROVIDERS, *self.overrides})
+            raise ConfigurationError(
+                f"model {model!r} must be named 'provider/model' (for example "
+                f"'openai/gpt-4.1-mini'); known providers: {', '.join(known)}"
+            )
+        return provider, model_id
+
+
+class Call:
+    """One logical call (``chat``, a stream, ``embed``, ...) and its attempts."""
+
+    def __init__(
+        self, settings: Settings, provider: str, operation: str, timeout: Any = None
+    ) -> None:
+        self.settings = settings
+        self.name = provider
+        self.operation = operation
+        self.provider, self.adapter, self.auth = settings.provider(provider)
+        self.timeout = settings.timeout.merged(timeout)
+        self.deadline = Deadline(self.timeout.total)
+        self.attempt = 0
+        self.attempt_started = self.deadline.started
+        self.breaker = settings.breakers.get(self.adapter.endpoint())
+        self.secrets = tuple(self.auth.secrets())
+        self._labels = {"provider": provider, "operation": operation}
+        self._started = False
+        self._finished = False
+
+    # Before and around each attempt -----------------------------------------------------------
+
+    def before_attempt(self) -> float:
+        """Checks the breaker and takes a rate-limit token: the seconds to wait before sending.
+        Raises ``CircuitOpenError``, or ``TimeoutError`` when the wait would pass the deadline."""
+        metrics = self.settings.metrics
+        if self.breaker is not None:
+            try:
+                self.breaker.check(self.name)
+            except APIError:
+                metrics.inc("fluent_ai_circuit_rejections", provider=self.name)
+                raise
+        wait = self.settings.limiters.reserve(self.name, self.provider.api_key)
+        if wait > 0:
+            metrics.observe("fluent_ai_rate_limit_wait_seconds", wait, provider=self.name)
+            if not self.deadline.allows(wait):
+                raise self.timeout_error("total")
+        return wait
+
+    def start_attempt(self) -> None:
+        self.attempt_started = time.monotonic()
+        if not self._started:
+            self._started = True
+            self.settings.metrics.gauge_add("fluent_ai_requests_in_flight", 1, provider=self.name)
+
+    def httpx_timeout(self, *, stream: bool) -> httpx.Timeout:
+        """httpx's limits for one attempt: the read limit covers the wait for the response
+        headers (the first event's limit for a stream)."""
+        left = self.deadline.remaining()
+        read = self.deadline.cap(self.timeout.first_event) if stream else left
+        return httpx.Timeout(
+            connect=self.deadline.cap(self.timeout.connect), read=read, write=left, pool=left
+        )
+
+    def header_timeout_reason(self, *, stream: bool) -> str:
+        """Which limit an httpx read timeout before the response headers was."""
+        first = self.timeout.first_event
+        if stream and first is not None and self.attempt_started + first < self.deadline.end:
+            return "first_event"
+        return "total"
+
+    # Outcomes -----------------------------------------------------------------------------------
+
+    def succeeded(self, status: int) -> None:
+        """The attempt got an answer the caller will use."""
+        if self.breaker is not None:
+            self.breaker.success()
+        self._count_attempt(str(status))
+
+    def retry_delay(self, failure: Failure) -> float | None:
+        """Records a failed attempt; returns the wait before the next one, or ``None`` when
+        the failure is final."""
+        error = failure.error
+        status = error.status_code if isinstance(error, APIError) else None
+        if self.breaker is not None:
+            if status is None or status >= 500:
+                self.breaker.failure()
+            else:
+                self.breaker.success()  # the endpoint answered; the request was at fault
+        self._count_attempt("none" if status is None else str(status))
+        if not failure.retryable or self.attempt >= self.settings.retry.max_retries:
+            return None
+        retry_after = error.retry_after if isinstance(error, APIError) else None
+        delay = self.settings.retry.delay(self.attempt, retry_after)
+        if not self.deadline.allows(delay):
+            return None
+        self.attempt += 1
+        self.settings.metrics.inc("fluent_ai_retries", **self._labels)
+        logger.info(
+            "retrying %s %s in %.3fs (retry %d of %d) after: %s",
+            self.name,
+            self.operation,
+            delay,
+            self.attempt,
+            self.settings.retry.max_retries,
+            self.redact(str(error)),
+        )
+        return delay
+
+    def finish(self, outcome: str) -> None:
+        """Records the call's outcome (``ok``, ``closed`` or the exception's class), once."""
+        if self._finished:
+            return
+        self._finished = True
+        metrics = self.settings.metrics
+        if self._started:
+            metrics.gauge_add("fluent_ai_requests_in_flight", -1, provider=self.name)
+        metrics.inc("fluent_ai_requests", outcome=outcome, **self._labels)
+        metrics.observe("fluent_ai_request_seconds", self.deadline.elapsed(), **self._labels)
+
+    def _count_attempt(self, status: str) -> None:
+        self.settings.metrics.inc("fluent_ai_http_attempts", status=status, **self._labels)
+
+    def __enter__(self) -> Call:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self.finish("ok" if kind is None else kind.__name__)
+
+    # Errors -------------------------------------------------------------------------------------
+
+    def redact(self, text: str) -> str:
+        return _http_errors.redact(text, self.secrets)
+
+    def response_failure(self, answer: Answer) -> Failure:
+        error = _http_errors.error_from_response(answer, provider=self.name, secrets=self.secrets)
+        return Failure(error, should_retry(answer.status_code, answer.headers))
+
+    def transport_failure(self, error: BaseException, *, stream: bool = False) -> Failure:
+        if isinstance(error, httpx.ReadTimeout):
+            reason = self.header_timeout_reason(stream=stream)
+            return Failure(self.timeout_error(reason), False, error)
+        mapped = _http_errors.error_from_transport(error, provider=self.name, secrets=self.secrets)
+        return Failure(mapped, isinstance(error, _RETRYABLE_TRANSPORT), error)
+
+    def timeout_error(self, reason: str) -> TimeoutError:
+        seconds = getattr(self.timeout, reason, None)
+        text = _TIMEOUT_TEXT.get(reason, "the call timed out").format(seconds or 0.0)
+        return TimeoutError(f"{text} (Timeout.{reason})", provider=self.name)
+
+    def json_body(self, answer: Answer) -> Any:
+        """The decoded JSON of a successful answer. A body that is an error object (some
+        servers answer errors with status 200) raises the mapped error as a ``Failure``."""
+        body = _loads(answer.content)
+        if body is _NOT_JSON:
+            # Raised outside the except clause: the decoder's error holds the whole body.
+            error = APIError(
+                f"the answer (HTTP {answer.status_code}) is not JSON",
+                provider=self.name,
+                status_code=answer.status_code,
+                request_id=_http_errors.request_id_from(answer.headers),
+            )
+            raise Failure(error, False)
+        if isinstance(body, dict) and body.get("error") and "choices" not in body:
+            raise self.response_failure(Answer(_status_of(body), answer.headers, answer.content))
+        return body
+
+    def widen_read_timeout(self, response: httpx.Response) -> None:
+        """After the headers the client bounds each wait for an event itself; httpx keeps a
+        backstop only (the longest phase limit), which httpcore reads when the body starts."""
+        timeout = response.request.extensions.get("timeout")
+        if isinstance(timeout, dict):
+            limits = [t for t in (self.timeout.first_event, self.timeout.idle) if t is not None]
+            timeout["read"] = self.deadline.cap(max(limits) if limits else None)
+
+    # Requests -------------------------------------------------------------------------------------
+
+    def build(self, request: HttpRequest, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        return http.build_request(
+            request.method,
+            request.url,
+            content=request.body,
+            headers=request.headers,
+            timeout=self.httpx_timeout(stream=request.stream),
+        )
+
+
+_NOT_JSON = object()
+
+
+def _loads(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return _NOT_JSON
+
+
+def is_json(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.startswith("application/json")
+
+
+def _status_of(body: Mapping[str, Any]) -> int:
+    """The HTTP status an error body names (OpenRouter's ``error.code``), else 500."""
+    error = body.get("error")
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, int) and 400 <= code <= 599:
+        return code
+    return 500

@@ -1,0 +1,306 @@
+"""The state of one streamed chat, without I/O: decoding, what reached the caller, the
+deadlines of the next read, what a failure becomes, and the final ``ChatResponse``.
+
+The same object also turns a whole (non-stream) chat response into a ``ChatResponse``: the
+adapter replays it in the stream format, and one ``StreamDecoder`` normalizes both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from typing import Any
+
+from ._backend import core
+from ._calls import Call, Failure
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConnectionError,
+    ContextWindowExceededError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    StreamDecodeError,
+    StreamInterrupted,
+    StreamTruncated,
+    stream_interrupted,
+)
+from .types import ChatResponse
+
+__all__ = ["StreamHandle", "StreamState", "whole_response"]
+
+# How far into a stream its model name is looked for.
+_SNIFF_LIMIT = 64 * 1024
+
+# Mid-stream error types -> the class of a pre-stream HTTP error of the same kind.
+_ERROR_KINDS: tuple[tuple[tuple[str, ...], type[APIError]], ...] = (
+    (("context", "too_long", "too long"), ContextWindowExceededError),
+    (("rate", "throttl", "quota", "too_many"), RateLimitError),
+    (("overload", "server", "internal", "api_error", "unavailable", "timeout"), ServerError),
+    (("auth",), AuthenticationError),
+    (("permission", "forbidden"), PermissionDeniedError),
+    (("not_found", "notfound"), NotFoundError),
+    (("invalid", "validation", "bad_request"), BadRequestError),
+)
+
+TextDelta = core.TextDelta
+ReasoningDelta = core.ReasoningDelta
+ToolCallInvalid = core.ToolCallInvalid
+Finish = core.Finish
+ProviderErrorEvent = core.ProviderErrorEvent
+
+
+class StreamState:
+    """One streamed chat across its attempts."""
+
+    def __init__(self, call: Call, requested_model: str, *, metrics: Any = None) -> None:
+        self.call = call
+        self.requested_model = requested_model
+        self._metrics = metrics
+        self.delivered = False
+        self._waiting_since: float | None = None
+        self.response: ChatResponse | None = None
+        self._begin()
+
+    def _begin(self) -> None:
+        self.decoder = core.StreamDecoder(self.call.adapter.dialect, metrics=self._metrics)
+        self._fresh = True
+        self._pending: Failure | None = None
+        self.model: str | None = None
+        self._head = b""
+        self._reasoning: list[str] = []
+        self._invalid: list[Any] = []
+        self._finish: Any = None
+        self._error: Any = None
+
+    def begin_attempt(self) -> None:
+        """A new attempt: nothing has reached the caller yet, so start over."""
+        if not self._fresh:
+            self._begin()
+
+    # Reading --------------------------------------------------------------------------------------
+
+    def read_deadline(self) -> tuple[float, str]:
+        """When the next read must have produced an event, and which limit that is."""
+        timeout = self.call.timeout
+        if self.delivered:
+            # The idle clock starts when the caller asks for more, and keep-alive bytes that
+            # bring no event do not restart it.
+            if self._waiting_since is None:
+                self._waiting_since = time.monotonic()
+            limit = math.inf if timeout.idle is None else self._waiting_since + timeout.idle
+            reason = "idle"
+        else:
+            first = timeout.first_event
+            limit = math.inf if first is None else self.call.attempt_started + first
+            reason = "first_event"
+        end = self.call.deadline.end
+        return (limit, reason) if limit <= end else (end, "total")
+
+    def feed(self, chunk: bytes) -> list[Any]:
+        """The events one network read completes. A malformed stream raises ``Failure`` after
+        the events completed before the fault were delivered (see :meth:`pending`)."""
+        self._fresh = False
+        if self.model is None and len(self._head) < _SNIFF_LIMIT:
+            self._sniff(chunk)
+        try:
+            events: list[Any] = self.decoder.feed(chunk)
+        except StreamDecodeError as error:
+            events = list(error.completed)
+            self._pending = Failure(error, False)
+        else:
+            self._pending = None
+        if events:
+            self._scan(events)
+        return events
+
+    def end(self) -> list[Any]:
+        """The response's bytes ended: the last events, or ``Failure`` for a stream cut off
+        before its end marker (retryable while nothing reached the caller)."""
+        try:
+            events: list[Any] = self.decoder.finish()
+        except StreamTruncated as error:
+            failure = ConnectionError(
+                f"the stream ended before its end marker: {error}", provider=self.call.name
+            )
+            raise Failure(failure, True, error) from None
+        except StreamDecodeError as error:
+            raise Failure(error, False) from None
+        self._pending = None
+        if events:
+            self._scan(events)
+        return events
+
+    def broken(self, failure: Failure) -> list[Any]:
+        """The connection failed mid-body: if the end marker had already arrived the stream is
+        complete (its last events are returned); otherwise ``failure`` is raised."""
+        try:
+            events: list[Any] = self.decoder.finish()
+        except StreamDecodeError:
+            raise failure from None
+        if events:
+            self._scan(events)
+        return events
+
+    def pending(self) -> None:
+        """Raises what :meth:`feed` held back until its events were delivered: a malformed
+        frame, or an error event the provider sent after the first events."""
+        if self._pending is not None:
+            raise self._pending
+        if self._error is not None and self.delivered:
+            self.build()
+            raise Failure(self._provider_error(), False)
+
+    def _scan(self, events: list[Any]) -> None:
+        for position, event in enumerate(events):
+            kind = type(event)
+            if kind is TextDelta:
+                continue
+            if kind is ReasoningDelta:
+                self._reasoning.append(event.text)
+            elif kind is ToolCallInvalid:
+                self._invalid.append(event)
+            elif kind is Finish:
+                self._finish = event
+            elif kind is ProviderErrorEvent:
+                # A provider that echoes the key in an error must not put it in our hands.
+                redact = self.call.redact
+                clean = ProviderErrorEvent(event.type, redact(event.message), redact(event.raw))
+                events[position] = self._error = clean
+        if self._error is not None and not self.delivered and type(events[0]) is ProviderErrorEvent:
+            # The provider failed before any event reached the caller: like an HTTP error.
+            error = self._provider_error()
+            raise Failure(error, isinstance(error, (ServerError, RateLimitError)))
+
+    def _provider_error(self) -> APIError:
+        event = self._error
+        kind = event.type or ""
+        cls: type[APIError] = APIError
+        for words, candidate in _ERROR_KINDS:
+            if any(word in kind.lower() for word in words):
+                cls = candidate
+                break
+        message = f"{kind}: {event.message}" if kind else event.message
+        return cls(
+            self.call.redact(message or "error event in the stream"), provider=self.call.name
+        )
+
+    def _sniff(self, chunk: bytes) -> None:
+        self._head += chunk
+        match = self.call.adapter.stream_model.search(self._head)
+        if match:
+            try:
+                name = json.loads(b'"' + match.group(1) + b'"')
+            except ValueError:
+                return
+            if name:
+                self.model = name
+
+    # Failures -----------------------------------------------------------------------------------
+
+    def deliver(self) -> None:
+        """Events are about to reach the caller: from now on nothing is retried."""
+        self._waiting_since = None
+        if not self.delivered:
+            self.delivered = True
+            self.call.settings.metrics.observe(
+                "fluent_ai_stream_first_event_seconds",
+                self.call.deadline.elapsed(),
+                provider=self.call.name,
+            )
+
+    def fail(self, failure: Failure) -> float:
+        """What a failed attempt becomes: the wait before the next attempt, or an exception
+        (raised here). After the first event reached the caller nothing is retried: the
+        error comes as ``StreamInterrupted`` with what was received."""
+        if self.delivered:
+            self.call.retry_delay(Failure(failure.error, False))
+            if failure.cause is not None:
+                failure.error.__cause__ = failure.cause
+            raise self.interrupted(failure.error) from failure.error
+        delay = self.call.retry_delay(failure)
+        if delay is None:
+            failure.raise_error()
+        return delay
+
+    def interrupted(self, error: Exception) -> StreamInterrupted:
+        cls = stream_interrupted(type(error))
+        api = error if isinstance(error, APIError) else None
+        return cls(
+            f"the stream broke off after its first events: {error}",
+            provider=self.call.name,
+            status_code=api.status_code if api else None,
+            request_id=api.request_id if api else None,
+            retry_after=api.retry_after if api else None,
+            partial_text=self.decoder.text,
+            tool_calls=self.decoder.tool_calls,
+            partial_tool_calls=self._open_calls(),
+        )
+
+    def _open_calls(self) -> list[Any]:
+        try:
+            self.decoder.finish()
+        except StreamTruncated as error:
+            return list(error.partial_tool_calls)
+        except StreamDecodeError:
+            return []
+        return []
+
+    # The answer ----------------------------------------------------------------------------------
+
+    def build(
+        self, *, raw: Any = None, model: str | None = None, request_id: str | None = None
+    ) -> ChatResponse:
+        finish = self._finish
+        self.response = ChatResponse(
+            text=self.decoder.text,
+            tool_calls=tuple(self.decoder.tool_calls),
+            usage=self.decoder.usage,
+            finish_reason=self.decoder.finish_reason,
+            model=model or self.model or self.requested_model,
+            provider=self.call.name,
+            reasoning="".join(self._reasoning),
+            invalid_tool_calls=tuple(self._invalid),
+            raw_finish_reason=finish.raw_reason if finish is not None else None,
+            raw=raw,
+            request_id=request_id,
+        )
+        return self.response
+
+
+def whole_response(
+    call: Call, requested_model: str, body: Any, request_id: str | None
+) -> ChatResponse:
+    """A non-stream chat answer, normalized by the stream decoder (see the module doc)."""
+    state = StreamState(call, requested_model)
+    try:
+        state.feed(call.adapter.replay(body))
+        state.pending()
+        state.end()
+    except Failure as failure:
+        raise failure.error from None
+    return state.build(raw=body, model=call.adapter.response_model(body), request_id=request_id)
+
+
+class StreamHandle:
+    """What ``ChatStream`` and ``AsyncChatStream`` share: the call, its request, its state."""
+
+    def __init__(self, call: Call, http: Any, request: Any, model: str, metrics: Any) -> None:
+        self._call = call
+        self._http = http
+        self._request = request
+        self._state = StreamState(call, model, metrics=metrics)
+
+    @property
+    def response(self) -> ChatResponse:
+        """The whole answer; available once the last event has been read."""
+        if self._state.response is None:
+            raise RuntimeError("the stream has not finished: read all its events first")
+        return self._state.response
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._call.name}/{self._state.requested_model}>"

@@ -1,0 +1,212 @@
+"""The blocking I/O of ``Client``: attempts with retries, reads bounded by the watchdog, and
+``ChatStream``.
+
+httpx fixes a response's read timeout when its body starts, so the phase limits of a stream
+(``first_event``, then ``idle`` between events) are enforced by an ``Alarm`` of
+:mod:`fluent_ai.resilience` that shuts the socket down when the next event is late; httpx's own
+read timeout is only the backstop (for transports that expose no socket).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+import httpx
+
+from ._calls import Answer, Call, Failure, is_json
+from ._streaming import StreamHandle
+from .providers.base import HttpRequest
+from .resilience import WATCHDOG, Alarm
+from .types import ChatResponse
+
+__all__ = ["ChatStream", "request_json"]
+
+
+def request_json(call: Call, http: httpx.Client, request: HttpRequest) -> tuple[Any, Answer]:
+    """Sends ``request`` until a JSON answer arrives (retrying what may be retried); returns
+    the decoded body and the answer."""
+    while True:
+        try:
+            return _attempt_json(call, http, request)
+        except Failure as failure:
+            delay = call.retry_delay(failure)
+            if delay is None:
+                failure.raise_error()
+            time.sleep(delay)
+
+
+def _attempt_json(call: Call, http: httpx.Client, request: HttpRequest) -> tuple[Any, Answer]:
+    response = _send(call, http, request)
+    try:
+        answer = Answer(response.status_code, response.headers, _read_all(call, response))
+    finally:
+        response.close()
+    if answer.status_code >= 400:
+        raise call.response_failure(answer)
+    body = call.json_body(answer)
+    call.succeeded(answer.status_code)
+    return body, answer
+
+
+def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Response:
+    """One attempt up to the response headers: breaker, rate limit, signing, sending."""
+    wait = call.before_attempt()
+    if wait:
+        time.sleep(wait)
+    call.start_attempt()
+    signed = HttpRequest(request.method, request.url, dict(request.headers), request.body)
+    signed.stream = request.stream
+    call.auth.sign(signed, http)
+    try:
+        return http.send(call.build(signed, http), stream=True)
+    except httpx.TransportError as error:
+        raise call.transport_failure(error, stream=request.stream) from None
+
+
+def _read_all(call: Call, response: httpx.Response) -> bytes:
+    """The whole body, within the call's total time."""
+    alarm = _alarm(response)
+    alarm.set(call.deadline.end, "total")
+    try:
+        return response.read()
+    except httpx.TransportError as error:
+        if alarm.fired:
+            raise Failure(call.timeout_error("total"), False, error) from None
+        raise call.transport_failure(error) from None
+    finally:
+        alarm.cancel()
+
+
+def _alarm(response: httpx.Response) -> Alarm:
+    return WATCHDOG.alarm(partial(_shutdown, response))
+
+
+def _shutdown(response: httpx.Response) -> None:
+    """Ends a blocked read of ``response`` from another thread."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class ChatStream(StreamHandle):
+    """The events of one streamed chat, as the streaming core emits them.
+
+    Iterate it (``for event in stream``); use it as a context manager, or call :meth:`close`,
+    to close the connection early. The request is sent when the iteration starts. After the
+    last event :attr:`response` is the whole ``ChatResponse`` (what ``chat()`` returns).
+    Retries happen only before the first event reaches the caller; a failure after that raises
+    ``StreamInterrupted`` with what was received.
+    """
+
+    def __init__(
+        self, call: Call, http: httpx.Client, request: HttpRequest, model: str, metrics: Any
+    ) -> None:
+        super().__init__(call, http, request, model, metrics)
+        self._events: Iterator[Any] | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._events is None:
+            self._events = self._run()
+        return self._events
+
+    def __next__(self) -> Any:
+        return next(iter(self))
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the connection (the stream ends; a finished stream keeps its response)."""
+        if self._events is None:
+            self._events = iter(())
+            self._call.finish("closed")
+        elif hasattr(self._events, "close"):
+            self._events.close()
+
+    def collect(self) -> ChatResponse:
+        """Reads the remaining events and returns :attr:`response`."""
+        for _ in self:
+            pass
+        return self.response
+
+    def _run(self) -> Iterator[Any]:
+        outcome = "ok"
+        try:
+            while True:
+                try:
+                    yield from self._attempt()
+                    return
+                except Failure as failure:
+                    time.sleep(self._state.fail(failure))
+        except GeneratorExit:
+            outcome = "closed"
+            raise
+        except BaseException as error:
+            outcome = type(error).__name__
+            raise
+        finally:
+            self._call.finish(outcome)
+
+    def _attempt(self) -> Iterator[Any]:
+        call, state = self._call, self._state
+        response = _send(call, self._http, self._request)
+        try:
+            state.begin_attempt()
+            if response.status_code >= 400:
+                raise call.response_failure(
+                    Answer(response.status_code, response.headers, _read_all(call, response))
+                )
+            if is_json(response):
+                # An error object, or a whole answer from a server that ignored "stream".
+                answer = Answer(response.status_code, response.headers, _read_all(call, response))
+                yield from self._events_of(iter([call.adapter.replay(call.json_body(answer))]))
+            else:
+                yield from self._read(response)
+            call.succeeded(response.status_code)
+        finally:
+            response.close()
+
+    def _read(self, response: httpx.Response) -> Iterator[Any]:
+        self._call.widen_read_timeout(response)
+        alarm = _alarm(response)
+        try:
+            yield from self._events_of(response.iter_bytes(), alarm)
+        finally:
+            alarm.cancel()
+
+    def _events_of(self, chunks: Iterator[bytes], alarm: Alarm | None = None) -> Iterator[Any]:
+        call, state = self._call, self._state
+        while True:
+            if alarm is not None:
+                alarm.set(*state.read_deadline())
+            try:
+                chunk = next(chunks, None)
+            except httpx.TransportError as error:
+                if alarm is not None and alarm.fired:
+                    raise Failure(call.timeout_error(alarm.reason), False, error) from None
+                events = state.broken(call.transport_failure(error))
+                chunk = None
+            else:
+                if chunk is None:
+                    if alarm is not None and alarm.fired:
+                        raise Failure(call.timeout_error(alarm.reason), False)
+                    events = state.end()
+                else:
+                    events = state.feed(chunk)
+            if events:
+                if alarm is not None:
+                    alarm.clear()
+                state.deliver()
+                yield from events
+            state.pending()
+            if chunk is None:
+                state.build()
+                return

@@ -1,0 +1,436 @@
+"""``Client`` and ``AsyncClient``: one small API over every provider, on httpx.
+
+    with fluent_ai.Client() as client:
+        answer = client.chat("openai/gpt-4.1-mini", [{"role": "user", "content": "Hi"}])
+        with client.stream("anthropic/claude-sonnet-4-5", messages, tools=tools) as stream:
+            for event in stream:
+                ...
+        stream.response   # the same ChatResponse chat() would give
+
+A model is named ``"provider/model"``. Providers come from :mod:`fluent_ai.providers.registry`
+(base URLs, key variables, auth); ``providers={"name": {...}}`` overrides them or adds
+OpenAI-compatible ones (``{"base_url": ..., "api_key": ..., "dialect": "openai-chat"}``).
+Both clients are safe to share between threads (tasks): each call keeps its own state, the
+shared parts (the httpx client, breakers, rate limits, resolved providers) lock or are atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from . import _async, _sync
+from ._calls import Call, Settings
+from ._http_errors import request_id_from
+from ._models import ModelsPage
+from ._streaming import whole_response
+from .providers.base import ChatParams
+from .providers.registry import ResolvedProvider
+from .resilience import BreakerPolicy, Breakers, RateLimiters, RateLimits, RetryPolicy
+from .types import (
+    ChatResponse,
+    EmbeddingResponse,
+    Message,
+    RerankResponse,
+    Timeout,
+    TimeoutLike,
+    Tool,
+)
+
+if TYPE_CHECKING:
+    from .catalog import ModelInfo
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncChatStream", "AsyncClient", "ChatStream", "Client"]
+
+ChatStream = _sync.ChatStream
+AsyncChatStream = _async.AsyncChatStream
+
+DEFAULT_TIMEOUT = Timeout(connect=10.0, total=600.0)
+"""The clients' default limits: 10 s to connect, 10 minutes per call."""
+
+_DEFAULT_BREAKER = BreakerPolicy()
+
+
+class _BaseClient:
+    """What both clients share: settings, provider resolution, request preparation."""
+
+    def __init__(
+        self,
+        *,
+        timeout: TimeoutLike,
+        max_retries: int,
+        retry: RetryPolicy | None,
+        breaker: BreakerPolicy | None,
+        rate_limit: RateLimits,
+        metrics: Any,
+        providers: Mapping[str, Mapping[str, Any]] | None,
+    ) -> None:
+        if metrics is None:
+            from . import metrics as default_metrics  # noqa: PLC0415  (the package's default)
+
+            metrics = default_metrics
+        self._settings = Settings(
+            providers=providers,
+            timeout=DEFAULT_TIMEOUT if timeout is DEFAULT_TIMEOUT else Timeout.of(timeout),
+            retry=retry if retry is not None else RetryPolicy(max_retries=max_retries),
+            breakers=Breakers(breaker),
+            limiters=RateLimiters(rate_limit),
+            metrics=metrics,
+        )
+
+    @property
+    def metrics(self) -> Any:
+        """The ``fluent_ai.Metrics`` this client records into."""
+        return self._settings.metrics
+
+    @property
+    def timeout(self) -> Timeout:
+        return self._settings.timeout
+
+    def resolve_provider(self, name: str) -> ResolvedProvider:
+        """``name``'s settings as this client uses them (overrides and environment applied).
+        Raises ``UnknownProviderError`` for a name it cannot resolve."""
+        return self._settings.provider(name)[0]
+
+    def circuit_state(self, provider: str) -> str:
+        """The state of ``provider``'s circuit breaker: ``closed``, ``open`` or ``half_open``."""
+        _, adapter, _ = self._settings.provider(provider)
+        return self._settings.breakers.state(adapter.endpoint())
+
+    def _chat(
+        self, model: str, messages: Sequence[Message], *, stream: bool, **options: Any
+    ) -> tuple[Call, ChatParams]:
+        provider, model_id = self._settings.split(model)
+        timeout = options.pop("timeout")
+        call = Call(self._settings, provider, "stream" if stream else "chat", timeout)
+        return call, ChatParams(model=model_id, messages=messages, stream=stream, **options)
+
+    def _embedding_call(self, model: str, timeout: TimeoutLike) -> tuple[Call, str]:
+        provider, model_id = self._settings.split(model)
+        return Call(self._settings, provider, "embed", timeout), model_id
+
+    def _rerank_call(self, model: str, timeout: TimeoutLike) -> tuple[Call, str]:
+        provider, model_id = self._settings.split(model)
+        return Call(self._settings, provider, "rerank", timeout), model_id
+
+    def __repr__(self) -> str:
+        overridden = ", ".join(sorted(self._settings.overrides)) or "none"
+        return f"<{type(self).__name__} overrides: {overridden}>"
+
+
+class Client(_BaseClient):
+    """The blocking client.
+
+    ``http_client``: an ``httpx.Client`` you own (left open by :meth:`close`); ``timeout``: a
+    :class:`~fluent_ai.Timeout` or a number of seconds for ``total`` (default
+    :data:`DEFAULT_TIMEOUT`); ``max_retries`` (default 2) or a whole ``retry``
+    :class:`~fluent_ai.RetryPolicy`; ``breaker``: the :class:`~fluent_ai.BreakerPolicy` of the
+    circuit breaker kept per provider endpoint (``None`` disables them); ``rate_limit``: a
+    :class:`~fluent_ai.RateLimit` per API key (or a mapping of provider name to one);
+    ``metrics``: the ``fluent_ai.Metrics`` to record into (default ``fluent_ai.metrics``);
+    ``providers``: overrides per provider name (``base_url``, ``api_key``, ``headers``,
+    ``api_version``, ...; a new OpenAI-compatible provider with ``"dialect": "openai-chat"``).
+    """
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.Client | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        metrics: Any = None,
+        providers: Mapping[str, Mapping[str, Any]] | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: BreakerPolicy | None = _DEFAULT_BREAKER,
+        rate_limit: RateLimits = None,
+    ) -> None:
+        super().__init__(
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            breaker=breaker,
+            rate_limit=rate_limit,
+            metrics=metrics,
+            providers=providers,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.Client()
+
+    @property
+    def http_client(self) -> httpx.Client:
+        return self._http
+
+    def chat(
+        self,
+        model: str,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[Tool] | None = None,
+        tool_choice: Any = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        response_format: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> ChatResponse:
+        """One whole answer from ``model`` (``"provider/model"``).
+
+        ``messages`` and ``tools`` are OpenAI-style dicts, translated for the provider;
+        ``timeout`` replaces the limits it sets for this call; ``extra`` fields are merged into
+        the request body last. Raises the ``fluent_ai.errors`` HTTP classes (after retries).
+        """
+        call, params = self._chat(
+            model,
+            messages,
+            stream=False,
+            tools=tools,
+            tool_choice=tool_choice,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
+            timeout=timeout,
+            extra=extra,
+        )
+        with call:
+            request = call.adapter.chat_request(params)
+            body, answer = _sync.request_json(call, self._http, request)
+            return whole_response(call, params.model, body, request_id_from(answer.headers))
+
+    def stream(
+        self,
+        model: str,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[Tool] | None = None,
+        tool_choice: Any = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        response_format: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> ChatStream:
+        """The answer as a stream of the core's events (see :class:`ChatStream`); arguments as
+        :meth:`chat`. The request is sent when the iteration starts."""
+        call, params = self._chat(
+            model,
+            messages,
+            stream=True,
+            tools=tools,
+            tool_choice=tool_choice,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
+            timeout=timeout,
+            extra=extra,
+        )
+        request = call.adapter.chat_request(params)
+        return ChatStream(call, self._http, request, params.model, self._settings.metrics)
+
+    def embed(
+        self,
+        model: str,
+        inputs: str | Sequence[str],
+        *,
+        dimensions: int | None = None,
+        input_type: str | None = None,
+        timeout: TimeoutLike = None,
+    ) -> EmbeddingResponse:
+        """Embeddings of ``inputs`` (one string or several), in order."""
+        call, model_id = self._embedding_call(model, timeout)
+        texts = [inputs] if isinstance(inputs, str) else list(inputs)
+        with call:
+            request = call.adapter.embed_request(
+                model_id, texts, dimensions=dimensions, input_type=input_type
+            )
+            body, _ = _sync.request_json(call, self._http, request)
+            return call.adapter.parse_embedding(body, model_id)
+
+    def rerank(
+        self,
+        model: str,
+        query: str,
+        documents: Sequence[str],
+        *,
+        top_n: int | None = None,
+        timeout: TimeoutLike = None,
+    ) -> RerankResponse:
+        """``documents`` ordered by relevance to ``query`` (the best ``top_n`` when given)."""
+        call, model_id = self._rerank_call(model, timeout)
+        with call:
+            request = call.adapter.rerank_request(model_id, query, documents, top_n=top_n)
+            body, _ = _sync.request_json(call, self._http, request)
+            return call.adapter.parse_rerank(body, model_id)
+
+    def list_models(self, provider: str, *, timeout: TimeoutLike = None) -> list[ModelInfo]:
+        """The provider's live models list, normalized as catalog ``ModelInfo`` entries
+        (only the fields the endpoint gives; ``fluent_ai.catalog`` adds prices and limits)."""
+        call = Call(self._settings, provider, "models", timeout)
+        with call:
+            page = ModelsPage(call)
+            while True:
+                body, _ = _sync.request_json(call, self._http, page.request)
+                if page.advance(body):
+                    return page.models or []
+
+    def close(self) -> None:
+        """Closes the httpx client if this client made it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """The asyncio (and trio) client; the same arguments and methods as :class:`Client`, as
+    coroutines, except :meth:`stream`, which returns an :class:`AsyncChatStream` directly
+    (``async for event in client.stream(...)``, or ``async with`` it)."""
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        metrics: Any = None,
+        providers: Mapping[str, Mapping[str, Any]] | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: BreakerPolicy | None = _DEFAULT_BREAKER,
+        rate_limit: RateLimits = None,
+    ) -> None:
+        super().__init__(
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            breaker=breaker,
+            rate_limit=rate_limit,
+            metrics=metrics,
+            providers=providers,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else httpx.AsyncClient()
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        return self._http
+
+    async def chat(
+        self,
+        model: str,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[Tool] | None = None,
+        tool_choice: Any = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        response_format: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> ChatResponse:
+        """See :meth:`Client.chat`."""
+        call, params = self._chat(
+            model,
+            messages,
+            stream=False,
+            tools=tools,
+            tool_choice=tool_choice,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
+            timeout=timeout,
+            extra=extra,
+        )
+        with call:
+            request = call.adapter.chat_request(params)
+            body, answer = await _async.request_json(call, self._http, request)
+            return whole_response(call, params.model, body, request_id_from(answer.headers))
+
+    def stream(
+        self,
+        model: str,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[Tool] | None = None,
+        tool_choice: Any = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        response_format: Mapping[str, Any] | None = None,
+        timeout: TimeoutLike = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> AsyncChatStream:
+        """See :meth:`Client.stream`."""
+        call, params = self._chat(
+            model,
+            messages,
+            stream=True,
+            tools=tools,
+            tool_choice=tool_choice,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            response_format=response_format,
+            timeout=timeout,
+            extra=extra,
+        )
+        request = call.adapter.chat_request(params)
+        return AsyncChatStream(call, self._http, request, params.model, self._settings.metrics)
+
+    async def embed(
+        self,
+        model: str,
+        inputs: str | Sequence[str],
+        *,
+        dimensions: int | None = None,
+        input_type: str | None = None,
+        timeout: TimeoutLike = None,
+    ) -> EmbeddingResponse:
+        """See :meth:`Client.embed`."""
+        call, model_id = self._embedding_call(model, timeout)
+        texts = [inputs] if isinstance(inputs, str) else list(inputs)
+        with call:
+            request = call.adapter.embed_request(
+                model_id, texts, dimensions=dimensions, input_type=input_type
+            )
+            body, _ = await _async.request_json(call, self._http, request)
+            return call.adapter.parse_embedding(body, model_id)
+
+    async def rerank(
+        self,
+        model: str,
+        query: str,
+        documents: Sequence[str],
+        *,
+        top_n: int | None = None,
+        timeout: TimeoutLike = None,
+    ) -> RerankResponse:
+        """See :meth:`Client.rerank`."""
+        call, model_id = self._rerank_call(model, timeout)
+        with call:
+            request = call.adapter.rerank_request(model_id, query, documents, top_n=top_n)
+            body, _ = await _async.request_json(call, self._http, request)
+            return call.adapter.parse_rerank(body, model_id)
+
+    async def list_models(self, provider: str, *, timeout: TimeoutLike = None) -> list[ModelInfo]:
+        """See :meth:`Client.list_models`."""
+        call = Call(self._settings, provider, "models", timeout)
+        with call:
+            page = ModelsPage(call)
+            while True:
+                body, _ = await _async.request_json(call, self._http, page.request)
+                if page.advance(body):
+                    return page.models or []
+
+    async def aclose(self) -> None:
+        """Closes the httpx client if this client made it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,100 @@
+"""Anthropic Messages (../shared/spec/providers.md §4).
+
+``POST {base}/v1/messages`` with ``x-api-key`` and ``anthropic-version`` (default
+``2023-06-01``; set another with ``providers={"anthropic": {"api_version": ...}}`` or the
+``anthropic-version`` header override) and, when asked, ``anthropic-beta`` (the ``beta``
+setting: a list or a comma-separated string). ``max_tokens`` is required by the API: when the
+caller gives none, ``default_max_tokens`` (setting; 4096) is sent. ``response_format`` with a
+JSON schema becomes ``output_config.format``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ConfigurationError
+from ._anthropic_messages import anthropic_messages, anthropic_tool_choice, anthropic_tools
+from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
+
+__all__ = ["Anthropic"]
+
+DEFAULT_MAX_TOKENS = 4096
+
+
+class Anthropic(Adapter):
+    """See the module documentation."""
+
+    dialect = "anthropic"
+
+    def auth(self) -> Auth:
+        provider = self.provider
+        headers = provider.request_headers()
+        version = provider.params.get("api_version") or provider.params.get("anthropic_version")
+        if version:
+            headers["anthropic-version"] = str(version)
+        beta = provider.params.get("beta")
+        if beta:
+            headers["anthropic-beta"] = beta if isinstance(beta, str) else ",".join(beta)
+        return ApiKeyAuth(headers, provider.api_key)
+
+    def chat_request(self, params: ChatParams) -> HttpRequest:
+        return self.post("/v1/messages", self.chat_body(params), stream=params.stream)
+
+    def chat_body(self, params: ChatParams) -> dict[str, Any]:
+        system, messages = anthropic_messages(params.messages)
+        max_tokens = params.max_tokens
+        if max_tokens is None:
+            max_tokens = int(self.provider.params.get("default_max_tokens", DEFAULT_MAX_TOKENS))
+        body: dict[str, Any] = {"model": params.model, "max_tokens": max_tokens}
+        if system is not None:
+            body["system"] = system
+        body["messages"] = messages
+        if params.tools:
+            body["tools"] = anthropic_tools(params.tools)
+        if params.tool_choice is not None:
+            body["tool_choice"] = anthropic_tool_choice(params.tool_choice)
+        if params.temperature is not None:
+            body["temperature"] = params.temperature
+        if params.response_format is not None:
+            output_format = _output_format(params.response_format)
+            if output_format is not None:
+                body["output_config"] = {"format": output_format}
+        if params.stream:
+            body["stream"] = True
+        if params.extra:
+            body.update(params.extra)
+        return body
+
+    def replay(self, body: Any) -> bytes:
+        """A whole message as the events of its stream: each content block complete in its
+        ``content_block_start``, the stop reason and usage in ``message_delta``."""
+        message = body if isinstance(body, dict) else {}
+        events: list[tuple[str, dict[str, Any]]] = [("message_start", {"message": {}})]
+        content = message.get("content")
+        for index, block in enumerate(content if isinstance(content, list) else ()):
+            events.append(("content_block_start", {"index": index, "content_block": block}))
+            events.append(("content_block_stop", {"index": index}))
+        delta: dict[str, Any] = {"delta": {"stop_reason": message.get("stop_reason")}}
+        if isinstance(message.get("usage"), dict):
+            delta["usage"] = message["usage"]
+        events += [("message_delta", delta), ("message_stop", {})]
+        return b"".join(
+            b"event: " + name.encode() + b"\ndata: " + dumps({"type": name, **data}) + b"\n\n"
+            for name, data in events
+        )
+
+    def models_url(self) -> tuple[str, str]:
+        return "anthropic", self.provider.url("/v1/models")
+
+
+def _output_format(response_format: Any) -> dict[str, Any] | None:
+    kind = response_format.get("type") if hasattr(response_format, "get") else None
+    if kind == "text":
+        return None
+    if kind == "json_schema":
+        spec = response_format.get("json_schema") or {}
+        return {"type": "json_schema", "schema": spec.get("schema", {})}
+    raise ConfigurationError(
+        f"response_format {response_format!r} has no Anthropic equivalent; pass "
+        '{"type": "json_schema", "json_schema": {"schema": ...}}'
+    )

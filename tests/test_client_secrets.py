@@ -1,0 +1,193 @@
+"""The canary key never leaves the request headers: every provider the clients speak is run
+with it, through successes and every kind of failure (including servers that echo the key
+back), and repr, str, exceptions (whole chains and tracebacks), log records at every level
+and the metrics are searched for it."""
+
+# The fixtures server and mode come from client_helpers (imported by name).
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import traceback
+from typing import Any
+
+import pytest
+from client_helpers import FAST, server  # noqa: F401
+from fake_providers import (
+    ANTHROPIC_TOOLS_WHOLE,
+    KEY,
+    OPENAI_TOOLS_WHOLE,
+    TOOLS,
+    frames,
+    sse_json,
+    transcript,
+)
+from loopback import LoopbackServer, Response, json_response
+
+import fluent_ai
+from fluent_ai import AsyncClient, Client, Timeout
+from fluent_ai.providers.base import ChatParams
+from fluent_ai.providers.registry import PROVIDERS
+
+MESSAGES = [{"role": "user", "content": "Hi"}]
+ECHO = f"Incorrect API key provided: {KEY}. You can find your key at ..."
+
+
+def everything(value: Any) -> str:
+    """Every text an object shows: str, repr, args, and for exceptions the whole chain and
+    the formatted traceback."""
+    texts = [str(value), repr(value)]
+    if isinstance(value, BaseException):
+        texts += [repr(arg) for arg in value.args]
+        texts += traceback.format_exception(type(value), value, value.__traceback__)
+        seen: set[int] = set()
+        link: BaseException | None = value
+        while link is not None and id(link) not in seen:
+            seen.add(id(link))
+            texts += [str(link), repr(link), repr(vars(link)) if hasattr(link, "__dict__") else ""]
+            link = link.__cause__ or link.__context__
+    return "\n".join(texts)
+
+
+def scenarios(name: str) -> list[tuple[str, Any]]:
+    """(case, answer) pairs in ``name``'s dialect: a success and every kind of failure, the
+    errors echoing the key as some servers do."""
+    sse = {"content-type": "text/event-stream"}
+    if name == "anthropic":
+        stream = frames(transcript("anthropic_tool_use.txt"))
+        error = {"type": "error", "error": {"type": "invalid_request_error", "message": ECHO}}
+        echoed = sse_json(error, "error")
+        whole = json_response(ANTHROPIC_TOOLS_WHOLE)
+    else:
+        stream = frames(transcript("openai_chat_parallel_tool_calls.txt"))
+        echoed = sse_json({"error": {"message": ECHO, "type": "invalid_request_error"}})
+        whole = json_response(OPENAI_TOOLS_WHOLE)
+    return [
+        ("ok", Response(200, sse, stream)),
+        ("whole", whole),
+        ("401", json_response({"error": {"message": ECHO, "type": "auth"}}, 401)),
+        ("500", Response(500, {"content-type": "text/plain"}, ECHO.encode())),
+        ("429", json_response({"error": {"message": ECHO}}, 429, {"retry-after": "0"})),
+        ("event", Response(200, sse, [*stream[:3], echoed])),
+        ("first-event", Response(200, sse, [echoed])),
+        ("not-json", Response(200, {"content-type": "application/json"}, ECHO.encode())),
+        ("cut", Response(200, sse, stream, disconnect_after=5)),
+        ("stall", Response(200, sse, stream, pauses={3: 2.0})),
+        ("drop", Response(disconnect=True)),
+    ]
+
+
+def chat_providers(server: LoopbackServer) -> dict[str, dict[str, Any]]:
+    """Every provider with a chat adapter, pointed at the server with the canary key."""
+    names = [n for n, s in PROVIDERS.items() if s.dialect in ("openai-chat", "anthropic")]
+    overrides: dict[str, dict[str, Any]] = {
+        name: {"base_url": f"{server.url}/{name}", "api_key": KEY} for name in names
+    }
+    overrides["azure"] = {"endpoint": f"{server.url}/azure", "api_key": KEY}
+    return overrides
+
+
+def path_of(name: str) -> str:
+    if name == "anthropic":
+        return "/anthropic/v1/messages"
+    if name == "azure":
+        return "/azure/openai/deployments/m/chat/completions"
+    return f"/{name}/chat/completions"
+
+
+def test_the_key_never_shows(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
+    metrics = fluent_ai.Metrics()
+    overrides = chat_providers(server)
+    options: dict[str, Any] = {
+        "providers": overrides,
+        "metrics": metrics,
+        "retry": FAST,
+        "timeout": Timeout(idle=0.3, total=5),
+    }
+    shown: list[str] = []
+    server.reset()
+    with Client(**options) as client:
+        shown += [repr(client), str(client)]
+        for name in overrides:
+            resolved = client.resolve_provider(name)
+            shown += [repr(resolved), str(resolved)]
+            _, adapter, auth = client._settings.provider(name)
+            shown += [repr(adapter), repr(auth)]
+            shown.append(repr(adapter.chat_request(_params())))
+            for case, answer in scenarios(name):
+                if case == "stall" and name not in ("openai", "anthropic", "azure"):
+                    continue  # a stall costs the idle timeout: a few providers show it
+                server.drop_faults()
+                server.once("POST", path_of(name), answer, times=3)
+                shown += _run_sync(client, name, case)
+    asyncio.run(_run_async(options, shown, server))
+    assert len(server.requests) > 100
+    assert all(KEY in (r.headers.get("authorization", "") + r.headers.get("x-api-key", "")
+                       + r.headers.get("api-key", "")) for r in server.requests)  # fmt: skip
+    shown += [metrics.prometheus(), repr(metrics.snapshot()), fluent_ai.metrics.prometheus()]
+    shown += [record.getMessage() for record in caplog.records]
+    shown += [repr(record.args) for record in caplog.records]
+    shown += [repr(vars(record)) for record in caplog.records]
+    leaks = [text for text in shown if KEY in text]
+    assert not leaks, [
+        text[max(0, text.find(KEY) - 1500) : text.find(KEY) + 200] for text in leaks[:3]
+    ]
+    # The key itself was redacted where it was echoed, not dropped silently.
+    assert any("[REDACTED]" in text for text in shown)
+
+
+def _params() -> Any:
+    return ChatParams(model="m", messages=MESSAGES, tools=TOOLS, stream=True)
+
+
+def _run_sync(client: Client, name: str, case: str) -> list[str]:
+    shown = []
+    try:
+        if case == "whole":
+            answer = client.chat(f"{name}/m", MESSAGES, tools=TOOLS)
+            shown += [repr(answer), str(answer), repr(answer.raw)]
+        else:
+            with client.stream(f"{name}/m", MESSAGES, tools=TOOLS) as stream:
+                shown.append(repr(stream))
+                for event in stream:
+                    shown.append(repr(event))
+                shown.append(repr(stream.response))
+    except Exception as error:
+        shown.append(everything(error))
+    return shown
+
+
+async def _run_async(options: dict[str, Any], shown: list[str], server: LoopbackServer) -> None:
+    async with AsyncClient(**options) as client:
+        for name in ("openai", "anthropic", "groq", "azure"):
+            for case, answer in scenarios(name):
+                server.drop_faults()
+                server.once("POST", path_of(name), answer, times=3)
+                try:
+                    async with client.stream(f"{name}/m", MESSAGES) as stream:
+                        async for event in stream:
+                            shown.append(repr(event))
+                except Exception as error:
+                    shown.append(everything(error))
+                if case == "whole":
+                    try:
+                        shown.append(repr(await client.chat(f"{name}/m", MESSAGES)))
+                    except Exception as error:
+                        shown.append(everything(error))
+
+
+def test_refused_connection_and_timeouts_do_not_show_the_key() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    overrides = {"openai": {"base_url": f"http://127.0.0.1:{port}/v1", "api_key": KEY}}
+    client = Client(providers=overrides, retry=FAST)
+    with client, pytest.raises(fluent_ai.errors.ConnectionError) as caught:
+        client.chat("openai/m", MESSAGES)
+    assert KEY not in everything(caught.value)
