@@ -456,6 +456,22 @@ def test_circuit_breaker_opens_and_recovers(server: LoopbackServer) -> None:
         assert client.circuit_state("openai") == "closed"
 
 
+def test_a_trial_stream_closed_early_still_closes_the_breaker(server: LoopbackServer) -> None:
+    play(server)
+    server.fail("POST", CHAT, status=503)
+    policy = BreakerPolicy(failure_threshold=1, recovery_time=0.2)
+    with Client(
+        providers=providers(server), retry=RetryPolicy(max_retries=0), breaker=policy
+    ) as client:
+        with pytest.raises(e.ServerError):
+            client.chat(OPENAI, MESSAGES)
+        time.sleep(0.25)
+        with client.stream(OPENAI, MESSAGES, tools=TOOLS) as stream:
+            next(iter(stream))  # the half-open trial, left after one event
+        assert client.circuit_state("openai") == "closed"
+        assert client.chat(OPENAI, MESSAGES).finish_reason == "tool_calls"
+
+
 def test_breakers_are_per_endpoint(server: LoopbackServer) -> None:
     play(server)
     server.fail("POST", CHAT, status=503, times=1)

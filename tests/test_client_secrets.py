@@ -191,3 +191,23 @@ def test_refused_connection_and_timeouts_do_not_show_the_key() -> None:
     with client, pytest.raises(fluent_ai.errors.ConnectionError) as caught:
         client.chat("openai/m", MESSAGES)
     assert KEY not in everything(caught.value)
+
+
+def test_credentials_in_provider_settings_do_not_show(server: LoopbackServer) -> None:
+    server.reset()
+    server.route(
+        "POST",
+        "/azure/openai/deployments/m/chat/completions",
+        json_response({"error": {"message": ECHO}}, 401),
+    )
+    overrides = {
+        "azure": {"endpoint": f"{server.url}/azure", "azure_ad_token": KEY},
+        "openai": {"base_url": server.url, "api_key": KEY, "client_secret": KEY},
+    }
+    with Client(providers=overrides, retry=FAST) as client:
+        shown = [repr(client.resolve_provider(name)) for name in overrides]
+        with pytest.raises(fluent_ai.errors.AuthenticationError) as caught:
+            client.chat("azure/m", MESSAGES)
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    shown.append(everything(caught.value))
+    assert not [text for text in shown if KEY in text]

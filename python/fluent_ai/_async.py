@@ -57,9 +57,11 @@ async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> ht
     signed.stream = request.stream
     await call.auth.asign(signed, http)
     try:
-        return await http.send(call.build(signed, http), stream=True)
+        response = await http.send(call.build(signed, http), stream=True)
     except httpx.TransportError as error:
         raise call.transport_failure(error, stream=request.stream) from None
+    call.answered(response.status_code)
+    return response
 
 
 async def _read_all(call: Call, response: httpx.Response) -> bytes:

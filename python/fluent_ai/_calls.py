@@ -133,6 +133,8 @@ class Call:
         self._labels = {"provider": provider, "operation": operation}
         self._started = False
         self._finished = False
+        self._open_attempt = False
+        self._status: int | None = None
 
     # Before and around each attempt -----------------------------------------------------------
 
@@ -155,6 +157,8 @@ class Call:
 
     def start_attempt(self) -> None:
         self.attempt_started = time.monotonic()
+        self._open_attempt = True
+        self._status = None
         if not self._started:
             self._started = True
             self.settings.metrics.gauge_add("fluent_ai_requests_in_flight", 1, provider=self.name)
@@ -177,8 +181,13 @@ class Call:
 
     # Outcomes -----------------------------------------------------------------------------------
 
+    def answered(self, status: int) -> None:
+        """The attempt's response headers arrived."""
+        self._status = status
+
     def succeeded(self, status: int) -> None:
         """The attempt got an answer the caller will use."""
+        self._open_attempt = False
         if self.breaker is not None:
             self.breaker.success()
         self._count_attempt(str(status))
@@ -186,6 +195,7 @@ class Call:
     def retry_delay(self, failure: Failure) -> float | None:
         """Records a failed attempt; returns the wait before the next one, or ``None`` when
         the failure is final."""
+        self._open_attempt = False
         error = failure.error
         status = error.status_code if isinstance(error, APIError) else None
         if self.breaker is not None:
@@ -218,11 +228,24 @@ class Call:
         if self._finished:
             return
         self._finished = True
+        if self._open_attempt:
+            self._abandoned()
         metrics = self.settings.metrics
         if self._started:
             metrics.gauge_add("fluent_ai_requests_in_flight", -1, provider=self.name)
         metrics.inc("fluent_ai_requests", outcome=outcome, **self._labels)
         metrics.observe("fluent_ai_request_seconds", self.deadline.elapsed(), **self._labels)
+
+    def _abandoned(self) -> None:
+        """The caller left an attempt that had no outcome yet (closed a stream early, was
+        cancelled). The breaker still needs one, or a half-open trial would never end."""
+        self._open_attempt = False
+        if self.breaker is None:
+            return
+        if self._status is not None and self._status < 500:
+            self.breaker.success()  # the endpoint was answering
+        elif self.breaker.breaker.state == "half_open":
+            self.breaker.failure()
 
     def _count_attempt(self, status: str) -> None:
         self.settings.metrics.inc("fluent_ai_http_attempts", status=status, **self._labels)

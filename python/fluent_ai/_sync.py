@@ -62,9 +62,11 @@ def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Respons
     signed.stream = request.stream
     call.auth.sign(signed, http)
     try:
-        return http.send(call.build(signed, http), stream=True)
+        response = http.send(call.build(signed, http), stream=True)
     except httpx.TransportError as error:
         raise call.transport_failure(error, stream=request.stream) from None
+    call.answered(response.status_code)
+    return response
 
 
 def _read_all(call: Call, response: httpx.Response) -> bytes:

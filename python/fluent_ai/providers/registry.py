@@ -231,6 +231,17 @@ class ResolvedProvider:
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     params: Mapping[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # Settings named like a credential (an Entra token, an AWS secret) are hidden too.
+        params = {
+            key: "<redacted>" if _SECRET_PARAM.search(key) else value
+            for key, value in self.params.items()
+        }
+        return (
+            f"ResolvedProvider(name={self.name!r}, base_url={self.base_url!r}, "
+            f"dialect={self.spec.dialect!r}, params={params!r})"
+        )
+
     def url(self, path: str) -> str:
         """``path`` under ``base_url`` (see :func:`join_url`)."""
         return join_url(self.base_url, path)
@@ -250,6 +261,9 @@ class ResolvedProvider:
             elif auth in ("bearer", "sigv4"):  # Bedrock API keys are bearer tokens
                 headers["Authorization"] = f"Bearer {key}"
         return headers
+
+
+_SECRET_PARAM = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)
 
 
 def base_url_env_var(name: str) -> str:
