@@ -145,11 +145,14 @@ def install(
     stream: Sequence[bytes] = (),
     whole: object = None,
     headers: Mapping[str, str] | None = None,
+    streaming: bool | None = None,
     **options: Any,
 ) -> None:
     """A POST route at ``path`` that requires the ``auth`` header, runs ``checks`` and answers
     a streamed request with the ``stream`` chunks (``options`` are ``Response`` fields:
-    ``pauses``, ``delay``, ``disconnect_after``, ...) and another with ``whole`` as JSON."""
+    ``pauses``, ``delay``, ``disconnect_after``, ...) and another with ``whole`` as JSON. A
+    request streams when its body says ``"stream": true``, or always when ``streaming`` is
+    true (Gemini streams by path)."""
     name, value = auth
 
     def handle(request: Request) -> Response:
@@ -160,7 +163,7 @@ def install(
         if problems:
             error = {"message": "; ".join(problems), "type": "invalid_request_error"}
             return json_response({"error": error}, 400)
-        if request.json().get("stream"):
+        if streaming or (streaming is None and request.json().get("stream")):
             return Response(200, {**SSE, **(headers or {})}, list(stream), **options)
         return json_response(whole, headers=headers)
 
@@ -323,3 +326,83 @@ def sse_json(data: object, event: str | None = None) -> bytes:
     """One SSE event carrying ``data`` as JSON."""
     head = f"event: {event}\n".encode() if event else b""
     return head + b"data: " + json.dumps(data).encode() + b"\n\n"
+
+
+# --- Gemini, Cohere, Ollama ------------------------------------------------------------------
+
+
+def gemini_checks(request: Request) -> list[str]:
+    """Gemini API rules (providers.md §5.2): user/model turns of parts, named function
+    responses with object results, no key in the URL."""
+    problems: list[str] = []
+    if "key" in request.query:
+        problems.append("API key in the URL")
+    body = request.json()
+    contents = body.get("contents")
+    if not isinstance(contents, list) or not contents:
+        return [*problems, "contents missing"]
+    for number, turn in enumerate(contents):
+        if turn.get("role") not in ("user", "model"):
+            problems.append(f"turn {number}: bad role {turn.get('role')!r}")
+        if number and turn.get("role") == contents[number - 1].get("role"):
+            problems.append(f"turn {number}: same role twice")
+        for part in turn.get("parts") or [None]:
+            keys = set(part or {}) - {"thoughtSignature"}
+            if len(keys) != 1 or not keys <= {
+                "text",
+                "inlineData",
+                "fileData",
+                "functionCall",
+                "functionResponse",
+            }:
+                problems.append(f"turn {number}: bad part {part!r}")
+            response = (part or {}).get("functionResponse")
+            if response is not None and (
+                not response.get("name") or not isinstance(response.get("response"), dict)
+            ):
+                problems.append(f"turn {number}: bad functionResponse {response!r}")
+    for tool in body.get("tools") or ():
+        for declaration in tool.get("functionDeclarations") or [None]:
+            if not isinstance(declaration, dict) or not declaration.get("name"):
+                problems.append(f"bad function declaration {declaration!r}")
+    if "model" in body:
+        problems.append("model in the body (it belongs in the path)")
+    return problems
+
+
+def cohere_checks(request: Request) -> list[str]:
+    """Cohere v2 chat rules (providers.md §7.1)."""
+    problems: list[str] = []
+    body = _body(request, problems)
+    ids: set[str] = set()
+    for number, message in enumerate(body.get("messages") or ()):
+        role = message.get("role")
+        if role not in ("system", "user", "assistant", "tool"):
+            problems.append(f"message {number}: bad role {role!r}")
+        for call in message.get("tool_calls") or ():
+            ids.add(call.get("id"))
+        if role == "tool" and message.get("tool_call_id") not in ids:
+            problems.append(f"message {number}: tool result for an unknown call")
+        if "content" in message and message["content"] is None:
+            problems.append(f"message {number}: null content")
+    if body.get("tool_choice") not in (None, "REQUIRED", "NONE"):
+        problems.append(f"bad tool_choice {body.get('tool_choice')!r}")
+    return problems
+
+
+def ollama_checks(request: Request) -> list[str]:
+    """Ollama /api/chat rules (providers.md §8.1)."""
+    problems: list[str] = []
+    body = _body(request, problems)
+    if not isinstance(body.get("stream"), bool):
+        problems.append("stream not sent (Ollama streams by default)")
+    for number, message in enumerate(body.get("messages") or ()):
+        if not isinstance(message.get("content"), str):
+            problems.append(f"message {number}: content is not text")
+        for image in message.get("images") or ():
+            if not isinstance(image, str) or image.startswith("data:"):
+                problems.append(f"message {number}: image is not bare base64")
+        for call in message.get("tool_calls") or ():
+            if not isinstance((call.get("function") or {}).get("arguments"), dict):
+                problems.append(f"message {number}: tool call arguments are not an object")
+    return problems

@@ -389,6 +389,15 @@ def test_anthropic_pings_are_not_events(server: LoopbackServer, mode: str) -> No
     assert isinstance(result.error, e.TimeoutError)
 
 
+def test_idle_does_not_limit_the_wait_for_the_first_event(
+    server: LoopbackServer, mode: str
+) -> None:
+    play(server, pauses={0: 0.7})
+    result, took = stream_once(server, mode, timeout=Timeout(idle=0.2))
+    assert result.error is None
+    assert took >= 0.7
+
+
 def test_slow_but_steady_stream_within_idle(server: LoopbackServer, mode: str) -> None:
     play(server, delay=0.02)
     result, _ = stream_once(server, mode, timeout=Timeout(first_event=0.3, idle=0.3))

@@ -9,6 +9,7 @@ and the metrics are searched for it."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import traceback
@@ -25,7 +26,7 @@ from fake_providers import (
     sse_json,
     transcript,
 )
-from loopback import LoopbackServer, Response, json_response
+from loopback import LoopbackServer, Response, chunked, json_response
 
 import fluent_ai
 from fluent_ai import AsyncClient, Client, Timeout
@@ -52,37 +53,67 @@ def everything(value: Any) -> str:
     return "\n".join(texts)
 
 
+# Per dialect: (stream chunks, an error event echoing the key, the whole answer).
+def _dialect_data(name: str) -> tuple[list[bytes], bytes, object]:
+    if name == "anthropic":
+        error = {"type": "error", "error": {"type": "invalid_request_error", "message": ECHO}}
+        return (
+            frames(transcript("anthropic_tool_use.txt")),
+            sse_json(error, "error"),
+            (ANTHROPIC_TOOLS_WHOLE),
+        )
+    if name == "gemini":
+        error = {"error": {"code": 400, "message": ECHO, "status": "INVALID_ARGUMENT"}}
+        return (
+            chunked(transcript("gemini_text_and_function_call.txt"), 300),
+            sse_json(error),
+            {"candidates": [{"content": {"parts": [{"text": "hi"}]}, "finishReason": "STOP"}]},
+        )
+    if name == "cohere":
+        end = {"type": "message-end", "delta": {"finish_reason": "ERROR", "error": ECHO}}
+        return (
+            frames(transcript("cohere_v2_tool_call.txt")),
+            sse_json(end),
+            {
+                "finish_reason": "COMPLETE",
+                "message": {"content": [{"type": "text", "text": "hi"}]},
+            },
+        )
+    if name == "ollama":
+        lines = transcript("ollama_chat_tool_call.ndjson").splitlines(keepends=True)
+        error = json.dumps({"error": ECHO}).encode() + b"\n"
+        return lines, error, {"message": {"content": "hi"}, "done": True, "done_reason": "stop"}
+    stream = frames(transcript("openai_chat_parallel_tool_calls.txt"))
+    error = {"error": {"message": ECHO, "type": "invalid_request_error"}}
+    return stream, sse_json(error), OPENAI_TOOLS_WHOLE
+
+
 def scenarios(name: str) -> list[tuple[str, Any]]:
     """(case, answer) pairs in ``name``'s dialect: a success and every kind of failure, the
     errors echoing the key as some servers do."""
     sse = {"content-type": "text/event-stream"}
-    if name == "anthropic":
-        stream = frames(transcript("anthropic_tool_use.txt"))
-        error = {"type": "error", "error": {"type": "invalid_request_error", "message": ECHO}}
-        echoed = sse_json(error, "error")
-        whole = json_response(ANTHROPIC_TOOLS_WHOLE)
-    else:
-        stream = frames(transcript("openai_chat_parallel_tool_calls.txt"))
-        echoed = sse_json({"error": {"message": ECHO, "type": "invalid_request_error"}})
-        whole = json_response(OPENAI_TOOLS_WHOLE)
+    stream, echoed, whole = _dialect_data(name)
     return [
         ("ok", Response(200, sse, stream)),
-        ("whole", whole),
+        ("whole", json_response(whole)),
         ("401", json_response({"error": {"message": ECHO, "type": "auth"}}, 401)),
         ("500", Response(500, {"content-type": "text/plain"}, ECHO.encode())),
         ("429", json_response({"error": {"message": ECHO}}, 429, {"retry-after": "0"})),
-        ("event", Response(200, sse, [*stream[:3], echoed])),
+        ("event", Response(200, sse, [*stream[:2], echoed])),
         ("first-event", Response(200, sse, [echoed])),
         ("not-json", Response(200, {"content-type": "application/json"}, ECHO.encode())),
-        ("cut", Response(200, sse, stream, disconnect_after=5)),
-        ("stall", Response(200, sse, stream, pauses={3: 2.0})),
+        ("cut", Response(200, sse, stream, disconnect_after=2)),
+        ("stall", Response(200, sse, stream, pauses={2: 2.0})),
         ("drop", Response(disconnect=True)),
     ]
 
 
+CHAT_DIALECTS = ("openai-chat", "azure-openai", "anthropic", "gemini", "cohere", "ollama")
+
+
 def chat_providers(server: LoopbackServer) -> dict[str, dict[str, Any]]:
     """Every provider with a chat adapter, pointed at the server with the canary key."""
-    names = [n for n, s in PROVIDERS.items() if s.dialect in ("openai-chat", "anthropic")]
+    names = [n for n, s in PROVIDERS.items() if s.dialect in CHAT_DIALECTS]
     overrides: dict[str, dict[str, Any]] = {
         name: {"base_url": f"{server.url}/{name}", "api_key": KEY} for name in names
     }
@@ -90,12 +121,17 @@ def chat_providers(server: LoopbackServer) -> dict[str, dict[str, Any]]:
     return overrides
 
 
-def path_of(name: str) -> str:
-    if name == "anthropic":
-        return "/anthropic/v1/messages"
-    if name == "azure":
-        return "/azure/openai/deployments/m/chat/completions"
-    return f"/{name}/chat/completions"
+def path_of(name: str, case: str) -> str:
+    paths = {
+        "anthropic": "/anthropic/v1/messages",
+        "azure": "/azure/openai/deployments/m/chat/completions",
+        "cohere": "/cohere/v2/chat",
+        "ollama": "/ollama/api/chat",
+    }
+    if name == "gemini":
+        method = "generateContent" if case == "whole" else "streamGenerateContent"
+        return f"/gemini/v1beta/models/m:{method}"
+    return paths.get(name, f"/{name}/chat/completions")
 
 
 def test_the_key_never_shows(
@@ -108,7 +144,7 @@ def test_the_key_never_shows(
         "providers": overrides,
         "metrics": metrics,
         "retry": FAST,
-        "timeout": Timeout(idle=0.3, total=5),
+        "timeout": Timeout(first_event=0.3, idle=0.3, total=5),
     }
     shown: list[str] = []
     server.reset()
@@ -124,12 +160,12 @@ def test_the_key_never_shows(
                 if case == "stall" and name not in ("openai", "anthropic", "azure"):
                     continue  # a stall costs the idle timeout: a few providers show it
                 server.drop_faults()
-                server.once("POST", path_of(name), answer, times=3)
+                server.once("POST", path_of(name, case), answer, times=3)
                 shown += _run_sync(client, name, case)
     asyncio.run(_run_async(options, shown, server))
     assert len(server.requests) > 100
-    assert all(KEY in (r.headers.get("authorization", "") + r.headers.get("x-api-key", "")
-                       + r.headers.get("api-key", "")) for r in server.requests)  # fmt: skip
+    names = ("authorization", "x-api-key", "api-key", "x-goog-api-key")
+    assert all(KEY in "".join(r.headers.get(n, "") for n in names) for r in server.requests)
     shown += [metrics.prometheus(), repr(metrics.snapshot()), fluent_ai.metrics.prometheus()]
     shown += [record.getMessage() for record in caplog.records]
     shown += [repr(record.args) for record in caplog.records]
@@ -165,10 +201,10 @@ def _run_sync(client: Client, name: str, case: str) -> list[str]:
 
 async def _run_async(options: dict[str, Any], shown: list[str], server: LoopbackServer) -> None:
     async with AsyncClient(**options) as client:
-        for name in ("openai", "anthropic", "groq", "azure"):
+        for name in ("openai", "anthropic", "groq", "azure", "gemini", "cohere", "ollama"):
             for case, answer in scenarios(name):
                 server.drop_faults()
-                server.once("POST", path_of(name), answer, times=3)
+                server.once("POST", path_of(name, case), answer, times=3)
                 try:
                     async with client.stream(f"{name}/m", MESSAGES) as stream:
                         async for event in stream:

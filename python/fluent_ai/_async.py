@@ -179,6 +179,8 @@ class AsyncChatStream(StreamHandle):
                 chunk = await chunks.__anext__()
             except StopAsyncIteration:
                 return None, state.end()
+            except httpx.ReadTimeout as error:  # httpx's backstop
+                raise Failure(call.timeout_error(reason), False, error) from None
             except httpx.TransportError as error:
                 return None, state.broken(call.transport_failure(error))
             return chunk, state.feed(chunk)

@@ -299,8 +299,11 @@ class Call:
         backstop only (the longest phase limit), which httpcore reads when the body starts."""
         timeout = response.request.extensions.get("timeout")
         if isinstance(timeout, dict):
-            limits = [t for t in (self.timeout.first_event, self.timeout.idle) if t is not None]
-            timeout["read"] = self.deadline.cap(max(limits) if limits else None)
+            first, idle = self.timeout.first_event, self.timeout.idle
+            # Later than ours, so that our limit (with its reason) is the one that fires; a
+            # phase without a limit of its own is bounded by the total only.
+            backstop = None if first is None or idle is None else 2 * max(first, idle) + 1
+            timeout["read"] = self.deadline.cap(backstop)
 
     # Requests -------------------------------------------------------------------------------------
 

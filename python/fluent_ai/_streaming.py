@@ -37,10 +37,11 @@ __all__ = ["StreamHandle", "StreamState", "whole_response"]
 _SNIFF_LIMIT = 64 * 1024
 
 # Mid-stream error types -> the class of a pre-stream HTTP error of the same kind.
+_SERVER_WORDS = ("overload", "server", "internal", "api_error", "unavail", "timeout")
 _ERROR_KINDS: tuple[tuple[tuple[str, ...], type[APIError]], ...] = (
     (("context", "too_long", "too long"), ContextWindowExceededError),
-    (("rate", "throttl", "quota", "too_many"), RateLimitError),
-    (("overload", "server", "internal", "api_error", "unavailable", "timeout"), ServerError),
+    (("rate", "throttl", "quota", "too_many", "exhausted"), RateLimitError),
+    ((*_SERVER_WORDS, "deadline", "modelstream"), ServerError),
     (("auth",), AuthenticationError),
     (("permission", "forbidden"), PermissionDeniedError),
     (("not_found", "notfound"), NotFoundError),

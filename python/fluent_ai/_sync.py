@@ -194,6 +194,9 @@ class ChatStream(StreamHandle):
             except httpx.TransportError as error:
                 if alarm is not None and alarm.fired:
                     raise Failure(call.timeout_error(alarm.reason), False, error) from None
+                if isinstance(error, httpx.ReadTimeout):  # httpx's backstop
+                    reason = state.read_deadline()[1]
+                    raise Failure(call.timeout_error(reason), False, error) from None
                 events = state.broken(call.transport_failure(error))
                 chunk = None
             else:

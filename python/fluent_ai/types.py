@@ -98,9 +98,10 @@ class ChatResponse:
     ``model`` is the model that answered as the provider names it, ``provider`` the provider's
     registry name. ``raw`` is the decoded response body of ``chat()`` (``None`` after a stream).
 
-    Two responses are equal when everything but ``raw``, ``request_id`` and the ``raw``
-    argument text of the tool calls is equal (a streamed call's ``raw`` keeps the provider's
-    spacing while a whole response may re-serialize it).
+    Two responses are equal when everything but ``raw``, ``request_id``, the ``raw`` argument
+    text of the tool calls (a streamed call's ``raw`` keeps the provider's spacing while a whole
+    response may re-serialize it) and call ids the decoder made up (``call_fai_<n>``, for
+    providers that send none) is equal.
     """
 
     text: str
@@ -132,13 +133,13 @@ class ChatResponse:
     def _key(self) -> tuple[Any, ...]:
         return (
             self.text,
-            [(c.index, c.id, c.name, c.arguments) for c in self.tool_calls],
+            [(c.index, _given(c.id), c.name, c.arguments) for c in self.tool_calls],
             self.usage,
             self.finish_reason,
             self.model,
             self.provider,
             self.reasoning,
-            [(c.index, c.id, c.name, c.raw) for c in self.invalid_tool_calls],
+            [(c.index, _given(c.id), c.name, c.raw) for c in self.invalid_tool_calls],
             self.raw_finish_reason,
         )
 
@@ -148,6 +149,11 @@ class ChatResponse:
         return self._key() == other._key()
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _given(call_id: str) -> str | None:
+    """A provider's call id; ``None`` for one the stream decoder made up."""
+    return None if call_id.startswith("call_fai_") else call_id
 
 
 @dataclass(frozen=True)

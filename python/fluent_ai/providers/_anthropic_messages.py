@@ -12,18 +12,15 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ConfigurationError
+from ._messages import call_arguments, data_url, image_url
 
 __all__ = ["anthropic_messages", "anthropic_tool_choice", "anthropic_tools"]
 
 Block = dict[str, Any]
-
-_DATA_URL = re.compile(r"data:(?P<type>[\w.+-]+/[\w.+-]+)(?:;[^,;]*)*;base64,(?P<data>.*)", re.S)
 
 
 def anthropic_messages(
@@ -112,42 +109,24 @@ def _part(part: Any) -> Block:
         if "cache_control" in part:
             block["cache_control"] = part["cache_control"]
         return block
-    if kind == "image_url":
-        image = part.get("image_url")
-        url = image.get("url") if isinstance(image, Mapping) else image
-        return _image(str(url))
+    url = image_url(part)
+    if url is not None:
+        return _image(url)
     return dict(part)
 
 
 def _image(url: str) -> Block:
-    match = _DATA_URL.fullmatch(url)
-    if match:
-        source = {"type": "base64", "media_type": match["type"], "data": match["data"]}
+    inline = data_url(url)
+    if inline:
+        source = {"type": "base64", "media_type": inline[0], "data": inline[1]}
         return {"type": "image", "source": source}
     return {"type": "image", "source": {"type": "url", "url": url}}
 
 
 def _tool_use(call: Any) -> Block:
-    if not isinstance(call, Mapping):
-        raise ConfigurationError(f"tool call {call!r} is not a dict")
-    function = call.get("function") or {}
-    arguments = function.get("arguments")
-    if isinstance(arguments, str):
-        try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
-        except ValueError:
-            raise ConfigurationError(
-                f"the arguments of tool call {call.get('id')!r} are not JSON; Anthropic needs "
-                "an object"
-            ) from None
-    if arguments is None:
-        arguments = {}
-    return {
-        "type": "tool_use",
-        "id": call.get("id"),
-        "name": function.get("name"),
-        "input": arguments,
-    }
+    arguments = call_arguments(call)
+    name = (call.get("function") or {}).get("name")
+    return {"type": "tool_use", "id": call.get("id"), "name": name, "input": arguments}
 
 
 def _tool_result(message: Mapping[str, Any]) -> Block:

@@ -8,8 +8,12 @@ from typing import Callable
 from ..errors import ConfigurationError
 from .anthropic import Anthropic
 from .base import Adapter
+from .cohere import Cohere
+from .gemini import Gemini
+from .ollama import Ollama
 from .openai_chat import AzureOpenAIChat, OpenAIChat
 from .registry import ResolvedProvider
+from .retrieval import Jina, Voyage
 
 __all__ = ["AdapterFactory", "adapter_for", "register_adapter", "supported_dialects"]
 
@@ -19,6 +23,11 @@ _ADAPTERS: dict[str, AdapterFactory] = {
     "openai-chat": OpenAIChat,
     "azure-openai": AzureOpenAIChat,
     "anthropic": Anthropic,
+    "gemini": Gemini,
+    "cohere": Cohere,
+    "ollama": Ollama,
+    "jina": Jina,
+    "voyage": Voyage,
 }
 
 

@@ -182,6 +182,20 @@ class Adapter:
     def parse_embedding(self, body: Any, model: str) -> EmbeddingResponse:
         raise self._unsupported("embeddings")
 
+    def embeddings(
+        self, vectors: Any, body: Any, model: str, usage: Any = None
+    ) -> EmbeddingResponse:
+        """An ``EmbeddingResponse`` of ``vectors`` (lists of numbers, in input order); the
+        model is the one the body names, else the one asked for."""
+        named = body.get("model") if isinstance(body, dict) else None
+        return EmbeddingResponse(
+            embeddings=[[float(x) for x in vector] for vector in vectors or ()],
+            model=named if isinstance(named, str) and named else model,
+            provider=self.provider.name,
+            usage=usage,
+            raw=body,
+        )
+
     def rerank_request(
         self, model: str, query: str, documents: Sequence[str], *, top_n: int | None = None
     ) -> HttpRequest:
