@@ -8,8 +8,13 @@ complete; the response after the loop equals what chat() gives; closing closes."
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import pytest
 from client_helpers import Runner, mode, server  # noqa: F401
@@ -260,3 +265,57 @@ def test_thread_safe_client_shared_by_threads(server: LoopbackServer) -> None:
             answers = list(pool.map(one, range(24)))
     assert all(answer == answers[0] for answer in answers)
     assert len(answers[0].tool_calls) == 2
+
+
+@pytest.mark.parametrize(("model", "play"), [(OPENAI, play_openai), (CLAUDE, play_anthropic)])
+def test_multi_turn_tool_use_with_the_answer_message(
+    server: LoopbackServer, mode: str, model: str, play: Any
+) -> None:
+    # The streamed answer goes back as the assistant turn, followed by one result per call;
+    # the server checks the second request as the provider would.
+    server.reset()
+    name = "openai_chat_parallel_tool_calls.txt" if model == OPENAI else "anthropic_tool_use.txt"
+    play(server, frames(transcript(name)))
+    runner = Runner(mode, providers=providers(server))
+    first = runner.stream(model, MESSAGES, tools=TOOLS).response
+    turn = [*MESSAGES, first.message]
+    turn += [{"role": "tool", "tool_call_id": c.id, "content": "21C"} for c in first.tool_calls]
+    second = runner.chat(model, turn, tools=TOOLS)
+    assert second.finish_reason == "tool_calls"
+    sent = server.requests[-1].json()["messages"]
+    if model == OPENAI:
+        assert sent[1]["tool_calls"][1]["function"]["arguments"] == first.tool_calls[1].raw
+        assert [m["role"] for m in sent] == ["user", "assistant", "tool", "tool"]
+    else:
+        assert sent[1]["content"][1]["input"] == {"location": "Paris"}
+        assert sent[2]["content"][0]["type"] == "tool_result"
+
+
+def test_pure_python_backend_runs_the_client(tmp_path: Any) -> None:
+    # The same streamed chat with the pure-Python core (a process of its own: the backend is
+    # chosen at import).
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from fake_providers import KEY, TOOLS, frames, transcript\n"
+        "from loopback import LoopbackServer\n"
+        "import fluent_ai, test_client_stream as t\n"
+        "assert fluent_ai.backend().name == 'python'\n"
+        "with LoopbackServer() as server:\n"
+        "    t.play_anthropic(server, frames(transcript('anthropic_tool_use.txt')))\n"
+        "    with fluent_ai.Client(providers=t.providers(server)) as client:\n"
+        "        answer = client.stream(t.CLAUDE, t.MESSAGES, tools=TOOLS).collect()\n"
+        "print(answer.tool_calls[0].arguments)\n"
+    )
+    env = {**os.environ, "FLUENT_AI_BACKEND": "python"}
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{'location': 'Paris'}"

@@ -40,10 +40,10 @@ class Timeout:
     """Time limits of one call, in seconds (``None``: no limit of that kind).
 
     - ``connect``: to open the connection;
-    - ``first_event``: from sending the request to the first event of a stream (for ``chat``,
-      to the response headers);
+    - ``first_event``: from sending the request to the first event of a stream;
     - ``idle``: between two events of a stream, counted only while the caller waits for the next
-      one; keep-alive comments and pings are not events, so they do not reset it;
+      one; keep-alive comments and pings are not events, so they do not reset it (``chat`` and
+      the other whole-answer calls are bounded by ``connect`` and ``total`` only);
     - ``total``: the whole call, retries and waits included.
 
     A plain number means ``Timeout(total=number)``.
@@ -129,6 +129,22 @@ class ChatResponse:
         except (KeyError, ValueError):
             return None
         return cost if cost.total is not None else None
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """This answer as an OpenAI-style assistant message, ready to append to the
+        conversation (``tool_calls`` with each call's ``raw`` argument text)."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
+        if self.tool_calls:
+            message["tool_calls"] = [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.raw},
+                }
+                for call in self.tool_calls
+            ]
+        return message
 
     def _key(self) -> tuple[Any, ...]:
         return (
