@@ -22,6 +22,7 @@ from catalog_helpers import isolate_catalog
 from loopback import LoopbackServer, Response
 from provider_models import PLAYS
 
+import fluent_ai
 from fluent_ai import catalog
 from fluent_ai.catalog import _cache
 from fluent_ai.catalog._live import LiveSet
@@ -210,6 +211,18 @@ def test_providers_override_and_httpx_client(server: LoopbackServer) -> None:
         result = catalog.refresh("openai", client=client, providers=overrides)
         assert not client.is_closed  # the caller's client stays open
     assert result["openai"].status == "fetched"
+
+
+def test_fluent_ai_client_gives_provider_settings_and_transport(server: LoopbackServer) -> None:
+    """``refresh(client=fluent_ai.Client(...))`` uses the client's provider settings (base
+    URL, key) and its httpx client, which stays open."""
+    PLAYS["openai"].install(server, "sk-from-client")
+    overrides = {"openai": {"base_url": server.url + "/v1", "api_key": "sk-from-client"}}
+    with fluent_ai.Client(providers=overrides) as client:
+        result = catalog.refresh("openai", client=client)
+        assert not client.http_client.is_closed
+    assert result["openai"].status == "fetched"
+    assert [r.path for r in server.requests] == ["/v1/models"]
 
 
 def test_httpx_client_base_url_points_one_provider(server: LoopbackServer) -> None:
@@ -501,7 +514,8 @@ WORKER = textwrap.dedent(
     """
     import sys, warnings
     warnings.simplefilter("error")
-    from fluent_ai import catalog
+    import fluent_ai
+from fluent_ai import catalog
     for _ in range(int(sys.argv[1])):
         result = catalog.refresh("openai", force=True)
         assert result["openai"].status == "fetched", result
