@@ -18,6 +18,7 @@ from conftest import SHARED
 
 __all__ = [
     "ANTHROPIC_TOOLS_WHOLE",
+    "GEMINI_TOOLS_WHOLE",
     "KEY",
     "OPENAI_TOOLS_WHOLE",
     "TOOLS",
@@ -114,6 +115,33 @@ ANTHROPIC_TOOLS_WHOLE = {
         "cache_read_input_tokens": 0,
         "output_tokens": 65,
     },
+}
+
+GEMINI_TOOLS_WHOLE = {
+    "candidates": [
+        {
+            "content": {
+                "role": "model",
+                "parts": [
+                    {"text": "Let me look up the current weather in Tokyo for you.\n"},
+                    {
+                        "functionCall": {"name": "getWeather", "args": {"location": "Tokyo"}},
+                        "thoughtSignature": "c3ludGhldGljLXRoaW5raW5nLXNpZ25hdHVyZS1mb3Itc3BlYy"
+                        "10cmFuc2NyaXB0LW5vdC1yZWFs",
+                    },
+                ],
+            },
+            "finishReason": "STOP",
+            "index": 0,
+        }
+    ],
+    "usageMetadata": {
+        "promptTokenCount": 83,
+        "candidatesTokenCount": 26,
+        "totalTokenCount": 213,
+        "thoughtsTokenCount": 104,
+    },
+    "modelVersion": "gemini-2.5-flash",
 }
 
 

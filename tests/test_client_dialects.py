@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from client_helpers import Runner, mode, server  # noqa: F401
 from fake_providers import (
+    GEMINI_TOOLS_WHOLE,
     KEY,
     TOOLS,
     Checker,
@@ -51,29 +52,6 @@ HISTORY: list[dict[str, Any]] = [
         ],
     },
 ]
-
-GEMINI_WHOLE = {
-    "candidates": [
-        {
-            "content": {
-                "role": "model",
-                "parts": [
-                    {"text": "Let me look up the current weather in Tokyo for you.\n"},
-                    {"functionCall": {"name": "getWeather", "args": {"location": "Tokyo"}}},
-                ],
-            },
-            "finishReason": "STOP",
-            "index": 0,
-        }
-    ],
-    "usageMetadata": {
-        "promptTokenCount": 83,
-        "candidatesTokenCount": 26,
-        "totalTokenCount": 213,
-        "thoughtsTokenCount": 104,
-    },
-    "modelVersion": "gemini-2.5-flash",
-}
 
 COHERE_WHOLE = {
     "id": "fba98ad3",
@@ -134,7 +112,7 @@ PLAYS: dict[str, tuple[str, str, str, tuple[str, str], Checker, str, object, lis
         ("x-goog-api-key", KEY),
         gemini_checks,
         "gemini_text_and_function_call.txt",
-        GEMINI_WHOLE,
+        GEMINI_TOOLS_WHOLE,
         ["getWeather"],
     ),
     "cohere": (

@@ -13,6 +13,7 @@ import httpx
 
 from ._calls import Answer, Call, Failure, is_json
 from ._streaming import StreamHandle
+from .errors import APIError
 from .providers.base import HttpRequest
 from .types import ChatResponse
 
@@ -53,9 +54,11 @@ async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> ht
     if wait:
         await anyio.sleep(wait)
     call.start_attempt()
-    signed = HttpRequest(request.method, request.url, dict(request.headers), request.body)
-    signed.stream = request.stream
-    await call.auth.asign(signed, http)
+    signed = call.prepare(request)
+    try:
+        await call.auth.asign(signed, http)
+    except APIError as error:  # the hook's own request (a token endpoint) failed
+        raise call.auth_failure(error) from None
     try:
         response = await http.send(call.build(signed, http), stream=True)
     except httpx.TransportError as error:

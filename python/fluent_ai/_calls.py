@@ -49,12 +49,20 @@ class Failure(Exception):
     instance); ``retryable`` says whether another attempt may follow."""
 
     def __init__(
-        self, error: Exception, retryable: bool, cause: BaseException | None = None
+        self,
+        error: Exception,
+        retryable: bool,
+        cause: BaseException | None = None,
+        *,
+        reauth: bool = False,
     ) -> None:
         super().__init__(str(error))
         self.error = error
         self.retryable = retryable
         self.cause = cause
+        # The auth hook dropped the credentials the server refused: one immediate attempt
+        # with fresh ones, outside the retry budget.
+        self.reauth = reauth
 
     def raise_error(self) -> NoReturn:
         raise self.error from self.cause
@@ -129,7 +137,8 @@ class Call:
         self.attempt = 0
         self.attempt_started = self.deadline.started
         self.breaker = settings.breakers.get(self.adapter.endpoint())
-        self.secrets = tuple(self.auth.secrets())
+        self._signed: HttpRequest | None = None
+        self._reauthorized = False
         self._labels = {"provider": provider, "operation": operation}
         self._started = False
         self._finished = False
@@ -154,6 +163,28 @@ class Call:
             if not self.deadline.allows(wait):
                 raise self.timeout_error("total")
         return wait
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What to redact, asked of the auth hook each time (tokens it fetches change)."""
+        return tuple(self.auth.secrets())
+
+    def prepare(self, request: HttpRequest) -> HttpRequest:
+        """A copy of ``request`` for this attempt, for the auth hook to sign (the call keeps
+        it: after a 401 the hook learns which credentials were refused)."""
+        signed = HttpRequest(request.method, request.url, dict(request.headers), request.body)
+        signed.stream = request.stream
+        self._signed = signed
+        return signed
+
+    def auth_failure(self, error: APIError) -> Failure:
+        """The auth hook's own request failed (a token endpoint): retried like an answer with
+        that status (a connection failure when it has none)."""
+        if error.status_code is None:
+            retryable = not isinstance(error, TimeoutError)
+        else:
+            retryable = should_retry(error.status_code)
+        return Failure(error, retryable, error.__cause__)
 
     def start_attempt(self) -> None:
         self.attempt_started = time.monotonic()
@@ -204,6 +235,15 @@ class Call:
             else:
                 self.breaker.success()  # the endpoint answered; the request was at fault
         self._count_attempt("none" if status is None else str(status))
+        if failure.reauth and self.deadline.allows(0.0):
+            self.settings.metrics.inc("fluent_ai_retries", **self._labels)
+            logger.info(
+                "retrying %s %s with fresh credentials after: %s",
+                self.name,
+                self.operation,
+                self.redact(str(error)),
+            )
+            return 0.0
         if not failure.retryable or self.attempt >= self.settings.retry.max_retries:
             return None
         retry_after = error.retry_after if isinstance(error, APIError) else None
@@ -263,7 +303,18 @@ class Call:
 
     def response_failure(self, answer: Answer) -> Failure:
         error = _http_errors.error_from_response(answer, provider=self.name, secrets=self.secrets)
+        if answer.status_code == 401 and self._reauthorize():
+            return Failure(error, True, reauth=True)
         return Failure(error, should_retry(answer.status_code, answer.headers))
+
+    def _reauthorize(self) -> bool:
+        """After a 401, once per call: an auth hook with ``refused(request)`` (Google OAuth)
+        drops the credentials that request carried; true when a new attempt may succeed."""
+        refused = getattr(self.auth, "refused", None)
+        if self._reauthorized or refused is None or self._signed is None:
+            return False
+        self._reauthorized = True
+        return bool(refused(self._signed))
 
     def transport_failure(self, error: BaseException, *, stream: bool = False) -> Failure:
         if isinstance(error, httpx.ReadTimeout):

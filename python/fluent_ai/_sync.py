@@ -19,6 +19,7 @@ import httpx
 
 from ._calls import Answer, Call, Failure, is_json
 from ._streaming import StreamHandle
+from .errors import APIError
 from .providers.base import HttpRequest
 from .resilience import WATCHDOG, Alarm
 from .types import ChatResponse
@@ -58,9 +59,11 @@ def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Respons
     if wait:
         time.sleep(wait)
     call.start_attempt()
-    signed = HttpRequest(request.method, request.url, dict(request.headers), request.body)
-    signed.stream = request.stream
-    call.auth.sign(signed, http)
+    signed = call.prepare(request)
+    try:
+        call.auth.sign(signed, http)
+    except APIError as error:  # the hook's own request (a token endpoint) failed
+        raise call.auth_failure(error) from None
     try:
         response = http.send(call.build(signed, http), stream=True)
     except httpx.TransportError as error:

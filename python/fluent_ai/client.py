@@ -105,6 +105,7 @@ class _BaseClient:
         provider, model_id = self._settings.split(model)
         timeout = options.pop("timeout")
         call = Call(self._settings, provider, "stream" if stream else "chat", timeout)
+        call.adapter = call.adapter.for_model(model_id)
         return call, ChatParams(model=model_id, messages=messages, stream=stream, **options)
 
     def _embedding_call(self, model: str, timeout: TimeoutLike) -> tuple[Call, str]:

@@ -14,6 +14,7 @@ from .ollama import Ollama
 from .openai_chat import AzureOpenAIChat, OpenAIChat
 from .registry import ResolvedProvider
 from .retrieval import Jina, Voyage
+from .vertex import Vertex
 
 __all__ = ["AdapterFactory", "adapter_for", "register_adapter", "supported_dialects"]
 
@@ -28,6 +29,7 @@ _ADAPTERS: dict[str, AdapterFactory] = {
     "ollama": Ollama,
     "jina": Jina,
     "voyage": Voyage,
+    "vertex": Vertex,
 }
 
 

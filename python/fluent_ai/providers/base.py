@@ -74,8 +74,13 @@ class ChatParams:
 class Auth(Protocol):
     """Signs a request before each attempt (retries are signed again: signatures and tokens
     expire). ``http`` is the client's ``httpx.Client`` (``sign``) or ``httpx.AsyncClient``
-    (``asign``), for auth that must fetch a token. ``secrets`` are redacted from every
-    message, log record and exception."""
+    (``asign``), for auth that must fetch a token; an ``APIError`` from that fetch fails the
+    attempt like an answer with its status. ``secrets`` are redacted from every message, log
+    record and exception (asked again for each, so fetched tokens count).
+
+    A hook may also have ``refused(request) -> bool``: after a 401 the client calls it (once
+    per call) with the request that was refused, and attempts once more, at once, when it
+    returns true (Google OAuth drops the access token that request carried)."""
 
     def sign(self, request: HttpRequest, http: Any) -> None: ...
 
@@ -136,6 +141,11 @@ class Adapter:
     def auth(self) -> Auth:
         """The hook that signs this provider's requests."""
         return ApiKeyAuth.of(self.provider)
+
+    def for_model(self, model: str) -> Adapter:
+        """The adapter that speaks to ``model`` (``self``; a provider that hosts several wire
+        formats, Vertex AI, answers per model family)."""
+        return self
 
     def endpoint(self) -> str:
         """The key of this provider's circuit breaker (one per endpoint)."""

@@ -10,8 +10,11 @@ else as ``{"result": ...}``). System and developer messages become ``systemInstr
 become ``functionDeclarations``; ``tool_choice`` becomes ``functionCallingConfig``
 (``AUTO``/``ANY``/``NONE``, a named function as ``ANY`` with ``allowedFunctionNames``);
 ``max_tokens``, ``temperature`` and a JSON ``response_format`` go to ``generationConfig``.
-Thought signatures of earlier turns are not sent back (the lingua franca has no place for
-them). Embeddings use ``:batchEmbedContents``.
+An assistant tool call that carries a thought signature (``extra_content.google.
+thought_signature``, as Google's OpenAI-compatible API returns it, or ``thought_signature``)
+sends it back as the ``functionCall`` part's ``thoughtSignature`` (§5.2); the client's own
+events have no place for signatures, so ``ChatResponse.message`` does not carry them.
+Embeddings use ``:batchEmbedContents``.
 """
 
 from __future__ import annotations
@@ -163,7 +166,22 @@ def _function_call(call: Any) -> Part:
     function: dict[str, Any] = {"name": (call.get("function") or {}).get("name"), "args": arguments}
     if isinstance(call.get("id"), str) and not _SYNTHESIZED.fullmatch(call["id"]):
         function["id"] = call["id"]
-    return {"functionCall": function}
+    part: Part = {"functionCall": function}
+    signature = _thought_signature(call)
+    if signature is not None:
+        part["thoughtSignature"] = signature
+    return part
+
+
+def _thought_signature(call: Mapping[str, Any]) -> str | None:
+    """The signature an assistant tool call carries: ``extra_content.google.thought_signature``
+    (the shape of Google's OpenAI-compatible API) or ``thought_signature``."""
+    extra = call.get("extra_content")
+    google = extra.get("google") if isinstance(extra, Mapping) else None
+    found = google.get("thought_signature") if isinstance(google, Mapping) else None
+    if found is None:
+        found = call.get("thought_signature")
+    return found if isinstance(found, str) and found else None
 
 
 def _function_response(message: Mapping[str, Any], names: Mapping[str, str]) -> Part:
