@@ -28,6 +28,7 @@ __all__ = [
     "ResponseLike",
     "error_from_response",
     "error_from_transport",
+    "is_context_overflow",
     "redact",
     "request_id_from",
     "retry_after_from",
@@ -53,7 +54,7 @@ _CONTEXT_PATTERNS = re.compile(
     r"context[_ ]length[_ ]exceeded|maximum context length|context window|context_window"
     r"|prompt is too long|input is too long|too many (?:input )?tokens|reduce the length"
     r"|exceeds the maximum number of tokens|input token count.*exceeds|maximum context"
-    r"|request_too_large|too large for model",
+    r"|request_too_large|too large for model|exceeds? (?:the )?context limit",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -126,6 +127,11 @@ def error_from_response(
     else:
         cls = errors.APIError
     return cls(message, **kwargs)
+
+
+def is_context_overflow(message: str) -> bool:
+    """Whether a provider's message says the prompt does not fit the context window."""
+    return _CONTEXT_PATTERNS.search(message) is not None
 
 
 def error_from_transport(

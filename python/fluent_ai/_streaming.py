@@ -14,6 +14,7 @@ from typing import Any
 
 from ._backend import core
 from ._calls import Call, Failure
+from ._http_errors import is_context_overflow
 from .errors import (
     APIError,
     AuthenticationError,
@@ -124,13 +125,15 @@ class StreamState:
         before its end marker (retryable while nothing reached the caller)."""
         try:
             events: list[Any] = self.decoder.finish()
-        except StreamTruncated as error:
+        except StreamDecodeError as error:
+            # An event-stream that ends inside a message (kind "length") was cut off too.
+            cut = isinstance(error, StreamTruncated) or getattr(error, "kind", None) == "length"
+            if not cut:
+                raise Failure(error, False) from None
             failure = ConnectionError(
                 f"the stream ended before its end marker: {error}", provider=self.call.name
             )
             raise Failure(failure, True, error) from None
-        except StreamDecodeError as error:
-            raise Failure(error, False) from None
         self._pending = None
         if events:
             self._scan(events)
@@ -186,6 +189,8 @@ class StreamState:
                 cls = candidate
                 break
         message = f"{kind}: {event.message}" if kind else event.message
+        if cls is BadRequestError and is_context_overflow(message):
+            cls = ContextWindowExceededError  # Bedrock: validationException "Input is too long"
         return cls(
             self.call.redact(message or "error event in the stream"), provider=self.call.name
         )

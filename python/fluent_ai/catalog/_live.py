@@ -23,6 +23,8 @@ catalog's meaning:
   strings (``"-1"`` means variable: unknown), modalities and supported parameters.
 - Hugging Face router: the first provider in ``providers[]`` that is live.
 - Ollama ``/api/tags``: names only (``:latest`` dropped, as Ollama resolves it).
+- Bedrock ``/foundation-models`` (control plane): ``modelName``, the mode from
+  ``outputModalities``, ``vision`` from ``inputModalities``; no limits (the endpoint has none).
 """
 
 from __future__ import annotations
@@ -284,6 +286,24 @@ def _ollama_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
     return name.removesuffix(":latest"), {}  # Ollama resolves a bare name to ":latest"
 
 
+_BEDROCK_MODES = (("TEXT", "chat"), ("EMBEDDING", "embedding"), ("IMAGE", "image_generation"))
+
+
+def _bedrock_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    model_id = _id(item, "modelId")
+    if model_id is None:
+        return None
+    fields: Fields = {}
+    _put(fields, "display_name", _text(item.get("modelName")))
+    outputs = item.get("outputModalities")
+    if isinstance(outputs, list):
+        _put(fields, "mode", next((m for o, m in _BEDROCK_MODES if o in outputs), None))
+    inputs = item.get("inputModalities")
+    if isinstance(inputs, list):
+        fields["vision"] = "IMAGE" in inputs
+    return model_id, fields
+
+
 KINDS: Mapping[str, _Endpoint] = {
     "openai": _Endpoint("data", _openai_item),
     "together": _Endpoint("data", _together_item),
@@ -299,6 +319,7 @@ KINDS: Mapping[str, _Endpoint] = {
         "models", _cohere_item, (("page_size", "1000"),), "next_page_token", "page_token"
     ),
     "ollama": _Endpoint("models", _ollama_item),
+    "bedrock": _Endpoint("modelSummaries", _bedrock_item),
 }
 """Endpoint kinds by name; providers not named in ``PROVIDER_KINDS`` use ``openai``."""
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import ConfigurationError
-from ._messages import call_arguments, data_url, image_url
+from ._messages import call_arguments, data_url, image_url, role_turns
 
 __all__ = ["anthropic_messages", "anthropic_tool_choice", "anthropic_tools"]
 
@@ -27,26 +27,9 @@ def anthropic_messages(
     messages: Sequence[Mapping[str, Any]],
 ) -> tuple[str | list[Block] | None, list[dict[str, Any]]]:
     """``(system, messages)`` in Anthropic's shape."""
-    system: list[Block] = []
-    turns: list[dict[str, Any]] = []
-    for number, message in enumerate(messages):
-        role = message.get("role")
-        content = message.get("content")
-        if role in ("system", "developer"):
-            system += _blocks(content)
-        elif role == "user":
-            _append(turns, "user", _blocks(content))
-        elif role == "assistant":
-            blocks = _blocks(content)
-            blocks += [_tool_use(call) for call in message.get("tool_calls") or ()]
-            _append(turns, "assistant", blocks)
-        elif role == "tool":
-            _append(turns, "user", [_tool_result(message)])
-        else:
-            raise ConfigurationError(
-                f"message {number} has role {role!r}; expected system, developer, user, "
-                "assistant or tool"
-            )
+    system, turns = role_turns(
+        messages, blocks=_blocks, tool_use=_tool_use, tool_result=_tool_result
+    )
     return _system(system), turns
 
 
@@ -139,15 +122,6 @@ def _tool_result(message: Mapping[str, Any]) -> Block:
     if message.get("is_error"):
         block["is_error"] = True
     return block
-
-
-def _append(turns: list[dict[str, Any]], role: str, blocks: list[Block]) -> None:
-    if not blocks:
-        return  # an empty turn is refused; nothing is lost by leaving it out
-    if turns and turns[-1]["role"] == role:
-        turns[-1]["content"] += blocks
-    else:
-        turns.append({"role": role, "content": blocks})
 
 
 def _system(blocks: list[Block]) -> str | list[Block] | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import ConfigurationError
 
-__all__ = ["call_arguments", "data_url", "image_url", "text_of", "tool_call_names"]
+__all__ = ["call_arguments", "data_url", "image_url", "role_turns", "text_of", "tool_call_names"]
+
+Blocks = list[dict[str, Any]]
 
 _DATA_URL = re.compile(r"data:(?P<type>[\w.+-]+/[\w.+-]+)(?:;[^,;]*)*;base64,(?P<data>.*)", re.S)
 
@@ -74,3 +76,43 @@ def tool_call_names(messages: Sequence[Mapping[str, Any]]) -> dict[str, str]:
                 if isinstance(call.get("id"), str) and isinstance(name, str):
                     names[call["id"]] = name
     return names
+
+
+def role_turns(
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    blocks: Callable[[Any], Blocks],
+    tool_use: Callable[[Any], dict[str, Any]],
+    tool_result: Callable[[Mapping[str, Any]], dict[str, Any]],
+) -> tuple[Blocks, list[dict[str, Any]]]:
+    """``(system blocks, turns)``: the walk the block-based dialects share. ``system`` and
+    ``developer`` messages are collected apart; a user message is a user turn, an assistant
+    message its content then a ``tool_use`` block per tool call, a ``role="tool"`` result a
+    ``tool_result`` block of a user turn. Consecutive turns of one role merge (the providers
+    alternate user and assistant) and empty turns are left out (they are refused)."""
+    system: Blocks = []
+    turns: list[dict[str, Any]] = []
+    for number, message in enumerate(messages):
+        role = message.get("role")
+        content = message.get("content")
+        if role in ("system", "developer"):
+            system += blocks(content)
+            continue
+        if role == "user":
+            found = blocks(content)
+        elif role == "assistant":
+            found = blocks(content) + [tool_use(call) for call in message.get("tool_calls") or ()]
+        elif role == "tool":
+            role, found = "user", [tool_result(message)]
+        else:
+            raise ConfigurationError(
+                f"message {number} has role {role!r}; expected system, developer, user, "
+                "assistant or tool"
+            )
+        if not found:
+            continue
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"] += found
+        else:
+            turns.append({"role": role, "content": found})
+    return system, turns

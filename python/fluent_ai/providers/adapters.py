@@ -8,6 +8,7 @@ from typing import Callable
 from ..errors import ConfigurationError
 from .anthropic import Anthropic
 from .base import Adapter
+from .bedrock import Bedrock
 from .cohere import Cohere
 from .gemini import Gemini
 from .ollama import Ollama
@@ -24,6 +25,7 @@ _ADAPTERS: dict[str, AdapterFactory] = {
     "openai-chat": OpenAIChat,
     "azure-openai": AzureOpenAIChat,
     "anthropic": Anthropic,
+    "bedrock": Bedrock,
     "gemini": Gemini,
     "cohere": Cohere,
     "ollama": Ollama,

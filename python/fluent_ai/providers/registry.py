@@ -323,6 +323,10 @@ def resolve(
         if value is not None:
             params[param.name] = value
     params.update({k: v for k, v in override.items() if k not in _RESERVED})
+    if spec.auth == "sigv4" and not params.get("region"):
+        region = _aws_profile_region(override, env)
+        if region:
+            params["region"] = region
     key_env = spec.key_env
     if override.get("api_key_env"):
         key_env = (str(override["api_key_env"]), *key_env)
@@ -363,6 +367,17 @@ def _base_url(
             )
         template = template.replace("{" + placeholder + "}", str(value).rstrip("/"))
     return template
+
+
+def _aws_profile_region(override: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
+    """The AWS profile's ``region`` (``~/.aws/config``), where the AWS SDKs look last."""
+    from ..auth.aws_credentials import resolve_region  # noqa: PLC0415  (reads files)
+
+    profile = override.get("profile")
+    try:
+        return resolve_region(profile=str(profile) if profile else None, environ=env)
+    except ConfigurationError:
+        return None
 
 
 def _vertex_base_url(location: str) -> str:
