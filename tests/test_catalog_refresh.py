@@ -514,8 +514,7 @@ WORKER = textwrap.dedent(
     """
     import sys, warnings
     warnings.simplefilter("error")
-    import fluent_ai
-from fluent_ai import catalog
+    from fluent_ai import catalog
     for _ in range(int(sys.argv[1])):
         result = catalog.refresh("openai", force=True)
         assert result["openai"].status == "fetched", result
