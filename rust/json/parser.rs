@@ -47,13 +47,32 @@ enum Container {
     Object,
 }
 
-/// The token being read when a fragment ends inside it.
+/// The token being read when a fragment ends inside it. Kept to a few bytes: the main loop
+/// reads it for every byte, and a wide enum there costs a store-forwarding stall each time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Token {
     None,
     String,
     Number,
-    Literal { word: &'static [u8], matched: usize },
+    Literal { word: Word, matched: u8 },
+}
+
+/// The three literal names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Word {
+    True,
+    False,
+    Null,
+}
+
+impl Word {
+    fn text(self) -> &'static [u8] {
+        match self {
+            Word::True => b"true",
+            Word::False => b"false",
+            Word::Null => b"null",
+        }
+    }
 }
 
 /// Incremental parser for one JSON text. See the module documentation.
@@ -226,7 +245,9 @@ impl JsonParser {
     ) -> Result<usize, Failure> {
         let byte = data[i];
         let position = base + i as u64;
-        match (self.expect, byte) {
+        // By reference: `Expected` is wide (it names literals for messages), and copying it
+        // for every token costs a store-forwarding stall.
+        match (&self.expect, byte) {
             (Expected::Value | Expected::ValueOrEndArray, _) => {
                 return self.value_start(data, i, base, sink);
             }
@@ -238,7 +259,7 @@ impl JsonParser {
                 return Ok(self.string_start(data, i, true, sink))
             }
             (Expected::Colon, b':') => self.expect = Expected::Value,
-            (expected, _) => return Err(unexpected(expected, byte, position)),
+            (expected, _) => return Err(unexpected(*expected, byte, position)),
         }
         Ok(i + 1)
     }
@@ -279,19 +300,19 @@ impl JsonParser {
             }
             b't' => {
                 self.token = Token::Literal {
-                    word: b"true",
+                    word: Word::True,
                     matched: 1,
                 }
             }
             b'f' => {
                 self.token = Token::Literal {
-                    word: b"false",
+                    word: Word::False,
                     matched: 1,
                 }
             }
             b'n' => {
                 self.token = Token::Literal {
-                    word: b"null",
+                    word: Word::Null,
                     matched: 1,
                 }
             }
@@ -332,31 +353,37 @@ impl JsonParser {
 
     fn literal(
         &mut self,
-        word: &'static [u8],
-        mut matched: usize,
+        word: Word,
+        matched: u8,
         data: &[u8],
         mut i: usize,
         base: u64,
         sink: &mut impl Sink,
     ) -> Result<usize, Failure> {
-        while matched < word.len() {
+        let text = word.text();
+        let mut matched = usize::from(matched);
+        while matched < text.len() {
             let Some(&byte) = data.get(i) else {
-                self.token = Token::Literal { word, matched };
+                // At most 5 letters, so the count fits.
+                self.token = Token::Literal {
+                    word,
+                    matched: matched as u8,
+                };
                 return Ok(i);
             };
-            if byte != word[matched] {
-                // `word` is one of three ASCII literals.
-                let name = std::str::from_utf8(word).unwrap_or("null");
+            if byte != text[matched] {
+                // `text` is one of three ASCII literals.
+                let name = std::str::from_utf8(text).unwrap_or("null");
                 return Err(unexpected(Expected::Literal(name), byte, base + i as u64));
             }
             matched += 1;
             i += 1;
         }
         self.token = Token::None;
-        match word[0] {
-            b't' => sink.boolean(true),
-            b'f' => sink.boolean(false),
-            _ => sink.null(),
+        match word {
+            Word::True => sink.boolean(true),
+            Word::False => sink.boolean(false),
+            Word::Null => sink.null(),
         }
         self.value_done();
         Ok(i)

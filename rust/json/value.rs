@@ -81,7 +81,8 @@ impl Value {
     /// value count: some servers send token counts as `12.0`).
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Value::Integer(text) => text.parse().ok(),
+            // `-0` is 0, as in Python.
+            Value::Integer(text) => text.parse().ok().or((text == "-0").then_some(0)),
             Value::Float(f) if *f >= 0.0 && f.fract() == 0.0 && *f < 1.8e19 => Some(*f as u64),
             _ => None,
         }
