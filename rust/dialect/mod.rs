@@ -10,6 +10,7 @@ mod frame;
 mod gemini;
 mod ollama;
 mod openai_chat;
+mod openai_chunk;
 mod openai_responses;
 mod output;
 mod recorder;

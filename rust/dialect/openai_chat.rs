@@ -7,6 +7,7 @@ use crate::json::{Shape, Value};
 use crate::toolcall::Arguments;
 
 use super::frame::{at, parse_frame_shaped, str_of, u64_of, Dialect, Frame};
+use super::openai_chunk::{extract, Call, CallArguments, Choice};
 use super::output::Output;
 
 /// The parts of a chunk this dialect reads (ids, model, fingerprints, roles and
@@ -44,17 +45,22 @@ impl Dialect for OpenAiChat {
             out.end();
             return Ok(());
         }
+        if let Some(choices) = extract(data) {
+            for choice in choices {
+                self.choice(choice, out)?;
+            }
+            return Ok(());
+        }
+        // Unusual chunks (usage, errors, repeated members...) and invalid JSON (for the
+        // exact error) go through the tree.
         let chunk = parse_frame_shaped(data, start, "openai-chat", CHUNK)?;
         if let Some(error) = Value::non_null(chunk.get("error")) {
             report_error(error, data, out);
             return Ok(());
         }
-        for choice in chunk
-            .get("choices")
-            .and_then(Value::as_array)
-            .unwrap_or(&[])
-        {
-            self.choice(choice, out)?;
+        let choices = chunk.get("choices").and_then(Value::as_array);
+        for choice in choices.unwrap_or(&[]) {
+            self.choice(Choice::from_value(choice), out)?;
         }
         if let Some(usage) = Value::non_null(chunk.get("usage")) {
             out.usage(openai_usage(usage));
@@ -68,50 +74,34 @@ impl Dialect for OpenAiChat {
 }
 
 impl OpenAiChat {
-    fn choice(&mut self, choice: &Value, out: &mut Output) -> Result<(), DecodeError> {
+    fn choice(&mut self, choice: Choice, out: &mut Output) -> Result<(), DecodeError> {
         // Indexes are 32-bit (a bigger one is cut to its low 32 bits, on both backends).
-        let choice_index = u64_of(choice, "index").unwrap_or(0) & 0xFFFF_FFFF;
-        if let Some(delta) = choice.get("delta") {
-            let reasoning = str_of(delta, "reasoning_content")
-                .filter(|text| !text.is_empty())
-                .or_else(|| str_of(delta, "reasoning"));
-            out.reasoning(reasoning.unwrap_or(""));
-            out.text(str_of(delta, "content").unwrap_or(""), choice_index as u32);
-            out.text(str_of(delta, "refusal").unwrap_or(""), choice_index as u32);
-            for call in delta
-                .get("tool_calls")
-                .and_then(Value::as_array)
-                .unwrap_or(&[])
-            {
-                self.tool_call(choice_index, call, out)?;
-            }
+        let choice_index = choice.index & 0xFFFF_FFFF;
+        out.reasoning(choice.reasoning.as_deref().unwrap_or(""));
+        out.text(choice.content.as_deref().unwrap_or(""), choice_index as u32);
+        out.text(choice.refusal.as_deref().unwrap_or(""), choice_index as u32);
+        for call in &choice.calls {
+            self.tool_call(choice_index, call, out)?;
         }
-        match str_of(choice, "finish_reason") {
+        match choice.finish_reason.as_deref() {
             Some(reason) if !reason.is_empty() => out.stop(reason),
             _ => {}
         }
         Ok(())
     }
 
-    fn tool_call(
-        &mut self,
-        choice: u64,
-        call: &Value,
-        out: &mut Output,
-    ) -> Result<(), DecodeError> {
-        let id = str_of(call, "id");
-        let key = match u64_of(call, "index") {
+    fn tool_call(&mut self, choice: u64, call: &Call, out: &mut Output) -> Result<(), DecodeError> {
+        let id = call.id.as_deref();
+        let key = match call.index {
             Some(index) => ((choice << 32) | (index & 0xFFFF_FFFF)) as i64,
             None => self.unindexed(id),
         };
-        let function = call.get("function");
-        let name = function.and_then(|f| str_of(f, "name"));
-        let arguments = match function.and_then(|f| f.get("arguments")) {
-            Some(Value::String(text)) => Some(Arguments::Fragment(text)),
-            Some(value @ (Value::Object(_) | Value::Array(_))) => Some(Arguments::Whole(value)),
-            _ => None,
+        let arguments = match &call.arguments {
+            CallArguments::Text(text) => Some(Arguments::Fragment(text)),
+            CallArguments::Whole(value) => Some(Arguments::Whole(value)),
+            CallArguments::None => None,
         };
-        out.tool(key, id, name, arguments)
+        out.tool(key, id, call.name.as_deref(), arguments)
     }
 
     /// A fragment without `index`: a new non-empty id starts a call, anything else continues
