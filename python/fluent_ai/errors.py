@@ -249,7 +249,17 @@ class CircuitOpenError(APIError):
     """
 
 
-class ModelNotFoundError(FluentAIError, KeyError):
+class _UnknownNameError(FluentAIError, KeyError):
+    """An unknown name; ``str()`` is the sentence in ``message`` (``KeyError`` would show the
+    repr of its argument)."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ModelNotFoundError(_UnknownNameError):
     """A model name is not in the catalog; ``suggestions`` lists close matches (best first)."""
 
     def __init__(self, name: str, suggestions: list[str] | tuple[str, ...] = ()) -> None:
@@ -259,15 +269,11 @@ class ModelNotFoundError(FluentAIError, KeyError):
         self.message = f"unknown model {name!r}{hint}"
         super().__init__(self.message)
 
-    def __str__(self) -> str:
-        # KeyError would show the repr of its argument; show the sentence instead.
-        return self.message
-
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.name, self.suggestions))
 
 
-class UnknownProviderError(FluentAIError, KeyError):
+class UnknownProviderError(_UnknownNameError):
     """A provider name is not registered; ``known`` lists the registered names."""
 
     def __init__(self, provider: str, known: list[str] | tuple[str, ...] = ()) -> None:
@@ -276,9 +282,6 @@ class UnknownProviderError(FluentAIError, KeyError):
         listed = f"; known providers: {', '.join(self.known)}" if known else ""
         self.message = f"unknown provider {provider!r}{listed}"
         super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return self.message
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.provider, self.known))

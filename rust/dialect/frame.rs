@@ -2,7 +2,7 @@
 
 use crate::error::{DecodeError, ErrorClass};
 use crate::eventstream::Message;
-use crate::json::{JsonParser, Shape, Value, ValueBuilder};
+use crate::json::{JsonParser, Value, ValueBuilder};
 
 use super::output::Output;
 
@@ -48,18 +48,7 @@ pub fn parse_frame_keeping(
     dialect: &str,
     wanted: &'static [&'static str],
 ) -> Result<Value, DecodeError> {
-    parse_frame_shaped(payload, start, dialect, Shape::Members(wanted))
-}
-
-/// [`parse_frame_keeping`] with a nested [`Shape`]: only the members a dialect reads, at
-/// every level, are built.
-pub fn parse_frame_shaped(
-    payload: &str,
-    start: u64,
-    dialect: &str,
-    shape: Shape,
-) -> Result<Value, DecodeError> {
-    let builder = ValueBuilder::with_shape(shape);
+    let builder = ValueBuilder::with_top_level_keys(wanted);
     parse_with(Payload::Text(payload), start, dialect, builder)
 }
 
@@ -137,21 +126,6 @@ mod tests {
             parse_frame_keeping("[1, 2]", 0, "test", &[]).unwrap(),
             parse_value(b"[1, 2]").unwrap()
         );
-    }
-
-    #[test]
-    fn nested_shapes_apply_per_member_and_through_arrays() {
-        const INNER: Shape = Shape::Members(&["k"]);
-        const SHAPE: Shape = Shape::Nested(&[("list", INNER), ("one", INNER), ("all", Shape::All)]);
-        let text = r#"{"list": [{"k": 1, "x": [2]}, {"x": {}, "k": {"z": 3}}, 4],
-            "one": {"x": 1, "k": [1, {"x": 2}]}, "all": {"x": [1]}, "skip": {"k": 1}}"#;
-        let built = parse_frame_shaped(text, 0, "test", SHAPE).unwrap();
-        let expected = parse_value(
-            br#"{"list": [{"k": 1}, {"k": {"z": 3}}, 4], "one": {"k": [1, {"x": 2}]},
-                "all": {"x": [1]}}"#,
-        )
-        .unwrap();
-        assert_eq!(built, expected);
     }
 
     #[test]

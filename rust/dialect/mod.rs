@@ -24,9 +24,7 @@ use crate::sse::SseDecoder;
 use recorder::Recorder;
 use std::sync::Arc;
 
-pub use frame::{
-    at, parse_frame, parse_frame_keeping, parse_frame_shaped, str_of, u64_of, Dialect, Frame,
-};
+pub use frame::{at, parse_frame, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 pub use output::Output;
 
 /// The dialect names [`StreamDecoder::new`] accepts, in the order error messages list them.

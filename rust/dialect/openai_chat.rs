@@ -3,30 +3,15 @@
 
 use crate::error::DecodeError;
 use crate::events::Usage;
-use crate::json::{Shape, Value};
+use crate::json::Value;
 use crate::toolcall::Arguments;
 
-use super::frame::{at, parse_frame_shaped, str_of, u64_of, Dialect, Frame};
+use super::frame::{at, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 use super::openai_chunk::{extract, Call, CallArguments, Choice};
 use super::output::Output;
 
-/// The parts of a chunk this dialect reads (ids, model, fingerprints, roles and
-/// log-probabilities are parsed but not built).
-const CHUNK: Shape = Shape::Nested(&[("choices", CHOICE), ("usage", ALL), ("error", ALL)]);
-const CHOICE: Shape = Shape::Nested(&[("index", ALL), ("finish_reason", ALL), ("delta", DELTA)]);
-const DELTA: Shape = Shape::Nested(&[
-    ("content", ALL),
-    ("reasoning_content", ALL),
-    ("reasoning", ALL),
-    ("refusal", ALL),
-    ("tool_calls", TOOL_CALL),
-]);
-const TOOL_CALL: Shape = Shape::Nested(&[
-    ("index", ALL),
-    ("id", ALL),
-    ("function", Shape::Members(&["name", "arguments"])),
-]);
-const ALL: Shape = Shape::All;
+/// The members of a chunk the tree path reads (ids, model and fingerprints are skipped).
+const CHUNK_MEMBERS: &[&str] = &["choices", "usage", "error"];
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -53,7 +38,7 @@ impl Dialect for OpenAiChat {
         }
         // Unusual chunks (usage, errors, repeated members...) and invalid JSON (for the
         // exact error) go through the tree.
-        let chunk = parse_frame_shaped(data, start, "openai-chat", CHUNK)?;
+        let chunk = parse_frame_keeping(data, start, "openai-chat", CHUNK_MEMBERS)?;
         if let Some(error) = Value::non_null(chunk.get("error")) {
             report_error(error, data, out);
             return Ok(());

@@ -18,7 +18,7 @@ mod value;
 pub use dump::to_compact_json;
 pub use parser::{JsonParser, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, MAX_INTEGER_DIGITS};
 pub use sink::Sink;
-pub use value::{parse_value, Shape, Value, ValueBuilder};
+pub use value::{parse_value, Value, ValueBuilder};
 
 #[cfg(test)]
 mod tests;

@@ -18,43 +18,16 @@ pub enum Value {
     Object(Vec<(String, Value)>),
 }
 
-/// Which parts of a JSON value a [`ValueBuilder`] builds. Members left out are still parsed
-/// (and so validated) but not built: provider frames carry ids, model names, fingerprints
-/// and log-probabilities that a decoder never reads, and building them is most of the cost.
-/// A shape given to an array applies to each of its elements.
-#[derive(Clone, Copy, Debug, Default)]
-pub enum Shape {
-    /// Everything.
-    #[default]
-    All,
-    /// Only these members of an object, each built whole.
-    Members(&'static [&'static str]),
-    /// Only these members of an object, each with its own shape.
-    Nested(&'static [(&'static str, Shape)]),
-}
-
-impl Shape {
-    /// The shape of the member `key`, or `None` to skip it.
-    fn member(self, key: &str) -> Option<Shape> {
-        match self {
-            Shape::All => Some(Shape::All),
-            Shape::Members(keys) => keys.contains(&key).then_some(Shape::All),
-            Shape::Nested(members) => members.iter().find(|(k, _)| *k == key).map(|m| m.1),
-        }
-    }
-}
-
 /// Builds [`Value`]s from parser events.
 #[derive(Debug, Default)]
 pub struct ValueBuilder {
-    /// Open containers, each with the key its next member will have (for objects) and the
-    /// shape that applies to it.
-    stack: Vec<(Value, Option<String>, Shape)>,
+    /// Open containers, each with the key its next member will have (for objects).
+    stack: Vec<(Value, Option<String>)>,
     root: Option<Value>,
-    /// The shape of the top-level value.
-    shape: Shape,
-    /// The shape of the member whose key was just read.
-    pending: Shape,
+    /// When set, members of a top-level object whose key is not listed are parsed (and so
+    /// validated) but not built: provider frames carry ids, model names and fingerprints
+    /// that a decoder never reads, and building them is most of the cost.
+    wanted: Option<&'static [&'static str]>,
     /// Inside a member being skipped: `Some(0)` before its value starts, then the number of
     /// its containers still open.
     skipping: Option<u32>,
@@ -108,20 +81,11 @@ impl Value {
 }
 
 impl ValueBuilder {
-    /// A builder that builds only what `shape` keeps.
-    pub fn with_shape(shape: Shape) -> Self {
+    /// A builder that keeps only the `wanted` members of a top-level object.
+    pub fn with_top_level_keys(wanted: &'static [&'static str]) -> Self {
         Self {
-            shape,
+            wanted: Some(wanted),
             ..Self::default()
-        }
-    }
-
-    /// The shape of a container that starts now.
-    fn opening_shape(&self) -> Shape {
-        match self.stack.last() {
-            None => self.shape,
-            Some((Value::Array(_), _, shape)) => *shape,
-            Some(_) => self.pending,
         }
     }
 
@@ -160,7 +124,7 @@ impl ValueBuilder {
             return Some(root.clone());
         }
         let mut child = open_string.map(|text| Value::String(text.to_owned()));
-        for (container, key, _) in self.stack.iter().rev() {
+        for (container, key) in self.stack.iter().rev() {
             let mut copy = container.clone();
             if let Some(value) = child.take() {
                 match &mut copy {
@@ -181,8 +145,8 @@ impl ValueBuilder {
     fn attach(&mut self, value: Value) {
         match self.stack.last_mut() {
             None => self.root = Some(value),
-            Some((Value::Array(items), _, _)) => items.push(value),
-            Some((Value::Object(members), key, _)) => {
+            Some((Value::Array(items), _)) => items.push(value),
+            Some((Value::Object(members), key)) => {
                 members.push((key.take().unwrap_or_default(), value));
             }
             Some(_) => unreachable!("only containers are pushed on the stack"),
@@ -193,21 +157,19 @@ impl ValueBuilder {
 impl Sink for ValueBuilder {
     fn begin_array(&mut self) {
         if !self.skip(1) {
-            let shape = self.opening_shape();
-            self.stack.push((Value::Array(Vec::new()), None, shape));
+            self.stack.push((Value::Array(Vec::new()), None));
         }
     }
     fn begin_object(&mut self) {
         if !self.skip(1) {
-            let shape = self.opening_shape();
-            self.stack.push((Value::Object(Vec::new()), None, shape));
+            self.stack.push((Value::Object(Vec::new()), None));
         }
     }
     fn end_container(&mut self) {
         if self.skip(-1) {
             return;
         }
-        if let Some((value, _, _)) = self.stack.pop() {
+        if let Some((value, _)) = self.stack.pop() {
             self.attach(value);
         }
     }
@@ -215,14 +177,14 @@ impl Sink for ValueBuilder {
         if self.skipping.is_some() {
             return;
         }
-        if let Some((_, pending_key, shape)) = self.stack.last_mut() {
-            match shape.member(key) {
-                Some(member) => {
-                    self.pending = member;
-                    *pending_key = Some(key.to_owned());
-                }
-                None => self.skipping = Some(0),
+        if let Some(wanted) = self.wanted {
+            if self.stack.len() == 1 && !wanted.contains(&key) {
+                self.skipping = Some(0);
+                return;
             }
+        }
+        if let Some((_, pending)) = self.stack.last_mut() {
+            *pending = Some(key.to_owned());
         }
     }
     fn string(&mut self, value: &str) {

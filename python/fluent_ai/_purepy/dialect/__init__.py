@@ -47,6 +47,7 @@ class StreamDecoder:
         "_out",
         "_recorder",
         "_tool_calls",
+        "_wants_strays",
     )
 
     def __init__(self, dialect: str, metrics: object = None) -> None:
@@ -57,6 +58,8 @@ class StreamDecoder:
             )
         self._dialect = dialect
         self._handler = handler()
+        # Gemini reads SSE lines that are no field (mirrors `sse_with_stray_lines` in Rust).
+        self._wants_strays = hasattr(self._handler, "stray")
         self._framer = _framer(self._handler.framing)
         self._out = Output()
         self._tool_calls: list[object] = []
@@ -145,7 +148,7 @@ class StreamDecoder:
     def _run(self, data: bytes) -> None:
         framer = self._framer
         starts: list[int] = []
-        strays: list[tuple[int, str]] | None = [] if hasattr(self._handler, "stray") else None
+        strays: list[tuple[int, str]] | None = [] if self._wants_strays else None
         try:
             if isinstance(framer, NdjsonDecoder):
                 frames: list[Any] = framer._feed_lines(data, starts)
