@@ -8,31 +8,43 @@
 pub const RADIUS: usize = 16;
 
 /// The last bytes fed to a decoder before the current call.
-#[derive(Clone, Debug, Default)]
+///
+/// A ring rather than a sliding buffer: decoders push every chunk, often only a few bytes
+/// long (streamed tool-call arguments), and a ring takes them without moving what it holds.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct RecentBytes {
-    buf: Vec<u8>,
+    ring: [u8; RADIUS],
+    /// Bytes pushed so far; the next one goes to `ring[pushed % RADIUS]`.
+    pushed: usize,
 }
 
 impl RecentBytes {
     /// Remember the end of a chunk that has been fully handled.
     pub fn push(&mut self, chunk: &[u8]) {
-        if chunk.len() >= RADIUS {
-            self.buf.clear();
-            self.buf.extend_from_slice(&chunk[chunk.len() - RADIUS..]);
-        } else {
-            self.buf.extend_from_slice(chunk);
-            let excess = self.buf.len().saturating_sub(RADIUS);
-            self.buf.drain(..excess);
+        let tail = &chunk[chunk.len().saturating_sub(RADIUS)..];
+        for &byte in tail {
+            self.ring[self.pushed % RADIUS] = byte;
+            self.pushed += 1;
         }
+    }
+
+    /// The remembered bytes, oldest first.
+    fn remembered(&self) -> Vec<u8> {
+        let len = self.pushed.min(RADIUS);
+        let oldest = self.pushed - len;
+        (oldest..self.pushed)
+            .map(|n| self.ring[n % RADIUS])
+            .collect()
     }
 
     /// The excerpt around `position`, where `chunk` starts at stream offset `chunk_start`.
     pub fn excerpt(&self, chunk: &[u8], chunk_start: u64, position: u64) -> String {
         let window_start = position.saturating_sub(RADIUS as u64);
         let window_end = position.saturating_add(RADIUS as u64);
-        let known_start = chunk_start - self.buf.len() as u64;
+        let known = self.remembered();
+        let known_start = chunk_start - known.len() as u64;
         let mut bytes = Vec::with_capacity(2 * RADIUS);
-        for (offset, &byte) in (known_start..).zip(self.buf.iter().chain(chunk)) {
+        for (offset, &byte) in (known_start..).zip(known.iter().chain(chunk)) {
             if offset >= window_end {
                 break;
             }
@@ -53,6 +65,17 @@ mod tests {
         let mut recent = RecentBytes::default();
         recent.push(b"0123456789abcdefghij");
         assert_eq!(recent.excerpt(b"XYZ", 20, 21), "56789abcdefghijXYZ");
+    }
+
+    #[test]
+    fn short_chunks_keep_the_last_bytes_in_order() {
+        let mut recent = RecentBytes::default();
+        recent.push(b"abc");
+        assert_eq!(recent.excerpt(b"", 3, 3), "abc");
+        for chunk in [&b"0123456"[..], b"789", b"ABCDEFG"] {
+            recent.push(chunk);
+        }
+        assert_eq!(recent.excerpt(b"!", 20, 20), "123456789ABCDEFG!");
     }
 
     #[test]

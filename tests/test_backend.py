@@ -77,6 +77,14 @@ def test_the_native_module_really_loaded() -> None:
         assert info.simd in {"avx2", "sse2", "neon", "scalar"}
 
 
+def test_native_json_feed_checks_its_receiver() -> None:
+    # On CPython 3.10+ `JsonStream.feed` is a hand-built fastcall method: its descriptor must
+    # still refuse other objects before the Rust code sees them.
+    with pytest.raises(TypeError, match="JsonStream"):
+        _core.JsonStream.feed(object(), "[]")  # type: ignore[arg-type]
+    assert _core.JsonStream.feed.__doc__ == _purepy.JsonStream.feed.__doc__.replace("``", "`")
+
+
 def test_versions_agree_with_the_crate() -> None:
     cargo = Path(__file__).resolve().parents[1] / "Cargo.toml"
     version = re.search(r'^version = "([^"]+)"', cargo.read_text(), re.MULTILINE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from types import ModuleType
 from typing import Union
 
@@ -515,6 +516,21 @@ def test_max_bytes_error_details(core: ModuleType) -> None:
     assert stream.partial() == [1, 2, "ab"]
 
 
+def test_max_bytes_cut_inside_a_character_of_str_input(core: ModuleType) -> None:
+    # The limit falls between the two bytes of "é": the str fragment is cut mid-character.
+    stream = core.JsonStream(max_bytes=3)
+    error = raise_of(stream, "feed", '["\u00e9"]')
+    assert (type(error), error.position) == (LimitExceeded, 3)
+    assert stream.partial() == [""]
+    bytes_stream = core.JsonStream(max_bytes=3)
+    assert raise_of(bytes_stream, "feed", '["\u00e9"]'.encode()).position == 3
+    for limit in range(1, 12):
+        text = '{"\u00e9\U0001f600": "\u20ac"}'
+        assert outcome(core, [text], max_bytes=limit) == outcome(
+            core, [text.encode()], max_bytes=limit
+        ), limit
+
+
 def test_max_bytes_earlier_syntax_error_wins(core: ModuleType) -> None:
     stream = core.JsonStream(max_bytes=8)
     error = raise_of(stream, "feed", b"[1, x, 2, 3, 4]")
@@ -704,6 +720,20 @@ def test_feed_takes_str_or_bytes_only(core: ModuleType, data: object) -> None:
     assert stream.feed(b"[]") is True
 
 
+def test_feed_argument_forms(core: ModuleType) -> None:
+    stream = core.JsonStream()
+    assert stream.feed(data="[1") is False
+    assert stream.feed("]") is True
+    for args, kwargs in [
+        ((), {}),
+        (("[", "]"), {}),
+        ((), {"text": "[]"}),
+        (("[",), {"data": "]"}),
+    ]:
+        with pytest.raises(TypeError, match=r"feed\(\)"):
+            core.JsonStream().feed(*args, **kwargs)
+
+
 # --------------------------------------------------------------------------------------------
 # Values: the types of json.loads.
 
@@ -744,6 +774,25 @@ VALUES = [
 def test_values_like_json_loads(core: ModuleType, text: str) -> None:
     expected = Accepted(json.loads(text))
     assert_outcome_everywhere(core, text.encode(), expected)
+
+
+def test_many_keys_repeated_and_colliding(core: ModuleType) -> None:
+    # Keys recur (the native backend reuses their strings) and outnumber any small cache;
+    # some share prefixes, are long, non-ASCII or escaped.
+    rng = random.Random(7)
+    names = [f"k{n}" for n in range(300)] + ["", "a" * 24, "a" * 25, "a" * 200, "\u00e9t\u00e9"]
+    names += ["k1\u0000", "\U0001f600", "kk", "k"]
+    records = []
+    for _ in range(200):
+        chosen = rng.sample(names, 12)
+        records.append({name: rng.choice([len(name), name, None, [name]]) for name in chosen})
+    for ensure_ascii in (True, False):
+        text = json.dumps(records, ensure_ascii=ensure_ascii)
+        expected = Accepted(records)
+        assert outcome(core, [text]) == expected
+        assert outcome(core, [text[i : i + 8] for i in range(0, len(text), 8)]) == expected
+        data = text.encode()
+        assert outcome(core, [data[i : i + 5] for i in range(0, len(data), 5)]) == expected
 
 
 def test_number_types(core: ModuleType) -> None:

@@ -73,6 +73,15 @@ impl NumberState {
     pub fn scan(&mut self, data: &[u8], start: usize) -> NumberScan {
         let mut i = start;
         let outcome = loop {
+            // Runs of digits where digits may continue: the common case, in a tight loop.
+            if matches!(
+                self.phase,
+                Phase::Integer | Phase::Fraction | Phase::ExponentDigits
+            ) {
+                while data.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            }
             let Some(&byte) = data.get(i) else {
                 break NumberScan::NeedMore;
             };
@@ -96,9 +105,9 @@ impl NumberState {
             self.phase = next;
             i += 1;
         };
-        // Every byte consumed above is ASCII.
+        // Every byte consumed above is ASCII, so this is valid UTF-8.
         self.text
-            .extend(data[start..i].iter().map(|&byte| byte as char));
+            .push_str(std::str::from_utf8(&data[start..i]).unwrap_or_default());
         outcome
     }
 }

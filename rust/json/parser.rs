@@ -146,6 +146,10 @@ impl JsonParser {
         let head = &data[..data
             .len()
             .min(usize::try_from(allowed).unwrap_or(usize::MAX))];
+        if head.len() < data.len() {
+            // The cut at the byte limit may split a character: validate what is read.
+            self.fragment_is_str = false;
+        }
         let mut outcome = self.run(head, sink);
         if outcome.is_ok() && head.len() < data.len() {
             outcome = Err(Failure::limit(
@@ -201,7 +205,7 @@ impl JsonParser {
         let mut i = 0;
         while i < data.len() {
             match self.token {
-                Token::String => match self.string.scan(data, i, base)? {
+                Token::String => match self.string.scan(data, i, base, self.fragment_is_str)? {
                     Some(next) => {
                         i = next;
                         self.token = Token::None;

@@ -56,8 +56,15 @@ impl StringState {
 
     /// Consume string body bytes from `data[start..]` (`base` is the stream offset of
     /// `data[0]`). Returns the index just after the closing quote, or `None` when the fragment
-    /// ended inside the string.
-    pub fn scan(&mut self, data: &[u8], start: usize, base: u64) -> Result<Option<usize>, Failure> {
+    /// ended inside the string. `data_is_str` says `data` is the bytes of a `&str`, whose runs
+    /// need no UTF-8 validation.
+    pub fn scan(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        base: u64,
+        data_is_str: bool,
+    ) -> Result<Option<usize>, Failure> {
         let mut i = start;
         loop {
             match self.escape {
@@ -95,7 +102,15 @@ impl StringState {
                 Escape::None => {}
             }
             let run = simd::string_run_len(&data[i..]);
-            if run > 0 || self.utf8_len > 0 {
+            if data_is_str && self.utf8_len == 0 {
+                // SAFETY: `data` is the bytes of a `&str`. `i` is 0 or follows an ASCII byte (a
+                // quote, an escape's last byte), and the run ends at the end of `data` or before
+                // a quote, backslash or control byte, all ASCII: both ends are character
+                // boundaries, so the run is valid UTF-8.
+                let text = unsafe { std::str::from_utf8_unchecked(&data[i..i + run]) };
+                self.push_text(text);
+                i += run;
+            } else if run > 0 || self.utf8_len > 0 {
                 let at_end = i + run == data.len();
                 self.push_run(&data[i..i + run], base + i as u64, at_end)?;
                 i += run;
@@ -169,6 +184,14 @@ impl StringState {
     fn flush_high_surrogate(&mut self) {
         if self.high_surrogate.take().is_some() {
             self.text.push('\u{FFFD}');
+        }
+    }
+
+    /// Append a run of plain characters already known to be valid.
+    fn push_text(&mut self, text: &str) {
+        if !text.is_empty() {
+            self.flush_high_surrogate();
+            self.text.push_str(text);
         }
     }
 

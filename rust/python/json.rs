@@ -8,7 +8,10 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 
+use super::key_cache::KeyCache;
+use super::text::borrow_utf8;
 use super::{decode_error, guard};
+use crate::error::DecodeError;
 use crate::json::{JsonParser, Sink, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH};
 
 enum Frame {
@@ -22,6 +25,7 @@ enum Frame {
 pub(crate) struct Tree {
     stack: Vec<Frame>,
     pub(crate) root: Option<Py<PyAny>>,
+    keys: KeyCache,
     /// The first Python error raised while building (only on memory exhaustion and the like).
     pub(crate) error: Option<PyErr>,
 }
@@ -73,7 +77,7 @@ impl Sink for PySink<'_, '_> {
 
     fn key(&mut self, key: &str) {
         if let Some(Frame::Object(_, pending)) = self.tree.stack.last_mut() {
-            *pending = Some(PyString::new(self.py, key).unbind());
+            *pending = Some(self.tree.keys.get(self.py, key).unbind());
         }
     }
 
@@ -134,50 +138,19 @@ impl PyJsonStream {
     }
 
     /// Consume a fragment; return `True` once the top-level value is complete.
+    // On CPython 3.10+ `super::fastcall` replaces this method (a faster calling convention).
     fn feed(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let encoded;
-        let bytes = if let Ok(bytes) = data.cast::<PyBytes>() {
-            bytes.as_bytes()
-        } else if let Ok(text) = data.cast::<PyString>() {
-            encoded = encode_utf8_surrogatepass(text)?;
-            encoded.as_bytes()
-        } else {
-            return Err(PyTypeError::new_err(format!(
-                "JsonStream.feed() takes str or bytes, not {}",
-                data.get_type().name()?
-            )));
-        };
-        guard(py, || {
-            let mut sink = PySink {
-                py,
-                tree: &mut self.tree,
-            };
-            let outcome = self.parser.feed(bytes, &mut sink);
-            if let Some(error) = self.tree.error.take() {
-                return Err(error);
-            }
-            outcome.map_err(|error| decode_error(py, &error))
-        })
+        self.feed_any(py, data)
     }
 
     /// Signal the end of input and return the value.
     fn finish(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(py, || {
-            let mut sink = PySink {
-                py,
-                tree: &mut self.tree,
-            };
-            let outcome = self.parser.finish(&mut sink);
-            if let Some(error) = self.tree.error.take() {
-                return Err(error);
-            }
-            outcome.map_err(|error| decode_error(py, &error))?;
-            Ok(self
-                .tree
-                .root
-                .as_ref()
-                .map_or_else(|| py.None(), |root| root.clone_ref(py)))
-        })
+        self.parse(py, |parser, sink| parser.finish(sink).map(|()| true))?;
+        Ok(self
+            .tree
+            .root
+            .as_ref()
+            .map_or_else(|| py.None(), |root| root.clone_ref(py)))
     }
 
     /// The value as if the input received so far were closed here (`None` before one).
@@ -236,6 +209,48 @@ impl PyJsonStream {
     }
 }
 
+impl PyJsonStream {
+    /// `feed()`'s body, shared by both calling conventions.
+    pub(crate) fn feed_any(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<bool> {
+        // `str` first: streamed deltas are text.
+        if let Ok(text) = data.cast::<PyString>() {
+            if let Some(utf8) = borrow_utf8(text) {
+                return self.parse(py, |parser, sink| parser.feed_str(utf8, sink));
+            }
+            // A lone surrogate (or no borrowing call): encoded so that a surrogate becomes
+            // bytes rejected as invalid UTF-8, as on the pure backend.
+            let encoded = encode_utf8_surrogatepass(text)?;
+            return self.parse(py, |parser, sink| parser.feed(encoded.as_bytes(), sink));
+        }
+        let Ok(bytes) = data.cast::<PyBytes>() else {
+            return Err(PyTypeError::new_err(format!(
+                "JsonStream.feed() takes str or bytes, not {}",
+                data.get_type().name()?
+            )));
+        };
+        self.parse(py, |parser, sink| parser.feed(bytes.as_bytes(), sink))
+    }
+
+    /// Run one parser call with a sink building this stream's Python values.
+    fn parse(
+        &mut self,
+        py: Python<'_>,
+        call: impl FnOnce(&mut JsonParser, &mut PySink<'_, '_>) -> Result<bool, DecodeError>,
+    ) -> PyResult<bool> {
+        guard(py, || {
+            let mut sink = PySink {
+                py,
+                tree: &mut self.tree,
+            };
+            let outcome = call(&mut self.parser, &mut sink);
+            if let Some(error) = self.tree.error.take() {
+                return Err(error);
+            }
+            outcome.map_err(|error| decode_error(py, &error))
+        })
+    }
+}
+
 /// `text.encode("utf-8", "surrogatepass")`: a lone surrogate becomes bytes the parser rejects
 /// as invalid UTF-8, exactly as on the pure-Python backend.
 fn encode_utf8_surrogatepass<'py>(text: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyBytes>> {
@@ -257,5 +272,6 @@ fn encode_utf8_surrogatepass<'py>(text: &Bound<'py, PyString>) -> PyResult<Bound
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
-    module.add_class::<PyJsonStream>()
+    module.add_class::<PyJsonStream>()?;
+    super::fastcall::install(&module.py().get_type::<PyJsonStream>())
 }

@@ -7,11 +7,14 @@ pub mod breaker;
 pub mod dialect;
 pub mod events;
 pub mod eventstream;
+pub mod fastcall;
 pub mod json;
+pub mod key_cache;
 pub mod loads;
 pub mod metrics;
 pub mod ndjson;
 pub mod sse;
+pub mod text;
 pub mod toolcall;
 pub mod value;
 
