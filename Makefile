@@ -7,9 +7,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 WHEELS := target/wheels
 TEST_VENV := target/test-venv
+OLDEST_VENV := target/test-venv-oldest
+# The oldest CPython the abi3 wheel supports, when this machine has one that runs (a pyenv
+# shim may exist without it).
+PYTHON_OLDEST ?= $(shell for p in $$HOME/.pyenv/versions/3.9*/bin/python3.9 $$(command -v python3.9); do \
+	"$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 PIP_QUIET := $(if $(CI),-q,)
 
-.PHONY: build demo test lint rust-check bench clean
+.PHONY: build demo test test-oldest lint rust-check bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +52,20 @@ test: rust-check build lint
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider tests
 	FLUENT_AI_SIMD=off $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q --benchmark-disable benches
+	$(MAKE) test-oldest
+
+# The same wheel on CPython 3.9, where the stable ABI lacks what 3.10+ fast paths use.
+test-oldest:
+	@if [ -z "$(PYTHON_OLDEST)" ]; then \
+		echo "NOTE: no CPython 3.9 on this machine: the wheel was not tested on 3.9"; \
+	else \
+		set -e; rm -rf $(OLDEST_VENV); \
+		$(PYTHON_OLDEST) -m venv $(OLDEST_VENV); \
+		$(OLDEST_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade "pip>=25.1"; \
+		$(OLDEST_VENV)/bin/python -m pip install $(PIP_QUIET) --group test --group bench \
+			$(WHEELS)/fluent_ai-*.whl; \
+		$(OLDEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -rs tests; \
+	fi
 
 bench: build
 	$(BIN)/python -m pytest -p no:cacheprovider --benchmark-only \

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from api_shape import assert_same_methods, needs_class_signatures, parameters
 
 import fluent_ai
 from fluent_ai import _core, _purepy
@@ -41,29 +41,20 @@ def public_names(module: ModuleType) -> set[str]:
     return {name for name in module.__all__ if not name.startswith("_")}
 
 
-def parameters(function: object) -> list[tuple[str, object, object]]:
-    """Name, kind and default of each parameter (annotations differ by design: the native
-    signatures come from text signatures, the Python ones from typed code)."""
-    signature = inspect.signature(function)  # type: ignore[arg-type]
-    return [(p.name, p.kind, p.default) for p in signature.parameters.values() if p.name != "self"]
-
-
 def test_both_backends_expose_the_same_public_names() -> None:
     assert public_names(_core) == public_names(_purepy)
     assert set(PUBLIC_CLASSES) <= public_names(_core)
 
 
+@needs_class_signatures
 @pytest.mark.parametrize("name", PUBLIC_CLASSES)
-def test_both_backends_have_the_same_signatures(name: str) -> None:
-    native, python = getattr(_core, name), getattr(_purepy, name)
-    assert parameters(native) == parameters(python)
-    native_members = {m for m in dir(native) if not m.startswith("_")}
-    python_members = {m for m in dir(python) if not m.startswith("_")}
-    assert native_members == python_members
-    for member in sorted(native_members):
-        native_attr, python_attr = getattr(native, member), getattr(python, member)
-        if callable(native_attr) and not isinstance(native_attr, type):
-            assert parameters(native_attr) == parameters(python_attr), member
+def test_both_backends_have_the_same_constructors(name: str) -> None:
+    assert parameters(getattr(_core, name)) == parameters(getattr(_purepy, name))
+
+
+@pytest.mark.parametrize("name", PUBLIC_CLASSES)
+def test_both_backends_have_the_same_methods(name: str) -> None:
+    assert_same_methods(getattr(_core, name), getattr(_purepy, name))
 
 
 def test_the_native_module_really_loaded() -> None:

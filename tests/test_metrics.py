@@ -3,7 +3,6 @@ overflow folding, validation, Prometheus text, and native/pure agreement."""
 
 from __future__ import annotations
 
-import inspect
 import math
 import random
 import threading
@@ -12,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from api_shape import assert_same_methods, needs_class_signatures, parameters
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
@@ -352,17 +352,12 @@ def test_numbers_are_written_identically(deltas: list[float], seconds: float) ->
     assert texts[0] == texts[1]
 
 
-def signature(function: object) -> list[tuple[str, object, object]]:
-    parameters = inspect.signature(function).parameters.values()  # type: ignore[arg-type]
-    return [(p.name, p.kind, p.default) for p in parameters if p.name != "self"]
+@needs_class_signatures
+@pytest.mark.parametrize("name", ["Metrics", "CircuitBreaker"])
+def test_both_backends_have_the_same_constructors(name: str) -> None:
+    assert parameters(getattr(_core, name)) == parameters(getattr(_purepy, name))
 
 
 @pytest.mark.parametrize("name", ["Metrics", "CircuitBreaker"])
-def test_both_backends_have_the_same_api(name: str) -> None:
-    native, pure = getattr(_core, name), getattr(_purepy, name)
-    assert signature(native) == signature(pure)
-    members = {m for m in dir(native) if not m.startswith("_")}
-    assert members == {m for m in dir(pure) if not m.startswith("_")}
-    for member in sorted(members):
-        if callable(getattr(native, member)):
-            assert signature(getattr(native, member)) == signature(getattr(pure, member)), member
+def test_both_backends_have_the_same_methods(name: str) -> None:
+    assert_same_methods(getattr(_core, name), getattr(_purepy, name))
