@@ -128,8 +128,8 @@ impl JsonParser {
         (self.token == Token::String && !self.string.is_key).then_some(self.string.text.as_str())
     }
 
-    /// [`Self::feed`] for a fragment already known to be UTF-8 (an SSE event's data), which
-    /// spares re-validating the strings that lie wholly inside it.
+    /// [`Self::feed`] for a fragment already known to be UTF-8 (an SSE event's data, a Python
+    /// `str`), which spares re-validating its strings.
     pub fn feed_str(&mut self, data: &str, sink: &mut impl Sink) -> Result<bool, DecodeError> {
         self.fragment_is_str = true;
         let outcome = self.feed(data.as_bytes(), sink);
