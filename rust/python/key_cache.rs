@@ -40,6 +40,11 @@ impl KeyCache {
                 return cached.string.bind(py).clone();
             }
         }
+        if let Some(evicted) = slot.take() {
+            // Released through `Bound`: at once, even where PyO3 has not counted the call as
+            // attached (see `super::fastcall`).
+            drop(evicted.string.into_bound(py));
+        }
         let string = PyString::new(py, key);
         let mut copy = [0; MAX_KEY_BYTES];
         copy[..bytes.len()].copy_from_slice(bytes);
