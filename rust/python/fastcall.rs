@@ -7,9 +7,9 @@
 //! replaces `JsonStream.feed` with a method descriptor for [`feed`], which checks its one
 //! argument and runs the same body as the PyO3 method.
 
-use std::ffi::{c_int, CStr};
+use std::ffi::{c_int, CStr, CString};
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyString, PyTuple, PyType};
@@ -28,10 +28,6 @@ type FastcallWithKeywords = unsafe extern "C" fn(
     *mut ffi::PyObject,
 ) -> *mut ffi::PyObject;
 
-/// The signature line is what `inspect.signature` reads, as for PyO3's own methods.
-const FEED_DOC: &CStr =
-    c"feed($self, data)\n--\n\nConsume a fragment; return `True` once the top-level value is complete.";
-
 /// Replace `JsonStream.feed` by the fastcall method when the interpreter supports it.
 pub fn install(class: &Bound<'_, PyType>) -> PyResult<()> {
     let py = class.py();
@@ -42,12 +38,14 @@ pub fn install(class: &Bound<'_, PyType>) -> PyResult<()> {
     // to the signature its flags name, METH_FASTCALL | METH_KEYWORDS: `FastcallWithKeywords`,
     // which is `feed`'s. (This is how C extensions fill the field.)
     let meth = unsafe { std::mem::transmute::<FastcallWithKeywords, ffi::PyCFunction>(feed) };
-    // The descriptor keeps a pointer to its definition for as long as the type lives: leaked.
+    // The descriptor keeps pointers to its definition and doc for as long as the type lives:
+    // both leaked (once per process).
+    let doc: &'static CStr = Box::leak(docstring_of(&class.getattr("feed")?)?.into_boxed_c_str());
     let definition = Box::leak(Box::new(ffi::PyMethodDef {
         ml_name: c"feed".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer { PyCFunction: meth },
         ml_flags: METH_FASTCALL | ffi::METH_KEYWORDS,
-        ml_doc: FEED_DOC.as_ptr(),
+        ml_doc: doc.as_ptr(),
     }));
     // SAFETY: `class` is a live type object and `definition` is never freed; the call returns a
     // new reference or NULL with an exception set.
@@ -58,6 +56,18 @@ pub fn install(class: &Bound<'_, PyType>) -> PyResult<()> {
         )?
     };
     class.setattr("feed", descriptor)
+}
+
+/// The `ml_doc` of the method being replaced: its signature line (what `inspect.signature`
+/// reads) and its documentation, as PyO3 wrote them.
+fn docstring_of(method: &Bound<'_, PyAny>) -> PyResult<CString> {
+    let doc: String = method.getattr("__doc__")?.extract()?;
+    let signature: Option<String> = method.getattr("__text_signature__")?.extract()?;
+    let text = match signature {
+        Some(signature) => format!("feed{signature}\n--\n\n{doc}"),
+        None => doc,
+    };
+    CString::new(text).map_err(|error| PyValueError::new_err(error.to_string()))
 }
 
 /// `JsonStream.feed(data)` called by CPython's vectorcall protocol.

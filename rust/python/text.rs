@@ -25,7 +25,7 @@ extern "C" {
 /// Whether the running interpreter has `PyUnicode_AsUTF8AndSize` in its stable ABI.
 fn has_stable_as_utf8(py: Python<'_>) -> bool {
     static ANSWER: OnceLock<bool> = OnceLock::new();
-    *ANSWER.get_or_init(|| cfg!(not(windows)) && py.version_info() >= (3, 10))
+    *ANSWER.get_or_init(|| py.version_info() >= (3, 10))
 }
 
 /// The UTF-8 text of `text`, borrowed from the object; `None` when it cannot be encoded (a
