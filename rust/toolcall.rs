@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{DecodeError, ErrorClass};
 use crate::events::{Event, PartialToolCall};
-use crate::json::{to_compact_json, JsonParser, Value, ValueBuilder, DEFAULT_MAX_DEPTH};
+use crate::json::{
+    is_too_deep, to_compact_json, JsonParser, Value, ValueBuilder, DEFAULT_MAX_DEPTH,
+};
 
 pub const DEFAULT_MAX_CALLS: usize = 64;
 pub const DEFAULT_MAX_ARGUMENT_BYTES: u64 = 8 * 1024 * 1024;
@@ -25,6 +27,13 @@ pub enum Arguments<'a> {
     /// The whole value at once, already as compact JSON text (which may not be valid JSON:
     /// Python's `json.dumps` writes `NaN`).
     WholeText(&'a str),
+    /// A piece of the JSON text that is not UTF-8: a Python `str` holding a lone surrogate,
+    /// encoded with `surrogatepass` (as `JsonStream.feed` reads such a `str`). Its bytes are
+    /// counted and parsed (so the call fails where `JsonStream` would); the text reported in
+    /// events has U+FFFD in place of what is not UTF-8.
+    Encoded(&'a [u8]),
+    /// [`Arguments::WholeText`] that is not UTF-8 (see [`Arguments::Encoded`]).
+    EncodedWhole(&'a [u8]),
 }
 
 /// A process-wide unique id for a call whose provider sent none (Gemini, older Ollama).
@@ -48,6 +57,8 @@ struct Call {
     id: String,
     name: String,
     raw: String,
+    /// Bytes of the arguments so far (those of `raw`, unless a fragment was not UTF-8).
+    size: u64,
     parser: JsonParser,
     builder: ValueBuilder,
     state: State,
@@ -93,6 +104,11 @@ impl ToolCallAssembler {
         self.calls.len()
     }
 
+    /// The argument text of the call numbered `index` so far.
+    pub fn raw(&self, index: u32) -> Option<&str> {
+        self.calls.get(index as usize).map(|c| c.raw.as_str())
+    }
+
     /// Whether the call with this provider key is still open.
     pub fn is_open(&self, key: i64) -> bool {
         self.find(key).is_some_and(|c| c.state != State::Over)
@@ -127,15 +143,34 @@ impl ToolCallAssembler {
         }
         match arguments {
             None => Ok(()),
-            Some(Arguments::Fragment(fragment)) => {
-                append(call, fragment, self.max_argument_bytes, out)
-            }
+            Some(Arguments::Fragment(fragment)) => append(
+                call,
+                fragment,
+                fragment.as_bytes(),
+                self.max_argument_bytes,
+                out,
+            ),
+            Some(Arguments::Encoded(bytes)) => append(
+                call,
+                &String::from_utf8_lossy(bytes),
+                bytes,
+                self.max_argument_bytes,
+                out,
+            ),
             Some(Arguments::Whole(value)) => {
-                append_whole(call, &to_compact_json(value), self.max_argument_bytes, out)
+                let text = to_compact_json(value);
+                append_whole(call, &text, text.as_bytes(), self.max_argument_bytes, out)
             }
             Some(Arguments::WholeText(text)) => {
-                append_whole(call, text, self.max_argument_bytes, out)
+                append_whole(call, text, text.as_bytes(), self.max_argument_bytes, out)
             }
+            Some(Arguments::EncodedWhole(bytes)) => append_whole(
+                call,
+                &String::from_utf8_lossy(bytes),
+                bytes,
+                self.max_argument_bytes,
+                out,
+            ),
         }
     }
 
@@ -195,6 +230,7 @@ impl ToolCallAssembler {
             },
             name: name.unwrap_or_default().to_owned(),
             raw: String::new(),
+            size: 0,
             // The byte limit is checked here (with a message naming the call), not by the parser.
             parser: JsonParser::new(DEFAULT_MAX_DEPTH, u64::MAX),
             builder: ValueBuilder::default(),
@@ -210,16 +246,19 @@ impl ToolCallAssembler {
     }
 }
 
+/// Add a fragment of the arguments: `text` as reported, `bytes` as counted and parsed (the
+/// same but for [`Arguments::Encoded`]).
 fn append(
     call: &mut Call,
-    fragment: &str,
+    text: &str,
+    bytes: &[u8],
     max_argument_bytes: u64,
     out: &mut Vec<Event>,
 ) -> Result<(), DecodeError> {
-    if fragment.is_empty() {
+    if bytes.is_empty() {
         return Ok(());
     }
-    let length = (call.raw.len() + fragment.len()) as u64;
+    let length = call.size + bytes.len() as u64;
     if length > max_argument_bytes {
         return Err(DecodeError {
             class: ErrorClass::Limit(max_argument_bytes),
@@ -231,37 +270,61 @@ fn append(
             excerpt: String::new(),
         });
     }
-    call.raw.push_str(fragment);
-    out.push(Event::ToolCallDelta {
-        index: call.index,
-        fragment: fragment.to_owned(),
-    });
-    match &call.state {
-        State::Open => match call.parser.feed(fragment.as_bytes(), &mut call.builder) {
-            Ok(true) if call.builder.has_root() => done(call, out),
-            Ok(_) => {}
-            Err(error) => call.state = State::Failed(describe(&error)),
-        },
-        State::Failed(_) => {}
+    // Parsed before the fragment is reported: nesting beyond the depth limit refuses the
+    // fragment, as the byte limit does (other errors only make the call invalid).
+    let parsed = match &call.state {
+        State::Open => Some(call.parser.feed(bytes, &mut call.builder)),
         // Text after the value closed: only whitespace is allowed there.
         State::Over if call.parser.is_complete() => {
-            if let Err(error) = call.parser.feed(fragment.as_bytes(), &mut call.builder) {
-                out.push(invalid(call, describe(&error)));
-            }
+            Some(call.parser.feed(bytes, &mut call.builder))
         }
-        State::Over => {}
+        State::Over | State::Failed(_) => None,
+    };
+    if let Some(Err(error)) = &parsed {
+        if is_too_deep(&error.message) {
+            call.state = State::Failed(describe(error));
+            return Err(too_deep(call.index, error));
+        }
+    }
+    call.size = length;
+    call.raw.push_str(text);
+    out.push(Event::ToolCallDelta {
+        index: call.index,
+        fragment: text.to_owned(),
+    });
+    match (&call.state, parsed) {
+        (State::Open, Some(Ok(true))) if call.builder.has_root() => done(call, out),
+        (State::Open, Some(Err(error))) => call.state = State::Failed(describe(&error)),
+        (State::Over, Some(Err(error))) => out.push(invalid(call, describe(&error))),
+        _ => {}
     }
     Ok(())
+}
+
+/// The error for arguments nested deeper than [`DEFAULT_MAX_DEPTH`] (`error` is the
+/// parser's); its position is in the arguments, as for the byte limit.
+fn too_deep(index: u32, error: &DecodeError) -> DecodeError {
+    DecodeError {
+        class: ErrorClass::Limit(DEFAULT_MAX_DEPTH as u64),
+        message: format!(
+            "tool call {index} arguments nested deeper than max_depth={DEFAULT_MAX_DEPTH} \
+             (byte {} of the arguments)",
+            error.position
+        ),
+        position: error.position,
+        excerpt: error.excerpt.clone(),
+    }
 }
 
 /// A call whose arguments came whole is over once they are added.
 fn append_whole(
     call: &mut Call,
     text: &str,
+    bytes: &[u8],
     max_argument_bytes: u64,
     out: &mut Vec<Event>,
 ) -> Result<(), DecodeError> {
-    append(call, text, max_argument_bytes, out)?;
+    append(call, text, bytes, max_argument_bytes, out)?;
     if call.state == State::Open {
         close(call, out);
     }

@@ -6,6 +6,12 @@ use crate::json::{JsonParser, Value, ValueBuilder};
 
 use super::output::Output;
 
+/// How deeply a frame's JSON may nest: deeper is `LimitExceeded`. Twice `JsonStream`'s
+/// default `max_depth`, so that tool arguments sent as an object inside a provider's envelope
+/// reach the assembler, whose own limit ([`crate::json::DEFAULT_MAX_DEPTH`]) applies to them
+/// however they arrive.
+pub const MAX_FRAME_DEPTH: usize = 512;
+
 /// One frame as the stream's framer delivers it.
 #[derive(Debug)]
 pub enum Frame<'a> {
@@ -63,7 +69,7 @@ fn parse_with(
     dialect: &str,
     mut builder: ValueBuilder,
 ) -> Result<Value, DecodeError> {
-    let mut parser = JsonParser::new(usize::MAX, u64::MAX);
+    let mut parser = JsonParser::new(MAX_FRAME_DEPTH, u64::MAX);
     let fed = match payload {
         Payload::Bytes(bytes) => parser.feed(bytes, &mut builder),
         Payload::Text(text) => parser.feed_str(text, &mut builder),

@@ -24,7 +24,9 @@ use crate::sse::SseDecoder;
 use recorder::Recorder;
 use std::sync::Arc;
 
-pub use frame::{at, parse_frame, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
+pub use frame::{
+    at, parse_frame, parse_frame_keeping, str_of, u64_of, Dialect, Frame, MAX_FRAME_DEPTH,
+};
 pub use output::Output;
 
 /// The dialect names [`StreamDecoder::new`] accepts, in the order error messages list them.

@@ -6,7 +6,7 @@
 
 use crate::json::{JsonParser, Sink, Value};
 
-use super::frame::{str_of, u64_of};
+use super::frame::{str_of, u64_of, MAX_FRAME_DEPTH};
 
 /// What one choice of a chunk says.
 #[derive(Debug, Default)]
@@ -85,7 +85,8 @@ fn reasoning(content: Option<String>, other: Option<String>) -> Option<String> {
 
 /// The choices of a common chunk (valid JSON, nothing unusual), or `None`.
 pub fn extract(data: &str) -> Option<Vec<Choice>> {
-    let mut parser = JsonParser::new(usize::MAX, u64::MAX);
+    // A frame too deep for the tree path is too deep here: the tree path reports it.
+    let mut parser = JsonParser::new(MAX_FRAME_DEPTH, u64::MAX);
     let mut sink = Extract::default();
     parser.feed_str(data, &mut sink).ok()?;
     parser.finish(&mut sink).ok()?;

@@ -8,14 +8,53 @@ use std::fmt::Write;
 use super::value::Value;
 use crate::float_repr::python_float_repr;
 
-/// The compact JSON text of `value`.
+/// The compact JSON text of `value`. The tree is walked with a stack on the heap, so any
+/// depth is safe on any thread stack.
 pub fn to_compact_json(value: &Value) -> String {
     let mut out = String::new();
-    write_value(&mut out, value);
-    out
+    // The containers being written: their members (each with its key in an object), how
+    // many are written, and the closing bracket.
+    let mut open: Vec<(Vec<(Option<&str>, &Value)>, usize, char)> = Vec::new();
+    let mut next = Some(value);
+    loop {
+        if let Some(value) = next.take() {
+            match value {
+                Value::Array(items) => {
+                    out.push('[');
+                    open.push((items.iter().map(|item| (None, item)).collect(), 0, ']'));
+                }
+                Value::Object(members) => {
+                    out.push('{');
+                    let kept = dict_members(members).into_iter();
+                    open.push((kept.map(|(key, item)| (Some(key), item)).collect(), 0, '}'));
+                }
+                scalar => write_scalar(&mut out, scalar),
+            }
+        }
+        let Some((members, written, close)) = open.last_mut() else {
+            return out;
+        };
+        match members.get(*written) {
+            Some(&(key, item)) => {
+                if *written > 0 {
+                    out.push(',');
+                }
+                *written += 1;
+                if let Some(key) = key {
+                    write_string(&mut out, key);
+                    out.push(':');
+                }
+                next = Some(item);
+            }
+            None => {
+                out.push(*close);
+                open.pop();
+            }
+        }
+    }
 }
 
-fn write_value(out: &mut String, value: &Value) {
+fn write_scalar(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -25,28 +64,8 @@ fn write_value(out: &mut String, value: &Value) {
         Value::Integer(text) => out.push_str(text),
         Value::Float(f) => write_float(out, *f),
         Value::String(text) => write_string(out, text),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(members) => {
-            out.push('{');
-            for (i, (key, item)) in dict_members(members).into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(out, key);
-                out.push(':');
-                write_value(out, item);
-            }
-            out.push('}');
-        }
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
     }
 }
 
@@ -129,9 +148,42 @@ mod tests {
             ("[-0, -0.0, 0]", "[0,-0.0,0]"),
             ("[]", "[]"),
             ("{}", "{}"),
+            (
+                r#"[[], {}, [{}], {"a": []}, [[1], {"b": {}}]]"#,
+                r#"[[],{},[{}],{"a":[]},[[1],{"b":{}}]]"#,
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(dump(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn deep_value_dumps_on_a_small_stack() {
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let depth = 1_000_000;
+                let mut value = Value::Array(Vec::new());
+                for level in 0..depth {
+                    value = if level % 2 == 0 {
+                        Value::Object(vec![("k".into(), value)])
+                    } else {
+                        Value::Array(vec![Value::Null, value])
+                    };
+                }
+                let text = to_compact_json(&value);
+                assert!(
+                    text.starts_with(r#"[null,{"k":[null,{"k":"#),
+                    "{}",
+                    &text[..30]
+                );
+                assert!(text.contains(r#"[null,{"k":[]}]}]"#));
+                assert!(text.ends_with("}]}]"), "{}", &text[text.len() - 30..]);
+                assert_eq!(text.len(), 2 + 6 * (depth / 2) + 7 * (depth / 2));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -67,8 +67,15 @@ pub fn control_character(byte: u8) -> String {
 pub const INVALID_UTF8: &str = "invalid JSON: invalid UTF-8 in string";
 pub const UNEXPECTED_END: &str = "invalid JSON: unexpected end of input";
 
+const TOO_DEEP: &str = "invalid JSON: nesting deeper than max_depth=";
+
 pub fn too_deep(max_depth: usize) -> String {
-    format!("invalid JSON: nesting deeper than max_depth={max_depth}")
+    format!("{TOO_DEEP}{max_depth}")
+}
+
+/// Whether `message` is that of [`too_deep`] (the limit errors share one class).
+pub fn is_too_deep(message: &str) -> bool {
+    message.starts_with(TOO_DEEP)
 }
 
 pub fn too_long(max_bytes: u64) -> String {

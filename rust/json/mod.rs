@@ -8,6 +8,7 @@
 //! (`python/fluent_ai/_purepy/json/`).
 
 mod dump;
+mod iterative;
 mod messages;
 mod number;
 mod parser;
@@ -16,6 +17,7 @@ mod string;
 mod value;
 
 pub use dump::to_compact_json;
+pub use messages::is_too_deep;
 pub use parser::{JsonParser, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, MAX_INTEGER_DIGITS};
 pub use sink::Sink;
 pub use value::{parse_value, Value, ValueBuilder};

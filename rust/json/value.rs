@@ -6,8 +6,8 @@ use super::sink::Sink;
 use crate::error::DecodeError;
 
 /// A JSON value. Integers keep their decimal text (they may exceed any machine integer);
-/// object members keep document order, duplicates included.
-#[derive(Clone, Debug, PartialEq)]
+/// object members keep document order, duplicates included. `Clone`, `PartialEq`, `Debug`
+/// and `Drop` do not recurse (see `iterative.rs`): a tree of any depth is safe on any stack.
 pub enum Value {
     Null,
     Bool(bool),

@@ -253,7 +253,9 @@ impl PyJsonStream {
 
 /// `text.encode("utf-8", "surrogatepass")`: a lone surrogate becomes bytes the parser rejects
 /// as invalid UTF-8, exactly as on the pure-Python backend.
-fn encode_utf8_surrogatepass<'py>(text: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyBytes>> {
+pub(crate) fn encode_utf8_surrogatepass<'py>(
+    text: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyBytes>> {
     let py = text.py();
     // SAFETY: `text` is a live `str` (we hold a reference to it) and both names are
     // NUL-terminated static strings; the call returns a new reference or NULL with an

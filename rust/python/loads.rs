@@ -6,7 +6,7 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString};
-use simd_json::{BorrowedValue, StaticNode};
+use simd_json::{BorrowedValue, Buffers, StaticNode};
 
 use super::json::{PySink, Tree};
 use super::{decode_error, guard};
@@ -33,19 +33,67 @@ fn _loads(py: Python<'_>, data: &[u8]) -> PyResult<Py<PyAny>> {
     })
 }
 
-/// Parse a whole JSON document with simd-json (which needs a mutable copy of the input).
+/// Parse a whole JSON document with simd-json (which needs a mutable copy of the input),
+/// with the same depth limit as `_loads`.
 #[pyfunction]
 fn _loads_simd_json(py: Python<'_>, data: &[u8]) -> PyResult<Py<PyAny>> {
     guard(py, || {
         let mut copy = data.to_vec();
-        let value = simd_json::to_borrowed_value(&mut copy)
+        let mut buffers = Buffers::with_max_depth(copy.len(), DEFAULT_MAX_DEPTH);
+        let value = simd_json::borrowed::to_value_with_buffers(&mut copy, &mut buffers)
             .map_err(|error| PyValueError::new_err(error.to_string()))?;
         Ok(to_python(py, &value)?.unbind())
     })
 }
 
+type Members<'a, 'v> = Box<dyn Iterator<Item = (Option<&'a str>, &'a BorrowedValue<'v>)> + 'a>;
+
+/// The Python object of `value`, walked with a stack on the heap (no recursion by depth).
 fn to_python<'py>(py: Python<'py>, value: &BorrowedValue<'_>) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
+    let Some((root, members)) = open(py, value) else {
+        return Ok(scalar(py, value));
+    };
+    let mut stack = vec![(root.clone(), members)];
+    while let Some((container, members)) = stack.last_mut() {
+        let Some((key, item)) = members.next() else {
+            stack.pop();
+            continue;
+        };
+        let (object, nested) = match open(py, item) {
+            Some((object, members)) => (object.clone(), Some((object, members))),
+            None => (scalar(py, item), None),
+        };
+        match key {
+            Some(key) => container
+                .cast::<PyDict>()?
+                .set_item(PyString::new(py, key), object)?,
+            None => container.cast::<PyList>()?.append(object)?,
+        }
+        stack.extend(nested);
+    }
+    Ok(root)
+}
+
+/// An empty list or dict for a container, with its members; `None` for a scalar.
+fn open<'py, 'a, 'v>(
+    py: Python<'py>,
+    value: &'a BorrowedValue<'v>,
+) -> Option<(Bound<'py, PyAny>, Members<'a, 'v>)> {
+    match value {
+        BorrowedValue::Array(items) => Some((
+            PyList::empty(py).into_any(),
+            Box::new(items.iter().map(|item| (None, item))),
+        )),
+        BorrowedValue::Object(members) => Some((
+            PyDict::new(py).into_any(),
+            Box::new(members.iter().map(|(key, item)| (Some(key.as_ref()), item))),
+        )),
+        _ => None,
+    }
+}
+
+fn scalar<'py>(py: Python<'py>, value: &BorrowedValue<'_>) -> Bound<'py, PyAny> {
+    match value {
         BorrowedValue::Static(StaticNode::Null) => py.None().into_bound(py),
         BorrowedValue::Static(StaticNode::Bool(flag)) => {
             pyo3::types::PyBool::new(py, *flag).to_owned().into_any()
@@ -54,21 +102,9 @@ fn to_python<'py>(py: Python<'py>, value: &BorrowedValue<'_>) -> PyResult<Bound<
         BorrowedValue::Static(StaticNode::U64(number)) => PyInt::new(py, *number).into_any(),
         BorrowedValue::Static(StaticNode::F64(number)) => PyFloat::new(py, *number).into_any(),
         BorrowedValue::String(text) => PyString::new(py, text).into_any(),
-        BorrowedValue::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items.iter() {
-                list.append(to_python(py, item)?)?;
-            }
-            list.into_any()
-        }
-        BorrowedValue::Object(members) => {
-            let dict = PyDict::new(py);
-            for (key, item) in members.iter() {
-                dict.set_item(PyString::new(py, key), to_python(py, item)?)?;
-            }
-            dict.into_any()
-        }
-    })
+        BorrowedValue::Array(_) => PyList::empty(py).into_any(),
+        BorrowedValue::Object(_) => PyDict::new(py).into_any(),
+    }
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,22 +1,54 @@
 //! `ToolCallAssembler`: the core assembler for agents that already have their own client.
 
-use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use std::collections::HashMap;
 
-use super::events::event_to_py;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+
+use super::events::{event_to_py, ToolCallDelta, ToolCallInvalid};
+use super::json::encode_utf8_surrogatepass;
+use super::text::borrow_utf8;
 use super::{decode_error_with, guard};
 use crate::events::Event;
 use crate::toolcall::{Arguments, ToolCallAssembler};
-
-/// Convert core events to Python objects.
-pub fn events_to_py(py: Python<'_>, events: &[Event]) -> PyResult<Vec<Py<PyAny>>> {
-    events.iter().map(|event| event_to_py(py, event)).collect()
-}
 
 /// Assembles tool calls from argument fragments (or whole argument objects) into events.
 #[pyclass(module = "fluent_ai._core", name = "ToolCallAssembler")]
 pub struct PyToolCallAssembler {
     core: ToolCallAssembler,
+    /// The argument text of each call that received a `str` with a lone surrogate, exactly
+    /// as given (the core holds U+FFFD in its place): events report this text, as the pure
+    /// backend does.
+    surrogate_raw: HashMap<u32, Py<PyString>>,
+}
+
+/// A `str` argument as the core takes it: borrowed UTF-8, or its `surrogatepass` bytes.
+enum Text<'py> {
+    Utf8(String),
+    Encoded(Bound<'py, PyBytes>),
+}
+
+impl<'py> Text<'py> {
+    fn of(text: &Bound<'py, PyString>) -> PyResult<Self> {
+        if let Some(utf8) = borrow_utf8(text) {
+            return Ok(Self::Utf8(utf8.to_owned()));
+        }
+        // A lone surrogate (or no borrowing call): read as `JsonStream.feed` reads it.
+        let encoded = encode_utf8_surrogatepass(text)?;
+        Ok(match std::str::from_utf8(encoded.as_bytes()) {
+            Ok(utf8) => Self::Utf8(utf8.to_owned()),
+            Err(_) => Self::Encoded(encoded),
+        })
+    }
+
+    fn arguments(&self, whole: bool) -> Arguments<'_> {
+        match (self, whole) {
+            (Self::Utf8(text), false) => Arguments::Fragment(text),
+            (Self::Utf8(text), true) => Arguments::WholeText(text),
+            (Self::Encoded(bytes), false) => Arguments::Encoded(bytes.as_bytes()),
+            (Self::Encoded(bytes), true) => Arguments::EncodedWhole(bytes.as_bytes()),
+        }
+    }
 }
 
 #[pymethods]
@@ -27,6 +59,7 @@ impl PyToolCallAssembler {
     fn new(max_calls: usize, max_argument_bytes: u64) -> Self {
         Self {
             core: ToolCallAssembler::new(max_calls, max_argument_bytes),
+            surrogate_raw: HashMap::new(),
         }
     }
 
@@ -40,25 +73,33 @@ impl PyToolCallAssembler {
         name: Option<&str>,
         arguments: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Py<PyAny>>> {
-        let whole = match arguments {
-            Some(value) if !value.is_instance_of::<PyString>() => Some(compact_json(py, value)?),
-            _ => None,
+        // The text as given (a fragment), or the compact JSON of a whole object.
+        let (given, whole) = match arguments {
+            None => (None, false),
+            Some(value) => match value.cast::<PyString>() {
+                Ok(text) => (Some(text.clone()), false),
+                Err(_) => (Some(compact_json(py, value)?), true),
+            },
         };
-        let fragment: Option<String> = match arguments {
-            Some(value) if value.is_instance_of::<PyString>() => Some(value.extract()?),
-            _ => None,
-        };
+        let text = given.as_ref().map(Text::of).transpose()?;
         let core = &mut self.core;
+        let surrogate_raw = &mut self.surrogate_raw;
         guard(py, || {
-            let arguments = match (&fragment, &whole) {
-                (Some(text), _) => Some(Arguments::Fragment(text)),
-                (None, Some(text)) => Some(Arguments::WholeText(text)),
-                (None, None) => None,
-            };
             let mut events = Vec::new();
-            match core.add(index, id, name, arguments, &mut events) {
-                Ok(()) => events_to_py(py, &events),
-                Err(error) => Err(decode_error_with(py, &error, events_to_py(py, &events)?)),
+            let outcome = core.add(
+                index,
+                id,
+                name,
+                text.as_ref().map(|t| t.arguments(whole)),
+                &mut events,
+            );
+            if let (Some(given), Some(text)) = (&given, &text) {
+                remember_surrogates(py, core, surrogate_raw, &events, given, text)?;
+            }
+            let converted = convert(py, &events, surrogate_raw, given.as_ref(), &text)?;
+            match outcome {
+                Ok(()) => Ok(converted),
+                Err(error) => Err(decode_error_with(py, &error, converted)),
             }
         })
     }
@@ -66,10 +107,11 @@ impl PyToolCallAssembler {
     /// Every call is over: report those still open (`ToolCallDone` or `ToolCallInvalid`).
     fn finish(&mut self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
         let core = &mut self.core;
+        let surrogate_raw = &self.surrogate_raw;
         guard(py, || {
             let mut events = Vec::new();
             core.finish(&mut events);
-            events_to_py(py, &events)
+            convert(py, &events, surrogate_raw, None, &None)
         })
     }
 
@@ -78,15 +120,97 @@ impl PyToolCallAssembler {
     }
 }
 
+/// Keep the exact text of a call whose arguments hold a lone surrogate: once one arrives,
+/// every later fragment of that call is added to it too.
+fn remember_surrogates(
+    py: Python<'_>,
+    core: &ToolCallAssembler,
+    surrogate_raw: &mut HashMap<u32, Py<PyString>>,
+    events: &[Event],
+    given: &Bound<'_, PyString>,
+    text: &Text<'_>,
+) -> PyResult<()> {
+    let Some(index) = events.iter().find_map(|event| match event {
+        Event::ToolCallDelta { index, .. } => Some(*index),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    let before = match (surrogate_raw.get(&index), text) {
+        (Some(known), _) => known.bind(py).clone().into_any(),
+        (None, Text::Encoded(bytes)) => {
+            // The core's text before this fragment (its own is U+FFFD-replaced).
+            let raw = core.raw(index).unwrap_or_default();
+            let added = String::from_utf8_lossy(bytes.as_bytes()).len();
+            PyString::new(py, &raw[..raw.len().saturating_sub(added)]).into_any()
+        }
+        (None, Text::Utf8(_)) => return Ok(()),
+    };
+    let joined = before.add(given)?.cast_into::<PyString>()?;
+    surrogate_raw.insert(index, joined.unbind());
+    Ok(())
+}
+
+/// Convert core events; where a lone surrogate was replaced, report the text as given (a
+/// call is invalid once one arrives, so only deltas and `ToolCallInvalid` carry such text).
+fn convert(
+    py: Python<'_>,
+    events: &[Event],
+    surrogate_raw: &HashMap<u32, Py<PyString>>,
+    given: Option<&Bound<'_, PyString>>,
+    text: &Option<Text<'_>>,
+) -> PyResult<Vec<Py<PyAny>>> {
+    let encoded = matches!(text, Some(Text::Encoded(_)));
+    events
+        .iter()
+        .map(|event| {
+            let exact = |index: &u32| surrogate_raw.get(index).map(|raw| raw.clone_ref(py));
+            let object = event_to_py(py, event)?;
+            Ok(match event {
+                Event::ToolCallDelta { .. } if encoded => {
+                    let delta = object.bind(py).cast::<ToolCallDelta>()?.get();
+                    let fragment =
+                        given.map_or_else(|| py.None(), |g| g.clone().into_any().unbind());
+                    Py::new(
+                        py,
+                        ToolCallDelta {
+                            index: delta.index.clone_ref(py),
+                            fragment,
+                        },
+                    )?
+                    .into_any()
+                }
+                Event::ToolCallInvalid { index, .. } => match exact(index) {
+                    Some(raw) => {
+                        let invalid = object.bind(py).cast::<ToolCallInvalid>()?.get();
+                        Py::new(
+                            py,
+                            ToolCallInvalid {
+                                index: invalid.index.clone_ref(py),
+                                id: invalid.id.clone_ref(py),
+                                name: invalid.name.clone_ref(py),
+                                raw: raw.into_any(),
+                                error: invalid.error.clone_ref(py),
+                            },
+                        )?
+                        .into_any()
+                    }
+                    None => object,
+                },
+                _ => object,
+            })
+        })
+        .collect()
+}
+
 /// `json.dumps(value, separators=(",", ":"), ensure_ascii=False)`: the `raw` text of a call
-/// whose arguments come as an object (the same text on both backends).
-fn compact_json(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<String> {
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("separators", (",", ":"))?;
-    kwargs.set_item("ensure_ascii", false)?;
-    py.import("json")?
-        .call_method("dumps", (value,), Some(&kwargs))?
-        .extract()
+/// whose arguments come as an object (the same text on both backends, by the same function,
+/// which does not recurse by the object's depth).
+fn compact_json<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
+    Ok(py
+        .import("fluent_ai._json_text")?
+        .call_method1("compact_json", (value,))?
+        .cast_into::<PyString>()?)
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -8,16 +8,19 @@ numbered 0, 1, ... in order of first appearance.
 from __future__ import annotations
 
 import itertools
-import json
 from typing import Any
 
+from .._json_text import compact_json
 from ..errors import LimitExceeded, StreamDecodeError
 from .events import PartialToolCall, ToolCallDelta, ToolCallDone, ToolCallInvalid, ToolCallStart
 from .json import JsonStream
+from .json._messages import is_too_deep
 
-__all__ = ["ToolCallAssembler"]
+__all__ = ["ToolCallAssembler", "compact_json"]
 
 DEFAULT_MAX_CALLS = 64
+# The arguments' nesting limit: JsonStream's default max_depth.
+MAX_ARGUMENT_DEPTH = 256
 DEFAULT_MAX_ARGUMENT_BYTES = 8 * 1024 * 1024
 _NO_BYTE_LIMIT = 2**64 - 1
 _JSON_WHITESPACE = " \t\n\r"
@@ -28,11 +31,6 @@ _ids = itertools.count(1)
 def synthesized_id() -> str:
     """A process-wide unique id for a call whose provider sent none (Gemini, older Ollama)."""
     return f"call_fai_{next(_ids)}"
-
-
-def compact_json(value: object) -> str:
-    """The ``raw`` text of arguments that arrive as an object (the same on both backends)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 _OPEN, _FAILED, _OVER = 0, 1, 2
@@ -48,7 +46,7 @@ class _Call:
         self.name = name
         self.raw: list[str] = []
         self.size = 0  # UTF-8 bytes of the arguments so far
-        self.stream = JsonStream(max_bytes=_NO_BYTE_LIMIT)
+        self.stream = JsonStream(max_depth=MAX_ARGUMENT_DEPTH, max_bytes=_NO_BYTE_LIMIT)
         self.state = _OPEN
         self.error = ""
 
@@ -182,23 +180,43 @@ class ToolCallAssembler:
                 position=self._max_argument_bytes,
                 limit=self._max_argument_bytes,
             )
+        # Parsed before the fragment is reported: nesting beyond the depth limit refuses the
+        # fragment, as the byte limit does (other errors only make the call invalid).
+        state = call.state
+        error: StreamDecodeError | None = None
+        complete = False
+        if state == _OPEN or (state == _OVER and call.stream.complete):
+            try:
+                complete = call.stream.feed(fragment)
+            except StreamDecodeError as failure:
+                if is_too_deep(failure.message):
+                    call.state = _FAILED
+                    call.error = _describe(failure)
+                    raise _too_deep(call.index, failure) from None
+                error = failure
         call.size = size
         call.raw.append(fragment)
         out.append(ToolCallDelta(call.index, fragment))
-        state = call.state
         if state == _OPEN:
-            try:
-                if call.stream.feed(fragment):
-                    out.append(call.done(call.stream.finish()))
-            except StreamDecodeError as error:
+            if error is not None:
                 call.state = _FAILED
                 call.error = _describe(error)
-        elif state == _OVER and call.stream.complete:
-            # Text after the value closed: only whitespace is allowed there.
-            try:
-                call.stream.feed(fragment)
-            except StreamDecodeError as error:
-                out.append(call.invalid(_describe(error)))
+            elif complete:
+                out.append(call.done(call.stream.finish()))
+        elif error is not None:
+            out.append(call.invalid(_describe(error)))
+
+
+def _too_deep(index: int, error: StreamDecodeError) -> LimitExceeded:
+    """The error for arguments nested deeper than ``MAX_ARGUMENT_DEPTH``; its position is in
+    the arguments, as for the byte limit."""
+    return LimitExceeded(
+        f"tool call {index} arguments nested deeper than max_depth={MAX_ARGUMENT_DEPTH} "
+        f"(byte {error.position} of the arguments)",
+        position=error.position,
+        excerpt=error.excerpt,
+        limit=MAX_ARGUMENT_DEPTH,
+    )
 
 
 def _close(call: _Call, out: list[object]) -> None:
@@ -210,7 +228,7 @@ def _close(call: _Call, out: list[object]) -> None:
     if state == _FAILED:
         out.append(call.invalid(call.error))
     elif not call.text().strip(_JSON_WHITESPACE):
-        call.stream = JsonStream(max_bytes=_NO_BYTE_LIMIT)
+        call.stream = JsonStream(max_depth=MAX_ARGUMENT_DEPTH, max_bytes=_NO_BYTE_LIMIT)
         out.append(ToolCallDone(call.index, call.id, call.name, {}, call.text()))
     else:
         try:

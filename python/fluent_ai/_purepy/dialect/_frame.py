@@ -8,14 +8,19 @@ from typing import Any
 from ...errors import JsonStreamError, LimitExceeded, StreamDecodeError
 from ..json.document import parse_document
 
-__all__ = ["at", "parse_frame", "str_of", "u64_of"]
+__all__ = ["MAX_FRAME_DEPTH", "at", "parse_frame", "str_of", "u64_of"]
+
+# How deeply a frame's JSON may nest: deeper is LimitExceeded. Twice JsonStream's default
+# max_depth, so that tool arguments sent as an object inside a provider's envelope reach the
+# assembler, whose own limit (256) applies to them however they arrive.
+MAX_FRAME_DEPTH = 512
 
 
 def parse_frame(payload: bytes, start: int, dialect: str) -> Any:
     """Parse the JSON payload of a frame that starts at stream offset ``start``. The error
     points at the frame (its ``position`` is ``start``) and says where in the payload."""
     try:
-        return parse_document(payload)
+        return parse_document(payload, MAX_FRAME_DEPTH)
     except StreamDecodeError as inner:
         detail = inner.message.removeprefix("invalid JSON: ")
         message = (

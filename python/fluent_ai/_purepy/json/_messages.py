@@ -39,8 +39,16 @@ def control_character(byte: int) -> str:
     return f"invalid JSON: control character in string, found {FOUND[byte]}"
 
 
+_TOO_DEEP = "invalid JSON: nesting deeper than max_depth="
+
+
 def too_deep(max_depth: int) -> str:
-    return f"invalid JSON: nesting deeper than max_depth={max_depth}"
+    return f"{_TOO_DEEP}{max_depth}"
+
+
+def is_too_deep(message: str) -> bool:
+    """Whether ``message`` is that of ``too_deep`` (the limit errors share one class)."""
+    return message.startswith(_TOO_DEEP)
 
 
 def too_long(max_bytes: int) -> str:

@@ -1,0 +1,145 @@
+"""Compact JSON text of a Python value, for tool-call arguments that arrive as an object.
+
+``compact_json(value)`` is ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``,
+text and errors alike, for a value of any depth and on any thread stack: ``json.dumps``
+recurses in C once per nesting level, so it is only called on values at most
+``_DUMPS_DEPTH`` deep (checked without recursion); deeper values are written by a loop with
+its own stack. Both backends' ``ToolCallAssembler`` use it, so they report the same ``raw``
+text, and the same depth error from their parser.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from json.encoder import encode_basestring
+from typing import Any
+
+__all__ = ["compact_json"]
+
+# json.dumps needs a few hundred bytes of C stack per level: 256 levels fit any thread stack
+# Python runs on (256 KiB on musl), whatever the interpreter's own recursion limit is.
+_DUMPS_DEPTH = 256
+_CONTAINERS = (list, tuple, dict)
+
+
+def compact_json(value: object) -> str:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, without recursion."""
+    if _nests_at_most(value, _DUMPS_DEPTH):
+        try:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        except RecursionError:
+            pass  # The caller's own frames used most of the limit.
+    return _dumps_iteratively(value)
+
+
+def _nests_at_most(value: object, limit: int) -> bool:
+    """Whether ``value`` has at most ``limit`` containers along every path (a cycle has not)."""
+    if not isinstance(value, _CONTAINERS):
+        return True
+    open_members = [iter(value.values() if isinstance(value, dict) else value)]
+    while open_members:
+        for item in open_members[-1]:
+            if isinstance(item, _CONTAINERS):
+                if len(open_members) >= limit:
+                    return False
+                open_members.append(iter(item.values() if isinstance(item, dict) else item))
+                break
+        else:
+            open_members.pop()
+    return True
+
+
+def _float(number: float) -> str:
+    if number != number:
+        return "NaN"
+    if number == float("inf"):
+        return "Infinity"
+    if number == -float("inf"):
+        return "-Infinity"
+    return float.__repr__(number)
+
+
+def _scalar(value: object) -> str | None:
+    """The text of a scalar as ``json.dumps`` writes it; ``None`` for a container."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    if isinstance(value, _CONTAINERS):
+        return None
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _key(key: object) -> str:
+    """A dict key as ``json.dumps`` turns it into a string."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return _float(key)
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _dumps_iteratively(value: object) -> str:
+    """``json.dumps``' compact text, written with a stack of open containers on the heap."""
+    parts: list[str] = []
+    # Each open container: its members, whether it is a dict, whether none was written yet.
+    open_containers: list[tuple[Iterator[Any], bool, list[bool]]] = []
+    markers: list[int] = []  # ids of the open containers, to refuse a cycle
+    marked: set[int] = set()
+    pending: Any = value
+    has_pending = True
+    while True:
+        if has_pending:
+            has_pending = False
+            text = _scalar(pending)
+            if text is not None:
+                parts.append(text)
+            else:
+                ident = id(pending)
+                if ident in marked:
+                    raise ValueError("Circular reference detected")
+                marked.add(ident)
+                markers.append(ident)
+                if isinstance(pending, dict):
+                    parts.append("{")
+                    open_containers.append((iter(pending.items()), True, [True]))
+                else:
+                    parts.append("[")
+                    open_containers.append((iter(pending), False, [True]))
+        if not open_containers:
+            return "".join(parts)
+        members, is_dict, first = open_containers[-1]
+        for member in members:
+            if first[0]:
+                first[0] = False
+            else:
+                parts.append(",")
+            if is_dict:
+                key, pending = member
+                parts.append(encode_basestring(_key(key)))
+                parts.append(":")
+            else:
+                pending = member
+            has_pending = True
+            break
+        else:
+            parts.append("}" if is_dict else "]")
+            open_containers.pop()
+            marked.discard(markers.pop())
