@@ -11,6 +11,7 @@ text, and the same depth error from their parser.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from json.encoder import encode_basestring
 from typing import Any
@@ -51,7 +52,7 @@ def _nests_at_most(value: object, limit: int) -> bool:
 
 
 def _float(number: float) -> str:
-    if number != number:
+    if math.isnan(number):
         return "NaN"
     if number == float("inf"):
         return "Infinity"
