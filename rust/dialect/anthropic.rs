@@ -25,7 +25,7 @@ use crate::events::Usage;
 use crate::json::Value;
 use crate::toolcall::Arguments;
 
-use super::frame::{parse_frame, str_of, u64_of, Dialect, Frame};
+use super::frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
 use super::output::Output;
 
 /// Event names whose data is decoded; every other name is skipped.
@@ -196,6 +196,8 @@ struct Counts {
     cache_read: Option<u64>,
     cache_write: Option<u64>,
     output: Option<u64>,
+    /// `output_tokens_details.thinking_tokens` (part of `output`), when sent.
+    thinking: Option<u64>,
 }
 
 impl Counts {
@@ -205,6 +207,8 @@ impl Counts {
             cache_read: u64_of(usage, "cache_read_input_tokens"),
             cache_write: u64_of(usage, "cache_creation_input_tokens"),
             output: u64_of(usage, "output_tokens"),
+            thinking: at(usage, &["output_tokens_details", "thinking_tokens"])
+                .and_then(Value::as_u64),
         }
     }
 
@@ -215,6 +219,7 @@ impl Counts {
             cache_read: self.cache_read.or(earlier.cache_read),
             cache_write: self.cache_write.or(earlier.cache_write),
             output: self.output.or(earlier.output),
+            thinking: self.thinking.or(earlier.thinking),
         }
     }
 
@@ -230,7 +235,7 @@ impl Counts {
             total_tokens: None,
             cache_read_tokens: self.cache_read,
             cache_write_tokens: self.cache_write,
-            reasoning_tokens: None,
+            reasoning_tokens: self.thinking,
         }
     }
 }

@@ -152,6 +152,9 @@ impl StreamDecoder {
         let frames = self.frames;
         let mut outcome = self.flush();
         if outcome.is_ok() {
+            if !self.out.reached_end() && self.dialect.ends_cleanly() {
+                self.out.end();
+            }
             self.out.close();
             if !self.out.reached_end() {
                 outcome = Err(DecodeError {

@@ -98,6 +98,9 @@ class StreamDecoder:
                 # A message cut off by the end of the stream is an error.
                 framer.finish()
             out = self._out
+            ends_cleanly = getattr(self._handler, "ends_cleanly", None)
+            if not out.reached_end and ends_cleanly is not None and ends_cleanly():
+                out.end()
             out.close()
             if not out.reached_end:
                 position = self.position

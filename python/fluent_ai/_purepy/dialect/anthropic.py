@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..sse import SseEvent
-from ._frame import at, parse_frame, str_of, u64_of
+from ._frame import as_u64, at, parse_frame, str_of, u64_of
 from ._output import Output
 
 __all__ = ["Anthropic"]
@@ -40,8 +40,8 @@ class Anthropic:
         self._tool_blocks: dict[int, bool] = {}
         # Initial ``input`` objects of ``tool_use`` blocks that have had no fragment yet.
         self._initial_inputs: list[tuple[int, dict[str, Any]]] = []
-        # The usage reported so far: input, cache read, cache write, output (as sent).
-        self._counts: tuple[int | None, ...] = (None, None, None, None)
+        # The usage reported so far: input, cache read, cache write, output, thinking (as sent).
+        self._counts: tuple[int | None, ...] = (None, None, None, None, None)
 
     def frame(self, frame: SseEvent, start: int, out: Output) -> None:
         event = frame.event
@@ -135,11 +135,12 @@ class Anthropic:
             u64_of(usage, "cache_read_input_tokens"),
             u64_of(usage, "cache_creation_input_tokens"),
             u64_of(usage, "output_tokens"),
+            as_u64(at(usage, "output_tokens_details", "thinking_tokens")),
         )
         # Each field replaces the one reported before; a missing one keeps it.
         counts = tuple(new if new is not None else old for new, old in zip(sent, self._counts))
         self._counts = counts
-        input_tokens, cache_read, cache_write, output_tokens = counts
+        input_tokens, cache_read, cache_write, output_tokens, thinking = counts
         if input_tokens is not None:
             input_tokens = min(input_tokens + (cache_read or 0) + (cache_write or 0), _U64_MAX)
         out.add_usage(
@@ -147,6 +148,7 @@ class Anthropic:
             output_tokens=output_tokens,
             cache_read_tokens=cache_read,
             cache_write_tokens=cache_write,
+            reasoning_tokens=thinking,
         )
 
 
