@@ -250,10 +250,8 @@ impl Extract {
         let member = self.take_member();
         match (member, value) {
             (Member::Ignored, _)
-            | (
-                Member::NullOnly | Member::Delta | Member::Function | Member::XGroq,
-                Scalar::Null,
-            ) => {}
+            | (Member::NullOnly | Member::Delta | Member::Function | Member::XGroq, Scalar::Null) =>
+                {}
             (Member::Choices | Member::ToolCalls, Scalar::Null) => {}
             (Member::Index, Scalar::Integer(text)) => match text.parse::<u64>() {
                 Ok(index) if self.place() == Some(Place::Choice) => self.choice().index = index,
@@ -414,7 +412,10 @@ mod tests {
         let value = parse_value(text.as_bytes()).unwrap();
         let choice = &value.get("choices").and_then(Value::as_array).unwrap()[0];
         let parts = Choice::from_value(choice).content_parts;
-        assert_eq!(parts, vec![(true, "ab".to_owned()), (false, "c".to_owned())]);
+        assert_eq!(
+            parts,
+            vec![(true, "ab".to_owned()), (false, "c".to_owned())]
+        );
     }
 
     #[test]
