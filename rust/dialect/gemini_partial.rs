@@ -135,12 +135,12 @@ impl PartialArguments {
                 (false, _) => Node::Object(Vec::new()),
             };
             let existing = self.child(node, segment);
-            let keep = match (existing.map(|c| &self.nodes[c]), &fresh) {
-                (Some(_), Node::Leaf(_)) => true,
-                (Some(Node::Object(_)), Node::Object(_)) => true,
-                (Some(Node::Array(_)), Node::Array(_)) => true,
-                _ => false,
-            };
+            let keep = matches!(
+                (existing.map(|c| &self.nodes[c]), &fresh),
+                (Some(_), Node::Leaf(_))
+                    | (Some(Node::Object(_)), Node::Object(_))
+                    | (Some(Node::Array(_)), Node::Array(_))
+            );
             node = match (existing, keep) {
                 (Some(child), true) => child,
                 (Some(child), false) => {
