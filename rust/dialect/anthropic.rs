@@ -67,8 +67,12 @@ impl Dialect for Anthropic {
         };
         match kind {
             "message_start" => {
-                if let Some(usage) = payload.get("message").and_then(|m| m.get("usage")) {
+                let message = payload.get("message");
+                if let Some(usage) = message.and_then(|m| m.get("usage")) {
                     self.usage(usage, out);
+                }
+                if let Some(message) = message {
+                    Self::complete_content(message, out)?;
                 }
             }
             "content_block_start" => self.block_start(&payload, out)?,
@@ -170,6 +174,34 @@ impl Anthropic {
         self.initial_inputs = kept;
         for (k, input) in released {
             out.tool(k, None, None, Some(Arguments::Whole(&input)))?;
+        }
+        Ok(())
+    }
+
+    /// Blocks that `message_start` already carries whole (a programmatic tool call resumed
+    /// by the server): their text, thinking and tool calls, keyed by their content index,
+    /// and the message's stop reason.
+    fn complete_content(message: &Value, out: &mut Output) -> Result<(), DecodeError> {
+        let content = message.get("content").and_then(Value::as_array);
+        for (index, block) in content.unwrap_or(&[]).iter().enumerate() {
+            match str_of(block, "type") {
+                Some("text") => out.text(str_of(block, "text").unwrap_or(""), 0),
+                Some("thinking") => out.reasoning(str_of(block, "thinking").unwrap_or("")),
+                Some("tool_use") => {
+                    let key = (index as u64 & 0xFFFF_FFFF) as i64;
+                    let input = block
+                        .get("input")
+                        .filter(|input| matches!(input, Value::Object(m) if !m.is_empty()));
+                    let id = str_of(block, "id");
+                    out.tool(key, id, str_of(block, "name"), input.map(Arguments::Whole))?;
+                    out.tool_end(key);
+                }
+                _ => {}
+            }
+        }
+        match str_of(message, "stop_reason") {
+            Some(reason) if !reason.is_empty() => out.stop(reason),
+            _ => {}
         }
         Ok(())
     }

@@ -104,12 +104,15 @@ def _content_parts(parts: list[Any], choice_index: int, out: Output) -> None:
         if kind == "text":
             out.add_text(str_of(part, "text"), choice_index)
         elif kind == "thinking":
-            thinking = part["thinking"] if "thinking" in part else None
+            thinking = part.get("thinking")
             if type(thinking) is str:
                 out.reasoning(thinking)
             elif type(thinking) is list:
-                texts = [str_of(item, "text") for item in thinking if str_of(item, "type") == "text"]
-                out.reasoning("".join(text for text in texts if text is not None))
+                parts_text = [str_of(item, "text") for item in thinking]
+                kinds = [str_of(item, "type") for item in thinking]
+                out.reasoning(
+                    "".join(t for t, k in zip(parts_text, kinds) if k == "text" and t is not None)
+                )
 
 
 def _report_error(error: Any, raw: str, out: Output) -> None:
