@@ -39,6 +39,15 @@ pub struct EventRef<'a> {
     pub retry: Option<u64>,
 }
 
+/// What [`SseDecoder::feed_items`] hands out, in stream order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block<'a> {
+    /// A dispatched event.
+    Event(EventRef<'a>),
+    /// A line that is no field nor comment (only when captured), without its line end.
+    Stray(&'a str),
+}
+
 /// An owned dispatched event (see [`EventRef`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
@@ -86,9 +95,9 @@ pub struct SseDecoder {
     retry: Option<u64>,
     recent: RecentBytes,
     error: Option<DecodeError>,
-    /// Lines that are no field (nor comment), with their stream offsets, when asked for
-    /// (see [`SseDecoder::capture_stray_lines`]).
-    stray: Option<Vec<(u64, String)>>,
+    /// Whether lines that are no field (nor comment) are handed out (see
+    /// [`SseDecoder::capture_stray_lines`]).
+    stray: bool,
 }
 
 impl Default for SseDecoder {
@@ -114,20 +123,16 @@ impl SseDecoder {
             retry: None,
             recent: RecentBytes::default(),
             error: None,
-            stray: None,
+            stray: false,
         }
     }
 
-    /// Keep the lines whose field name is none of `data`, `event`, `id`, `retry` (and that
-    /// are not comments) instead of ignoring them, for [`Self::take_stray_lines`]. Gemini
-    /// may send a bare, pretty-printed JSON error object inside an SSE stream.
+    /// Hand out the lines whose field name is none of `data`, `event`, `id`, `retry` (and
+    /// that are not comments) as [`Block::Stray`] through [`Self::feed_items`], in stream
+    /// order with the events, instead of ignoring them. Gemini may send a bare,
+    /// pretty-printed JSON error object inside an SSE stream.
     pub fn capture_stray_lines(&mut self) {
-        self.stray.get_or_insert_with(Vec::new);
-    }
-
-    /// The stray lines captured since the last call, each with the offset of its first byte.
-    pub fn take_stray_lines(&mut self) -> Vec<(u64, String)> {
-        self.stray.as_mut().map(std::mem::take).unwrap_or_default()
+        self.stray = true;
     }
 
     /// The configured limit.
@@ -171,6 +176,20 @@ impl SseDecoder {
     /// [`Self::feed_with`], also passing the stream offset of the first byte of each event's
     /// block (where a consumer's error about the event's data should point).
     pub fn feed_blocks<F: FnMut(EventRef<'_>, u64)>(
+        &mut self,
+        chunk: &[u8],
+        mut on_event: F,
+    ) -> Result<(), DecodeError> {
+        self.feed_items(chunk, |item, start| {
+            if let Block::Event(event) = item {
+                on_event(event, start);
+            }
+        })
+    }
+
+    /// [`Self::feed_blocks`], also handing out stray lines (when captured) at the point of
+    /// the stream where they end, each with the offset of its first byte.
+    pub fn feed_items<F: FnMut(Block<'_>, u64)>(
         &mut self,
         chunk: &[u8],
         mut on_event: F,
@@ -231,7 +250,7 @@ impl SseDecoder {
 
     /// Interpret `chunk` (which starts at stream offset `offset`); `Err` holds the offset
     /// of the first byte beyond the limit.
-    fn consume<F: FnMut(EventRef<'_>, u64)>(
+    fn consume<F: FnMut(Block<'_>, u64)>(
         &mut self,
         chunk: &[u8],
         mut offset: u64,
@@ -315,7 +334,7 @@ impl SseDecoder {
     }
 
     /// Interpret one complete line whose line end is at stream offset `line_end`.
-    fn interpret<F: FnMut(EventRef<'_>, u64)>(
+    fn interpret<F: FnMut(Block<'_>, u64)>(
         &mut self,
         line: &[u8],
         line_end: u64,
@@ -357,9 +376,9 @@ impl SseDecoder {
             // A comment (empty name), or an ID containing NUL (ignored).
             [] | [b'i', b'd'] => {}
             _ => {
-                if let Some(stray) = &mut self.stray {
+                if self.stray {
                     let start = line_end - line.len() as u64;
-                    stray.push((start, String::from_utf8_lossy(line).into_owned()));
+                    on_event(Block::Stray(&String::from_utf8_lossy(line)), start);
                 }
             }
         }
@@ -367,7 +386,7 @@ impl SseDecoder {
 
     /// The blank-line step of the spec: commit the last event ID, dispatch if there is data,
     /// reset the data and event type buffers.
-    fn dispatch<F: FnMut(EventRef<'_>, u64)>(&mut self, on_event: &mut F) {
+    fn dispatch<F: FnMut(Block<'_>, u64)>(&mut self, on_event: &mut F) {
         if !same_text(&self.last_event_id, &self.id_buffer) {
             self.last_event_id.clone_from(&self.id_buffer);
         }
@@ -379,12 +398,12 @@ impl SseDecoder {
                 &self.event_type
             };
             on_event(
-                EventRef {
+                Block::Event(EventRef {
                     event_type,
                     data: &self.data,
                     id: &self.last_event_id,
                     retry: self.retry,
-                },
+                }),
                 self.block_start,
             );
             self.data.clear();

@@ -25,7 +25,7 @@ use crate::events::Usage;
 use crate::json::Value;
 use crate::toolcall::Arguments;
 
-use super::frame::{parse_frame, str_of, u64_of, Dialect, Frame};
+use super::frame::{at, parse_frame, str_of, u64_of, Dialect, Frame};
 use super::output::Output;
 
 /// Event names whose data is decoded; every other name is skipped.
@@ -67,8 +67,12 @@ impl Dialect for Anthropic {
         };
         match kind {
             "message_start" => {
-                if let Some(usage) = payload.get("message").and_then(|m| m.get("usage")) {
+                let message = payload.get("message");
+                if let Some(usage) = message.and_then(|m| m.get("usage")) {
                     self.usage(usage, out);
+                }
+                if let Some(message) = message {
+                    Self::complete_content(message, out)?;
                 }
             }
             "content_block_start" => self.block_start(&payload, out)?,
@@ -174,6 +178,34 @@ impl Anthropic {
         Ok(())
     }
 
+    /// Blocks that `message_start` already carries whole (a programmatic tool call resumed
+    /// by the server): their text, thinking and tool calls, keyed by their content index,
+    /// and the message's stop reason.
+    fn complete_content(message: &Value, out: &mut Output) -> Result<(), DecodeError> {
+        let content = message.get("content").and_then(Value::as_array);
+        for (index, block) in content.unwrap_or(&[]).iter().enumerate() {
+            match str_of(block, "type") {
+                Some("text") => out.text(str_of(block, "text").unwrap_or(""), 0),
+                Some("thinking") => out.reasoning(str_of(block, "thinking").unwrap_or("")),
+                Some("tool_use") => {
+                    let key = (index as u64 & 0xFFFF_FFFF) as i64;
+                    let input = block
+                        .get("input")
+                        .filter(|input| matches!(input, Value::Object(m) if !m.is_empty()));
+                    let id = str_of(block, "id");
+                    out.tool(key, id, str_of(block, "name"), input.map(Arguments::Whole))?;
+                    out.tool_end(key);
+                }
+                _ => {}
+            }
+        }
+        match str_of(message, "stop_reason") {
+            Some(reason) if !reason.is_empty() => out.stop(reason),
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn usage(&mut self, usage: &Value, out: &mut Output) {
         if !usage.is_object() {
             return;
@@ -196,6 +228,8 @@ struct Counts {
     cache_read: Option<u64>,
     cache_write: Option<u64>,
     output: Option<u64>,
+    /// `output_tokens_details.thinking_tokens` (part of `output`), when sent.
+    thinking: Option<u64>,
 }
 
 impl Counts {
@@ -205,6 +239,8 @@ impl Counts {
             cache_read: u64_of(usage, "cache_read_input_tokens"),
             cache_write: u64_of(usage, "cache_creation_input_tokens"),
             output: u64_of(usage, "output_tokens"),
+            thinking: at(usage, &["output_tokens_details", "thinking_tokens"])
+                .and_then(Value::as_u64),
         }
     }
 
@@ -215,6 +251,7 @@ impl Counts {
             cache_read: self.cache_read.or(earlier.cache_read),
             cache_write: self.cache_write.or(earlier.cache_write),
             output: self.output.or(earlier.output),
+            thinking: self.thinking.or(earlier.thinking),
         }
     }
 
@@ -230,7 +267,7 @@ impl Counts {
             total_tokens: None,
             cache_read_tokens: self.cache_read,
             cache_write_tokens: self.cache_write,
-            reasoning_tokens: None,
+            reasoning_tokens: self.thinking,
         }
     }
 }

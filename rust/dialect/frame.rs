@@ -32,6 +32,11 @@ pub trait Dialect: Send + Sync {
 
     /// How the provider marks the end of a stream (for the truncation message).
     fn end_marker(&self) -> &'static str;
+
+    /// Whether an end of input before the end marker is still a complete stream.
+    fn ends_cleanly(&self) -> bool {
+        false
+    }
 }
 
 /// Parse the JSON payload of a frame that starts at stream offset `start`. The error points

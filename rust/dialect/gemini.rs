@@ -8,6 +8,7 @@ use crate::json::Value;
 use crate::toolcall::Arguments;
 
 use super::frame::{parse_frame, str_of, u64_of, Dialect, Frame};
+use super::gemini_partial::PartialArguments;
 use super::output::Output;
 
 /// See the module documentation.
@@ -16,6 +17,8 @@ pub struct Gemini {
     /// Function calls seen so far: each `functionCall` part is a call of its own (Gemini
     /// sends calls whole and usually without an id), keyed by this counter.
     calls: i64,
+    /// The call whose arguments are streaming as `partialArgs` (Vertex AI), by key.
+    streamed: Option<(i64, PartialArguments)>,
     /// A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
     bare: BareObject,
 }
@@ -68,7 +71,7 @@ impl Dialect for Gemini {
                 return match self.bare.line(line, start) {
                     Some((text, start)) => {
                         let chunk = parse_frame(text.as_bytes(), start, "gemini")?;
-                        self.chunk(&chunk, text.trim_end(), out).map(|_| ())
+                        self.chunk(&chunk, text.trim_end(), start, out).map(|_| ())
                     }
                     None => Ok(()),
                 };
@@ -80,13 +83,13 @@ impl Dialect for Gemini {
         match &payload {
             Value::Array(items) => {
                 for chunk in items {
-                    if self.chunk(chunk, data, out)? {
+                    if self.chunk(chunk, data, start, out)? {
                         break;
                     }
                 }
                 Ok(())
             }
-            chunk => self.chunk(chunk, data, out).map(|_| ()),
+            chunk => self.chunk(chunk, data, start, out).map(|_| ()),
         }
     }
 
@@ -97,7 +100,13 @@ impl Dialect for Gemini {
 
 impl Gemini {
     /// One `GenerateContentResponse`; true when it ended the stream.
-    fn chunk(&mut self, chunk: &Value, raw: &str, out: &mut Output) -> Result<bool, DecodeError> {
+    fn chunk(
+        &mut self,
+        chunk: &Value,
+        raw: &str,
+        start: u64,
+        out: &mut Output,
+    ) -> Result<bool, DecodeError> {
         if let Some(error) = Value::non_null(chunk.get("error")) {
             report_error(error, raw, out);
             return Ok(true);
@@ -108,7 +117,7 @@ impl Gemini {
             .unwrap_or(&[]);
         let mut finished = false;
         for candidate in candidates {
-            finished |= self.candidate(candidate, out)?;
+            finished |= self.candidate(candidate, start, out)?;
         }
         if let Some(usage) = chunk.get("usageMetadata").filter(|u| u.is_object()) {
             out.usage(gemini_usage(usage));
@@ -129,7 +138,12 @@ impl Gemini {
     }
 
     /// One candidate's parts; true when it carries a `finishReason`.
-    fn candidate(&mut self, candidate: &Value, out: &mut Output) -> Result<bool, DecodeError> {
+    fn candidate(
+        &mut self,
+        candidate: &Value,
+        start: u64,
+        out: &mut Output,
+    ) -> Result<bool, DecodeError> {
         // Indexes are 32-bit (a bigger one is cut to its low 32 bits, on both backends);
         // proto3 JSON leaves out an index of 0.
         let index = (u64_of(candidate, "index").unwrap_or(0) & 0xFFFF_FFFF) as u32;
@@ -147,11 +161,13 @@ impl Gemini {
                 }
             }
             if let Some(call) = part.get("functionCall").filter(|c| c.is_object()) {
-                self.function_call(call, out)?;
+                self.function_call(call, start, out)?;
             }
         }
         match str_of(candidate, "finishReason") {
             Some(reason) if !reason.is_empty() => {
+                // A streamed call still open (no closing part came) ends with the turn.
+                self.end_streamed(out)?;
                 out.stop(reason);
                 Ok(true)
             }
@@ -159,8 +175,57 @@ impl Gemini {
         }
     }
 
+    /// A `functionCall` part: a whole call, or a piece of a streamed one (see
+    /// [`super::gemini_partial`]).
+    fn function_call(
+        &mut self,
+        call: &Value,
+        start: u64,
+        out: &mut Output,
+    ) -> Result<(), DecodeError> {
+        let partial = call.get("partialArgs").and_then(Value::as_array);
+        let continues = matches!(call.get("willContinue"), Some(Value::Bool(true)));
+        let named = call.get("name").is_some() || call.get("args").is_some();
+        if named {
+            // A new call ends the streamed one.
+            self.end_streamed(out)?;
+        }
+        let streams = (partial.is_some() || continues) && call.get("args").is_none();
+        if self.streamed.is_none() && streams {
+            let key = self.calls;
+            self.calls += 1;
+            out.tool(key, str_of(call, "id"), str_of(call, "name"), None)?;
+            self.streamed = Some((key, PartialArguments::default()));
+        }
+        if let Some((_, arguments)) = &mut self.streamed {
+            for entry in partial.unwrap_or(&[]) {
+                arguments.apply(entry, start)?;
+            }
+            if !continues {
+                self.end_streamed(out)?;
+            }
+            return Ok(());
+        }
+        if !named {
+            // An empty `functionCall: {}` with no streamed call open closes nothing.
+            return Ok(());
+        }
+        self.whole_call(call, out)
+    }
+
+    /// The streamed call, if one is open: its assembled arguments, then its end.
+    fn end_streamed(&mut self, out: &mut Output) -> Result<(), DecodeError> {
+        if let Some((key, arguments)) = self.streamed.take() {
+            if let Some(text) = arguments.text() {
+                out.tool(key, None, None, Some(Arguments::Fragment(&text)))?;
+            }
+            out.tool_end(key);
+        }
+        Ok(())
+    }
+
     /// A whole call: started, given its arguments and done within this part.
-    fn function_call(&mut self, call: &Value, out: &mut Output) -> Result<(), DecodeError> {
+    fn whole_call(&mut self, call: &Value, out: &mut Output) -> Result<(), DecodeError> {
         let key = self.calls;
         self.calls += 1;
         let arguments = match call.get("args") {

@@ -8,6 +8,7 @@ mod cohere;
 mod error_fields;
 mod frame;
 mod gemini;
+mod gemini_partial;
 mod ollama;
 mod openai_chat;
 mod openai_chunk;
@@ -20,7 +21,7 @@ use crate::events::{Event, FinishReason, PartialToolCall, Usage};
 use crate::eventstream;
 use crate::metrics::{Metrics, MetricsError};
 use crate::ndjson::LineSplitter;
-use crate::sse::SseDecoder;
+use crate::sse::{Block, SseDecoder};
 use recorder::Recorder;
 use std::sync::Arc;
 
@@ -154,6 +155,9 @@ impl StreamDecoder {
         let frames = self.frames;
         let mut outcome = self.flush();
         if outcome.is_ok() {
+            if !self.out.reached_end() && self.dialect.ends_cleanly() {
+                self.out.end();
+            }
             self.out.close();
             if !self.out.reached_end() {
                 outcome = Err(DecodeError {
@@ -204,20 +208,18 @@ impl StreamDecoder {
             failed: None,
         };
         let framed = match &mut self.framer {
-            Framer::Sse(sse) => {
-                let framed = sse.feed_blocks(data, |event, start| {
+            // Stray lines come in stream order with the events, so the events and an error
+            // object sent as bare lines keep their order however the input is split.
+            Framer::Sse(sse) => sse.feed_items(data, |item, start| match item {
+                Block::Event(event) => {
                     let frame = Frame::Sse {
                         event: event.event_type,
                         data: event.data,
                     };
                     delivery.frame(frame, start);
-                });
-                // After the chunk's events: such lines only carry a stream-ending error.
-                for (start, line) in sse.take_stray_lines() {
-                    delivery.stray(&line, start);
                 }
-                framed
-            }
+                Block::Stray(line) => delivery.stray(line, start),
+            }),
             Framer::Ndjson(lines) => lines.feed(data, |line, start| {
                 delivery.frame(Frame::Line(line), start);
                 Ok(())

@@ -11,7 +11,7 @@ use super::openai_chunk::{extract, Call, CallArguments, Choice};
 use super::output::Output;
 
 /// The members of a chunk the tree path reads (ids, model and fingerprints are skipped).
-const CHUNK_MEMBERS: &[&str] = &["choices", "usage", "error"];
+const CHUNK_MEMBERS: &[&str] = &["choices", "usage", "x_groq", "error"];
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -19,6 +19,33 @@ pub struct OpenAiChat {
     /// Calls without an `index` (some compatible servers): the key of the latest one.
     unindexed_key: Option<i64>,
     unindexed_count: i64,
+    choices: Choices,
+}
+
+/// The choice indexes seen and those that got a `finish_reason`, for the clean-end rule.
+#[derive(Debug, Default)]
+struct Choices {
+    seen: Vec<u64>,
+    finished: Vec<u64>,
+}
+
+impl Choices {
+    fn saw(&mut self, index: u64) {
+        if !self.seen.contains(&index) {
+            self.seen.push(index);
+        }
+    }
+
+    fn finished(&mut self, index: u64) {
+        if !self.finished.contains(&index) {
+            self.finished.push(index);
+        }
+    }
+
+    /// Every choice seen has finished (and there was one).
+    fn all_finished(&self) -> bool {
+        !self.finished.is_empty() && self.seen.iter().all(|i| self.finished.contains(i))
+    }
 }
 
 impl Dialect for OpenAiChat {
@@ -47,7 +74,10 @@ impl Dialect for OpenAiChat {
         for choice in choices.unwrap_or(&[]) {
             self.choice(Choice::from_value(choice), out)?;
         }
-        if let Some(usage) = Value::non_null(chunk.get("usage")) {
+        // Groq sends its usage in `x_groq.usage` (only when there is no standard one).
+        let usage = Value::non_null(chunk.get("usage"))
+            .or_else(|| Value::non_null(chunk.get("x_groq").and_then(|x| x.get("usage"))));
+        if let Some(usage) = usage.filter(|usage| usage.is_object()) {
             out.usage(openai_usage(usage));
         }
         Ok(())
@@ -56,20 +86,36 @@ impl Dialect for OpenAiChat {
     fn end_marker(&self) -> &'static str {
         "data: [DONE]"
     }
+
+    /// Perplexity, GPUStack and others end the body after the last `finish_reason` without
+    /// `data: [DONE]`: complete once every choice seen has finished.
+    fn ends_cleanly(&self) -> bool {
+        self.choices.all_finished()
+    }
 }
 
 impl OpenAiChat {
     fn choice(&mut self, choice: Choice, out: &mut Output) -> Result<(), DecodeError> {
         // Indexes are 32-bit (a bigger one is cut to its low 32 bits, on both backends).
         let choice_index = choice.index & 0xFFFF_FFFF;
+        self.choices.saw(choice_index);
         out.reasoning(choice.reasoning.as_deref().unwrap_or(""));
+        for (is_reasoning, text) in &choice.content_parts {
+            match is_reasoning {
+                true => out.reasoning(text),
+                false => out.text(text, choice_index as u32),
+            }
+        }
         out.text(choice.content.as_deref().unwrap_or(""), choice_index as u32);
         out.text(choice.refusal.as_deref().unwrap_or(""), choice_index as u32);
         for call in &choice.calls {
             self.tool_call(choice_index, call, out)?;
         }
         match choice.finish_reason.as_deref() {
-            Some(reason) if !reason.is_empty() => out.stop(reason),
+            Some(reason) if !reason.is_empty() => {
+                self.choices.finished(choice_index);
+                out.stop(reason);
+            }
             _ => {}
         }
         Ok(())

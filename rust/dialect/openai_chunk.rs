@@ -14,6 +14,9 @@ pub struct Choice {
     pub index: u64,
     pub reasoning: Option<String>,
     pub content: Option<String>,
+    /// `content` sent as a list of typed parts (Mistral's reasoning models), in order:
+    /// `(is_reasoning, text)`. Only the tree path reads it: the fast path gives up on a list.
+    pub content_parts: Vec<(bool, String)>,
     pub refusal: Option<String>,
     pub calls: Vec<Call>,
     pub finish_reason: Option<String>,
@@ -51,6 +54,9 @@ impl Choice {
             parsed.reasoning =
                 reasoning(text(delta, "reasoning_content"), text(delta, "reasoning"));
             parsed.content = text(delta, "content");
+            if let Some(parts) = delta.get("content").and_then(Value::as_array) {
+                parsed.content_parts = content_parts(parts);
+            }
             parsed.refusal = text(delta, "refusal");
             let calls = delta.get("tool_calls").and_then(Value::as_array);
             parsed.calls = calls.unwrap_or(&[]).iter().map(Call::from_value).collect();
@@ -75,6 +81,36 @@ impl Call {
             },
         }
     }
+}
+
+/// The text of a list-form `content`: `{"type":"text","text":...}` parts are answer text,
+/// `{"type":"thinking","thinking":[{"type":"text","text":...}, ...]}` parts (or a `thinking`
+/// string) are reasoning; other part types carry no text.
+fn content_parts(parts: &[Value]) -> Vec<(bool, String)> {
+    let mut texts = Vec::new();
+    for part in parts {
+        match str_of(part, "type") {
+            Some("text") => {
+                if let Some(text) = str_of(part, "text") {
+                    texts.push((false, text.to_owned()));
+                }
+            }
+            Some("thinking") => match part.get("thinking") {
+                Some(Value::String(text)) => texts.push((true, text.clone())),
+                Some(Value::Array(items)) => {
+                    let text: String = items
+                        .iter()
+                        .filter(|item| str_of(item, "type") == Some("text"))
+                        .filter_map(|item| str_of(item, "text"))
+                        .collect();
+                    texts.push((true, text));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    texts
 }
 
 /// DeepSeek and others send `reasoning_content`, OpenRouter and vLLM `reasoning`; an empty
@@ -103,6 +139,8 @@ enum Place {
     ToolCalls,
     ToolCall,
     Function,
+    /// Groq's `x_groq` object (its `usage` ends the fast path).
+    XGroq,
     /// Inside a member nobody reads.
     Skipped,
 }
@@ -114,6 +152,7 @@ enum Member {
     Choices,
     /// `usage` or `error`: only `null` is common enough for the fast path.
     NullOnly,
+    XGroq,
     Index,
     FinishReason,
     Delta,
@@ -189,6 +228,7 @@ impl Extract {
                 (Member::Delta, false) => Place::Delta,
                 (Member::ToolCalls, true) => Place::ToolCalls,
                 (Member::Function, false) => Place::Function,
+                (Member::XGroq, false) => Place::XGroq,
                 _ => return self.give_up(),
             },
         };
@@ -211,7 +251,8 @@ impl Extract {
         let member = self.take_member();
         match (member, value) {
             (Member::Ignored, _)
-            | (Member::NullOnly | Member::Delta | Member::Function, Scalar::Null) => {}
+            | (Member::NullOnly | Member::Delta | Member::Function | Member::XGroq, Scalar::Null) =>
+                {}
             (Member::Choices | Member::ToolCalls, Scalar::Null) => {}
             (Member::Index, Scalar::Integer(text)) => match text.parse::<u64>() {
                 Ok(index) if self.place() == Some(Place::Choice) => self.choice().index = index,
@@ -278,6 +319,8 @@ impl Sink for Extract {
         let member = match (self.place(), key) {
             (Some(Place::Root), "choices") => Member::Choices,
             (Some(Place::Root), "usage" | "error") => Member::NullOnly,
+            (Some(Place::Root), "x_groq") => Member::XGroq,
+            (Some(Place::XGroq), "usage") => Member::NullOnly,
             (Some(Place::Choice), "index") => Member::Index,
             (Some(Place::Choice), "finish_reason") => Member::FinishReason,
             (Some(Place::Choice), "delta") => Member::Delta,
@@ -352,6 +395,7 @@ mod tests {
             r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c","type":"function","function":{"name":"f","arguments":"{\"a\""}},{"function":{"arguments":null}}]}}]}"#,
             r#"{"choices":[],"error":null,"x":{"choices":[1,{"a":[{}]}]}}"#,
             r#"{"choices":null}"#,
+            r#"{"choices":[],"x_groq":{"id":"r","usage":null}}"#,
             r#"{"choices":[{"delta":null,"index":null,"finish_reason":""}]}"#,
             r#"{"choices":[{"delta":{"tool_calls":null,"content":"\u00e9\n"}}]}"#,
         ];
@@ -363,15 +407,30 @@ mod tests {
     }
 
     #[test]
+    fn list_content_keeps_thinking_and_text_in_order() {
+        let text = r#"{"choices":[{"delta":{"content":[{"type":"thinking","thinking":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},{"type":"text","text":"c"},{"type":"image_url"}]}}]}"#;
+        assert!(extract(text).is_none());
+        let value = parse_value(text.as_bytes()).unwrap();
+        let choice = &value.get("choices").and_then(Value::as_array).unwrap()[0];
+        let parts = Choice::from_value(choice).content_parts;
+        assert_eq!(
+            parts,
+            vec![(true, "ab".to_owned()), (false, "c".to_owned())]
+        );
+    }
+
+    #[test]
     fn unusual_chunks_are_left_to_the_tree() {
         for text in [
             r#"{"choices":[{"delta":{"content":"a","content":"b"}}]}"#,
             r#"{"choices":[],"choices":[]}"#,
             r#"{"choices":[],"usage":{"prompt_tokens":1}}"#,
             r#"{"error":{"message":"m"}}"#,
+            r#"{"choices":[],"x_groq":{"id":"r","usage":{"prompt_tokens":1}}}"#,
             r#"{"choices":[{"index":1.0}]}"#,
             r#"{"choices":[{"index":-0}]}"#,
             r#"{"choices":[{"delta":{"content":5}}]}"#,
+            r#"{"choices":[{"delta":{"content":[{"type":"text","text":"a"}]}}]}"#,
             r#"{"choices":[{"delta":"text"}]}"#,
             r#"{"choices":[1]}"#,
             r#"{"choices":[{"delta":{"tool_calls":[1]}}]}"#,

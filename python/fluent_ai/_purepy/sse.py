@@ -205,13 +205,14 @@ class SseDecoder:
         return events
 
     def _feed_blocks(
-        self, data: bytes, starts: list[int], strays: list[tuple[int, str]] | None = None
+        self, data: bytes, starts: list[int], strays: list[tuple[int, int, str]] | None = None
     ) -> list[SseEvent]:
         """``feed()``, also appending to ``starts`` the stream offset of each event's block
         (the first byte a consumer's error about the event's data should point at); on
         error, ``starts`` covers the events of the error's ``completed``. With ``strays``,
-        lines that are no field (nor comment) are appended there with their offsets (Gemini
-        may send a bare JSON error object; mirrors ``SseDecoder::capture_stray_lines``)."""
+        lines that are no field (nor comment) are appended there as ``(events dispatched
+        before the line, offset, line)``, so that a consumer keeps the stream order (Gemini
+        may send a bare JSON error object; mirrors ``SseDecoder::feed_items``)."""
         if self._error is not None:
             raise self._stored_error()
         chunk_start = self._position
@@ -249,7 +250,7 @@ class SseDecoder:
         data: bytes,
         chunk_start: int,
         starts: list[int] | None = None,
-        strays: list[tuple[int, str]] | None = None,
+        strays: list[tuple[int, int, str]] | None = None,
     ) -> list[SseEvent]:
         chunk = data
         offset = chunk_start
@@ -372,11 +373,11 @@ class SseDecoder:
         lines: list[bytes],
         separators: list[bytes] | None,
         offset: int,
-        strays: list[tuple[int, str]] | None = None,
+        strays: list[tuple[int, int, str]] | None = None,
     ) -> list[int]:
         """The block start of each event ``_interpret(lines)`` will dispatch; ``offset`` is
         the stream offset of ``lines[0]``. Called before ``_interpret`` changes the state.
-        Stray lines go to ``strays`` when given."""
+        Stray lines go to ``strays`` when given, numbered after the events before them."""
         starts: list[int] = []
         block_start = self._block_start
         has_data = bool(self._data)
@@ -392,7 +393,7 @@ class SseDecoder:
             elif line[:4] == b"data" and line[4:5] in (b"", b":"):
                 has_data = True
             elif strays is not None and line[:1] != b":" and line.partition(b":")[0] not in _FIELDS:
-                strays.append((line_start, line.decode("utf-8", "replace")))
+                strays.append((len(starts), line_start, line.decode("utf-8", "replace")))
         return starts
 
     def _interpret(self, lines: list[bytes]) -> list[SseEvent]:

@@ -93,11 +93,14 @@ class StreamDecoder:
                 starts: list[int] = []
                 lines = framer._finish_lines(starts)
                 self._frames += len(lines)
-                self._deliver(lines, starts)
+                self._deliver(lines, starts, None)
             elif isinstance(framer, EventStreamDecoder):
                 # A message cut off by the end of the stream is an error.
                 framer.finish()
             out = self._out
+            ends_cleanly = getattr(self._handler, "ends_cleanly", None)
+            if not out.reached_end and ends_cleanly is not None and ends_cleanly():
+                out.end()
             out.close()
             if not out.reached_end:
                 position = self.position
@@ -148,7 +151,7 @@ class StreamDecoder:
     def _run(self, data: bytes) -> None:
         framer = self._framer
         starts: list[int] = []
-        strays: list[tuple[int, str]] | None = [] if self._wants_strays else None
+        strays: list[tuple[int, int, str]] | None = [] if self._wants_strays else None
         try:
             if isinstance(framer, NdjsonDecoder):
                 frames: list[Any] = framer._feed_lines(data, starts)
@@ -159,30 +162,35 @@ class StreamDecoder:
         except StreamDecodeError as error:
             # The frames completed before a framing error still reach the dialect.
             self._frames += len(error.completed)
-            self._deliver(error.completed, starts)
-            self._deliver_strays(strays)
+            self._deliver(error.completed, starts, strays)
             error.completed = []
             raise
         self._frames += len(frames)
-        self._deliver(frames, starts)
-        self._deliver_strays(strays)
+        self._deliver(frames, starts, strays)
 
-    def _deliver_strays(self, strays: list[tuple[int, str]] | None) -> None:
-        """Stray SSE lines, after the chunk's events (only a dialect with ``stray`` asks)."""
-        if strays:
-            out = self._out
-            for start, line in strays:
-                if out.has_ended:
-                    return
-                self._handler.stray(line, start, out)
-
-    def _deliver(self, frames: list[Any], starts: list[int]) -> None:
+    def _deliver(
+        self, frames: list[Any], starts: list[int], strays: list[tuple[int, int, str]] | None
+    ) -> None:
+        """Frames, and stray SSE lines (only a dialect with ``stray`` asks) in stream order:
+        a stray line numbered ``n`` came after ``n`` of the frames."""
         handler = self._handler
         out = self._out
-        for frame, start in zip(frames, starts):
+        pending = iter(strays or ())
+        stray = next(pending, None)
+        for number, (frame, start) in enumerate(zip(frames, starts)):
+            while stray is not None and stray[0] <= number:
+                if out.has_ended:
+                    return
+                handler.stray(stray[2], stray[1], out)
+                stray = next(pending, None)
             if out.has_ended:
                 return
             handler.frame(frame, start, out)
+        while stray is not None:
+            if out.has_ended:
+                return
+            handler.stray(stray[2], stray[1], out)
+            stray = next(pending, None)
 
     def _take(self, nbytes: int, frames_before: int) -> list[object]:
         """Hand out the call's events, after recording the call (``nbytes`` fed, and the

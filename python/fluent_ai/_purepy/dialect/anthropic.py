@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..sse import SseEvent
-from ._frame import at, parse_frame, str_of, u64_of
+from ._frame import array_of, as_u64, at, parse_frame, str_of, u64_of
 from ._output import Output
 
 __all__ = ["Anthropic"]
@@ -40,8 +40,8 @@ class Anthropic:
         self._tool_blocks: dict[int, bool] = {}
         # Initial ``input`` objects of ``tool_use`` blocks that have had no fragment yet.
         self._initial_inputs: list[tuple[int, dict[str, Any]]] = []
-        # The usage reported so far: input, cache read, cache write, output (as sent).
-        self._counts: tuple[int | None, ...] = (None, None, None, None)
+        # The usage reported so far: input, cache read, cache write, output, thinking (as sent).
+        self._counts: tuple[int | None, ...] = (None, None, None, None, None)
 
     def frame(self, frame: SseEvent, start: int, out: Output) -> None:
         event = frame.event
@@ -54,9 +54,12 @@ class Anthropic:
         if kind == "content_block_delta":
             self._block_delta(payload, out)
         elif kind == "message_start":
-            usage = at(payload, "message", "usage")
+            message = at(payload, "message")
+            usage = at(message, "usage")
             if usage is not None:
                 self._usage(usage, out)
+            if message is not None:
+                _complete_content(message, out)
         elif kind == "content_block_start":
             self._block_start(payload, out)
         elif kind == "content_block_stop":
@@ -135,11 +138,12 @@ class Anthropic:
             u64_of(usage, "cache_read_input_tokens"),
             u64_of(usage, "cache_creation_input_tokens"),
             u64_of(usage, "output_tokens"),
+            as_u64(at(usage, "output_tokens_details", "thinking_tokens")),
         )
         # Each field replaces the one reported before; a missing one keeps it.
         counts = tuple(new if new is not None else old for new, old in zip(sent, self._counts))
         self._counts = counts
-        input_tokens, cache_read, cache_write, output_tokens = counts
+        input_tokens, cache_read, cache_write, output_tokens, thinking = counts
         if input_tokens is not None:
             input_tokens = min(input_tokens + (cache_read or 0) + (cache_write or 0), _U64_MAX)
         out.add_usage(
@@ -147,7 +151,29 @@ class Anthropic:
             output_tokens=output_tokens,
             cache_read_tokens=cache_read,
             cache_write_tokens=cache_write,
+            reasoning_tokens=thinking,
         )
+
+
+def _complete_content(message: Any, out: Output) -> None:
+    """Blocks that ``message_start`` already carries whole (a programmatic tool call
+    resumed by the server): their text, thinking and tool calls, keyed by their content
+    index, and the message's stop reason."""
+    for index, block in enumerate(array_of(message, "content")):
+        kind = str_of(block, "type")
+        if kind == "text":
+            out.add_text(str_of(block, "text") or "", 0)
+        elif kind == "thinking":
+            out.reasoning(str_of(block, "thinking") or "")
+        elif kind == "tool_use":
+            key = index & 0xFFFFFFFF
+            initial = block.get("input")
+            arguments = initial if type(initial) is dict and initial else None
+            out.tool(key, str_of(block, "id"), str_of(block, "name"), arguments)
+            out.tool_end(key)
+    reason = str_of(message, "stop_reason")
+    if reason:
+        out.stop(reason)
 
 
 def _block_key(payload: Any) -> int:

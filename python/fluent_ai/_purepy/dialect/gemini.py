@@ -8,6 +8,7 @@ from typing import Any
 
 from ..sse import SseEvent
 from ._frame import array_of, as_u64, at, parse_frame, str_of, u64_of
+from ._gemini_partial import PartialArguments
 from ._output import Output
 
 _JSON_SPACE = " \t"
@@ -62,12 +63,14 @@ class Gemini:
     framing = "sse"
     end_marker = "a chunk with finishReason"
 
-    __slots__ = ("_bare", "_calls")
+    __slots__ = ("_bare", "_calls", "_streamed")
 
     def __init__(self) -> None:
         # Function calls seen so far: each ``functionCall`` part is a call of its own (Gemini
         # sends calls whole and usually without an id), keyed by this counter.
         self._calls = 0
+        # The call whose arguments are streaming as ``partialArgs`` (Vertex AI), by key.
+        self._streamed: tuple[int, PartialArguments] | None = None
         # A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
         self._bare = _BareObject()
 
@@ -77,7 +80,7 @@ class Gemini:
         if whole is not None:
             text, start = whole
             chunk = parse_frame(text.encode("utf-8", "surrogatepass"), start, "gemini")
-            self._chunk(chunk, text.rstrip(), out)
+            self._chunk(chunk, text.rstrip(), start, out)
 
     def frame(self, frame: SseEvent, start: int, out: Output) -> None:
         data = frame.data
@@ -85,12 +88,12 @@ class Gemini:
         # An error body may come wrapped in a one-element array (the JSON-array stream mode).
         if type(payload) is list:
             for chunk in payload:
-                if self._chunk(chunk, data, out):
+                if self._chunk(chunk, data, start, out):
                     break
         else:
-            self._chunk(payload, data, out)
+            self._chunk(payload, data, start, out)
 
-    def _chunk(self, chunk: Any, raw: str, out: Output) -> bool:
+    def _chunk(self, chunk: Any, raw: str, start: int, out: Output) -> bool:
         """One ``GenerateContentResponse``; True when it ended the stream."""
         if type(chunk) is not dict:
             return False
@@ -101,7 +104,7 @@ class Gemini:
         candidates = array_of(chunk, "candidates")
         finished = False
         for candidate in candidates:
-            finished = self._candidate(candidate, out) or finished
+            finished = self._candidate(candidate, start, out) or finished
         usage = chunk.get("usageMetadata")
         if type(usage) is dict:
             _gemini_usage(usage, out)
@@ -114,7 +117,7 @@ class Gemini:
             out.end()
         return finished
 
-    def _candidate(self, candidate: Any, out: Output) -> bool:
+    def _candidate(self, candidate: Any, start: int, out: Output) -> bool:
         """One candidate's parts; True when it carries a ``finishReason``."""
         # Indexes are 32-bit (a bigger one is cut to its low 32 bits, on both backends);
         # proto3 JSON leaves out an index of 0.
@@ -128,14 +131,55 @@ class Gemini:
                     out.add_text(text, index)
             call = at(part, "functionCall")
             if type(call) is dict:
-                self._function_call(call, out)
+                self._function_call(call, start, out)
         reason = str_of(candidate, "finishReason")
         if reason:
+            # A streamed call still open (no closing part came) ends with the turn.
+            self._end_streamed(out)
             out.stop(reason)
             return True
         return False
 
-    def _function_call(self, call: dict[str, Any], out: Output) -> None:
+    def _function_call(self, call: dict[str, Any], start: int, out: Output) -> None:
+        """A ``functionCall`` part: a whole call, or a piece of a streamed one (see
+        ``_gemini_partial``)."""
+        partial = call.get("partialArgs")
+        if type(partial) is not list:
+            partial = None
+        continues = call.get("willContinue") is True
+        named = "name" in call or "args" in call
+        if named:
+            # A new call ends the streamed one.
+            self._end_streamed(out)
+        streams = (partial is not None or continues) and "args" not in call
+        if self._streamed is None and streams:
+            key = self._calls
+            self._calls += 1
+            out.tool(key, str_of(call, "id"), str_of(call, "name"), None)
+            self._streamed = (key, PartialArguments())
+        if self._streamed is not None:
+            arguments = self._streamed[1]
+            for entry in partial or ():
+                arguments.apply(entry, start)
+            if not continues:
+                self._end_streamed(out)
+            return
+        if not named:
+            # An empty ``functionCall: {}`` with no streamed call open closes nothing.
+            return
+        self._whole_call(call, out)
+
+    def _end_streamed(self, out: Output) -> None:
+        """The streamed call, if one is open: its assembled arguments, then its end."""
+        if self._streamed is not None:
+            key, arguments = self._streamed
+            self._streamed = None
+            text = arguments.text()
+            if text is not None:
+                out.tool(key, None, None, text)
+            out.tool_end(key)
+
+    def _whole_call(self, call: dict[str, Any], out: Output) -> None:
         """A whole call: started, given its arguments and done within this part."""
         key = self._calls
         self._calls += 1

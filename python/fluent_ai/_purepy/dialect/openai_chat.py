@@ -20,12 +20,20 @@ class OpenAiChat:
     framing = "sse"
     end_marker = "data: [DONE]"
 
-    __slots__ = ("_unindexed_count", "_unindexed_key")
+    __slots__ = ("_finished", "_seen", "_unindexed_count", "_unindexed_key")
 
     def __init__(self) -> None:
         # Calls without an ``index`` (some compatible servers): the key of the latest one.
         self._unindexed_key: int | None = None
         self._unindexed_count = 0
+        # Choice indexes seen and those that got a ``finish_reason`` (the clean-end rule).
+        self._seen: set[int] = set()
+        self._finished: set[int] = set()
+
+    def ends_cleanly(self) -> bool:
+        """Perplexity, GPUStack and others end the body after the last ``finish_reason``
+        without ``data: [DONE]``: complete once every choice seen has finished."""
+        return bool(self._finished) and self._seen <= self._finished
 
     def frame(self, frame: SseEvent, start: int, out: Output) -> None:
         data = frame.data
@@ -41,22 +49,30 @@ class OpenAiChat:
             return
         for choice in array_of(chunk, "choices"):
             self._choice(choice, out)
+        # Groq sends its usage in ``x_groq.usage`` (only when there is no standard one).
         usage = chunk.get("usage")
-        if usage is not None:
+        if usage is None:
+            usage = at(chunk, "x_groq", "usage")
+        if type(usage) is dict:
             openai_usage(usage, out)
 
     def _choice(self, choice: Any, out: Output) -> None:
         # Indexes are 32-bit (a bigger one is cut to its low 32 bits, on both backends).
         choice_index = (u64_of(choice, "index") or 0) & 0xFFFFFFFF
+        self._seen.add(choice_index)
         delta = at(choice, "delta")
         if delta is not None:
             out.reasoning(str_of(delta, "reasoning_content") or str_of(delta, "reasoning"))
+            content = delta.get("content") if type(delta) is dict else None
+            if type(content) is list:
+                _content_parts(content, choice_index, out)
             out.add_text(str_of(delta, "content"), choice_index)
             out.add_text(str_of(delta, "refusal"), choice_index)
             for call in array_of(delta, "tool_calls"):
                 self._tool_call(choice_index, call, out)
         reason = str_of(choice, "finish_reason")
         if reason:
+            self._finished.add(choice_index)
             out.stop(reason)
 
     def _tool_call(self, choice: int, call: Any, out: Output) -> None:
@@ -77,6 +93,26 @@ class OpenAiChat:
         self._unindexed_count += 1
         self._unindexed_key = -self._unindexed_count
         return self._unindexed_key
+
+
+def _content_parts(parts: list[Any], choice_index: int, out: Output) -> None:
+    """A list-form ``content`` (Mistral's reasoning models), in order: ``text`` parts are
+    answer text, ``thinking`` parts (a list of text parts, or a string) reasoning; other part
+    types carry no text."""
+    for part in parts:
+        kind = str_of(part, "type")
+        if kind == "text":
+            out.add_text(str_of(part, "text"), choice_index)
+        elif kind == "thinking":
+            thinking = part.get("thinking")
+            if type(thinking) is str:
+                out.reasoning(thinking)
+            elif type(thinking) is list:
+                parts_text = [str_of(item, "text") for item in thinking]
+                kinds = [str_of(item, "type") for item in thinking]
+                out.reasoning(
+                    "".join(t for t, k in zip(parts_text, kinds) if k == "text" and t is not None)
+                )
 
 
 def _report_error(error: Any, raw: str, out: Output) -> None:

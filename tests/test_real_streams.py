@@ -1,0 +1,340 @@
+"""Real recorded provider streams (``shared/real``, listed with source and licence in its
+MANIFEST.json) through ``StreamDecoder`` on both backends and every split, checked against
+the providers' own SDKs where one can accumulate a stream (openai, anthropic, botocore)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from types import ModuleType
+from typing import Any
+
+import pytest
+from anthropic._models import construct_type as anthropic_construct
+from anthropic.lib.streaming._messages import accumulate_event
+from anthropic.types import RawMessageStreamEvent
+from botocore.eventstream import EventStreamBuffer
+from dialect_checks import all_splits
+from openai._models import construct_type as openai_construct
+from openai.lib.streaming.chat import ChatCompletionStreamState
+from openai.types.chat import ChatCompletionChunk
+from streams import check_invariants, decode, error_summary
+
+from chunking import random_splits
+from conftest import SHARED
+
+REAL = SHARED / "real"
+MANIFEST = json.loads((REAL / "MANIFEST.json").read_text(encoding="utf-8"))["streams"]
+DIALECTS = {"openai-chat", "openai-responses", "anthropic", "gemini", "bedrock", "cohere"}
+
+
+def entries(dialect: str | None = None) -> list[Any]:
+    chosen = [e for e in MANIFEST if dialect is None or e["dialect"] == dialect]
+    return [pytest.param(e, id=e["file"]) for e in chosen]
+
+
+def data_of(entry: dict[str, Any]) -> bytes:
+    return (REAL / entry["file"]).read_bytes()
+
+
+def splits(data: bytes) -> list[list[bytes]]:
+    """Whole, byte by byte (7-byte pieces past 64 KiB, to bound the time) and random."""
+    if len(data) <= 64 * 1024:
+        return all_splits(data)
+    sevens = [data[i : i + 7] for i in range(0, len(data), 7)]
+    return [[data], sevens, *[random_splits(data, seed, 64) for seed in range(3)]]
+
+
+def test_manifest_covers_every_dialect_and_names_its_sources() -> None:
+    assert {e["dialect"] for e in MANIFEST} >= DIALECTS
+    for entry in MANIFEST:
+        assert (REAL / entry["file"]).is_file(), entry["file"]
+        for key in ("source_repository", "source_path", "licence", "provider", "exact", "how"):
+            assert entry[key] not in (None, ""), (entry["file"], key)
+    assert len(MANIFEST) >= 200
+
+
+@pytest.mark.parametrize("entry", entries())
+def test_every_split_decodes_to_the_same_complete_stream(
+    core: ModuleType, entry: dict[str, Any]
+) -> None:
+    data = data_of(entry)
+    whole = decode(core, entry["dialect"], [data])
+    # Every recorded stream is a complete response: nothing truncated, nothing invalid.
+    assert whole.error is None, whole.error
+    check_invariants(whole)
+    assert whole.of("Finish"), "a Finish ends the stream"
+    for chunks in splits(data)[1:]:
+        result = decode(core, entry["dialect"], chunks)
+        assert result.plain() == whole.plain()
+        assert error_summary(result.error) == error_summary(whole.error)
+
+
+# --- openai-chat: the openai SDK's ChatCompletionStreamState ---------------------------
+
+
+def sse_data(data: bytes) -> list[str]:
+    """The data of each SSE block (a plain reading: blocks end at a blank line)."""
+    text = data.decode("utf-8").replace("\r\n", "\n")
+    blocks = []
+    for block in text.split("\n\n"):
+        lines = [line[5:] for line in block.split("\n") if line.startswith("data:")]
+        lines = [line[1:] if line.startswith(" ") else line for line in lines]
+        if lines:
+            blocks.append("\n".join(lines))
+    return blocks
+
+
+def chat_direct(data: bytes) -> dict[str, Any]:
+    """The chunks read plainly: choice 0's text (string or list-form content), reasoning,
+    calls by index (a call without one continues the latest), finish word and usage."""
+    text, reasoning, finish, usage = [], [], None, None
+    calls: dict[Any, list[Any]] = {}
+    for payload in sse_data(data):
+        if payload.strip() == "[DONE]":
+            break
+        chunk = json.loads(payload)
+        if chunk.get("error") is not None:
+            return {"error": chunk["error"]}
+        usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage") or usage
+        for choice in chunk.get("choices") or []:
+            if choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta") or {}
+            reasoning.append(delta.get("reasoning_content") or delta.get("reasoning") or "")
+            content = delta.get("content")
+            if isinstance(content, list):
+                for part in content:
+                    if part.get("type") == "text":
+                        text.append(part["text"])
+                    elif part.get("type") == "thinking":
+                        reasoning += [t["text"] for t in part["thinking"]]
+            else:
+                text.append(content or "")
+                text.append(delta.get("refusal") or "")
+            for call in delta.get("tool_calls") or []:
+                key = call.get("index")
+                if key is None:
+                    key = ("new", len(calls)) if call.get("id") or not calls else list(calls)[-1]
+                entry = calls.setdefault(key, [None, None, ""])
+                function = call.get("function") or {}
+                entry[0] = entry[0] or call.get("id")
+                entry[1] = entry[1] or function.get("name")
+                entry[2] += function.get("arguments") or ""
+            finish = choice.get("finish_reason") or finish
+    return {
+        "text": "".join(text),
+        "reasoning": "".join(reasoning),
+        "calls": [(i, n, json.loads(a or "{}")) for i, n, a in calls.values()],
+        "finish": finish,
+        "usage": usage,
+    }
+
+
+def chat_sdk(data: bytes) -> dict[str, Any] | None:
+    """What the openai SDK's ``ChatCompletionStreamState`` accumulates for choice 0, or
+    None when it cannot read the stream (chunks beyond its model: list-form content, calls
+    without ``index``, annotation lists without ``index``)."""
+
+    state: Any = ChatCompletionStreamState()
+    try:
+        with warnings.catch_warnings():
+            # Pydantic warns where a chunk holds what the SDK's model does not (a list).
+            warnings.simplefilter("error")
+            for payload in sse_data(data):
+                if payload.strip() == "[DONE]":
+                    break
+                chunk = json.loads(payload)
+                if chunk.get("error") is not None:
+                    return None
+                state.handle_chunk(openai_construct(type_=ChatCompletionChunk, value=chunk))
+            completion = state.current_completion_snapshot
+    except (TypeError, KeyError, RuntimeError, AssertionError, UserWarning):
+        return None
+    choice = next(c for c in completion.choices if c.index == 0)
+    return {
+        "text": (choice.message.content or "") + (choice.message.refusal or ""),
+        "calls": [
+            (c.id, c.function.name, json.loads(c.function.arguments or "{}"))
+            for c in choice.message.tool_calls or []
+        ],
+        "finish": choice.finish_reason,
+    }
+
+
+def chat_reading(data: bytes) -> dict[str, Any]:
+    return chat_direct(data)
+
+
+@pytest.mark.parametrize("entry", entries("openai-chat"))
+def test_openai_chat_matches_the_openai_sdk(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "openai-chat", random_splits(data, 1, 16))
+    text = "".join(e.text for e in ours.of("TextDelta") if e.index == 0)
+    done = [(c.id, c.name, c.arguments) for c in ours.of("ToolCallDone")]
+    oracle = chat_direct(data)
+    if "error" in oracle:
+        (error,) = ours.of("ProviderErrorEvent")
+        assert error.message == oracle["error"].get("message", "")
+        assert ours.events[-1].reason == "error"
+        return
+    sdk = chat_sdk(data)
+    for reading in (oracle, sdk) if sdk is not None else (oracle,):
+        assert text == reading["text"]
+        assert [c[1:] for c in done if c[0].startswith("call_fai_")] == [
+            c[1:] for c in reading["calls"] if c[0] is None
+        ]
+        assert [c for c in done if not c[0].startswith("call_fai_")] == [
+            c for c in reading["calls"] if c[0] is not None
+        ]
+        assert ours.events[-1].raw_reason == reading["finish"]
+    assert ours.reasoning == oracle["reasoning"]
+    usage = oracle["usage"]
+    if usage is not None:
+        last = ours.of("Usage")[-1]
+        assert (last.input_tokens, last.output_tokens, last.total_tokens) == (
+            usage["prompt_tokens"],
+            usage["completion_tokens"],
+            usage["total_tokens"],
+        )
+    else:
+        assert ours.of("Usage") == []
+
+
+# --- anthropic: the anthropic SDK's accumulate_event --------------------------------------
+
+
+@pytest.mark.parametrize("entry", entries("anthropic"))
+def test_anthropic_matches_the_anthropic_sdk(core: ModuleType, entry: dict[str, Any]) -> None:
+
+    data = data_of(entry)
+    ours = decode(core, "anthropic", random_splits(data, 2, 16))
+    snapshot: Any = None
+    json_bufs: dict[int, bytes] = {}
+    usage: dict[str, Any] = {}
+    for payload in sse_data(data):
+        event = json.loads(payload)
+        if event.get("type") in ("ping", "error"):
+            continue
+        usage.update((event.get("message") or {}).get("usage") or {})
+        usage.update({k: v for k, v in (event.get("usage") or {}).items() if v is not None})
+        model = anthropic_construct(type_=RawMessageStreamEvent, value=event)
+        snapshot = accumulate_event(event=model, current_snapshot=snapshot, json_bufs=json_bufs)
+    blocks = snapshot.content
+    assert ours.text == "".join(b.text for b in blocks if b.type == "text")
+    assert ours.reasoning == "".join(b.thinking for b in blocks if b.type == "thinking")
+    done, invalid = [], []
+    for index, block in enumerate(blocks):
+        if block.type != "tool_use":
+            continue
+        raw = json_bufs.get(index, b"").decode("utf-8")
+        try:
+            done.append((block.id, block.name, json.loads(raw) if raw else block.input))
+        except ValueError:  # arguments cut off (max_tokens): the SDK keeps a partial value
+            invalid.append((block.id, block.name, raw))
+    assert [(c.id, c.name, c.arguments) for c in ours.of("ToolCallDone")] == done
+    assert [(c.id, c.name, c.raw) for c in ours.of("ToolCallInvalid")] == invalid
+    assert ours.events[-1].raw_reason == snapshot.stop_reason
+    last = ours.of("Usage")[-1]
+    cached = (usage.get("cache_read_input_tokens") or 0) + (
+        usage.get("cache_creation_input_tokens") or 0
+    )
+    assert last.input_tokens == usage["input_tokens"] + cached
+    assert last.output_tokens == usage["output_tokens"]
+    thinking = (usage.get("output_tokens_details") or {}).get("thinking_tokens")
+    assert last.reasoning_tokens == thinking
+
+
+# --- bedrock: botocore's EventStreamBuffer ----------------------------------------------
+
+
+@pytest.mark.parametrize("entry", entries("bedrock"))
+def test_bedrock_matches_botocore(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "bedrock", random_splits(data, 3, 16))
+    buffer = EventStreamBuffer()
+    buffer.add_data(data)
+    text, reasoning, stop, usage = [], [], None, None
+    calls: dict[int, list[Any]] = {}
+    for message in buffer:
+        kind = message.headers[":event-type"]
+        payload = json.loads(message.payload)
+        if kind == "contentBlockStart" and "toolUse" in payload["start"]:
+            tool = payload["start"]["toolUse"]
+            calls[payload["contentBlockIndex"]] = [tool["toolUseId"], tool["name"], ""]
+        elif kind == "contentBlockDelta":
+            delta = payload["delta"]
+            text.append(delta.get("text", ""))
+            reasoning.append((delta.get("reasoningContent") or {}).get("text", ""))
+            if "toolUse" in delta:
+                calls[payload["contentBlockIndex"]][2] += delta["toolUse"]["input"]
+        elif kind == "messageStop":
+            stop = payload["stopReason"]
+        elif kind == "metadata":
+            usage = payload["usage"]
+    assert ours.text == "".join(text)
+    assert ours.reasoning == "".join(reasoning)
+    expected = [(i, n, json.loads(a or "{}")) for i, n, a in calls.values()]
+    assert [(c.id, c.name, c.arguments) for c in ours.of("ToolCallDone")] == expected
+    assert ours.events[-1].raw_reason == stop
+    last = ours.of("Usage")[-1]
+    assert (last.output_tokens, last.total_tokens) == (usage["outputTokens"], usage["totalTokens"])
+
+
+# --- the rules the real streams showed (issue 10) ---------------------------------------
+
+
+def real(file_part: str) -> list[dict[str, Any]]:
+    found = [e for e in MANIFEST if file_part in e["file"]]
+    assert found, file_part
+    return found
+
+
+def test_mistral_list_content_thinking_is_reasoning_and_text_is_text(core: ModuleType) -> None:
+    (entry,) = real("mistral__mistral__test_mistral_model_thinking_part_iter")
+    result = decode(core, "openai-chat", [data_of(entry)])
+    oracle = chat_reading(data_of(entry))
+    assert result.reasoning == oracle["reasoning"] != ""
+    assert result.text == oracle["text"] != ""
+    # Reasoning came first, then the answer: no TextDelta before the last ReasoningDelta.
+    names = [type(e).__name__ for e in result.events]
+    last_reasoning = max(i for i, n in enumerate(names) if n == "ReasoningDelta")
+    assert "TextDelta" not in names[:last_reasoning]
+
+
+def test_groq_usage_comes_from_x_groq(core: ModuleType) -> None:
+    (entry,) = real("groq__groq__test_groq_model_thinking_part_iter__0")
+    result = decode(core, "openai-chat", [data_of(entry)])
+    usage = result.of("Usage")
+    assert [(u.input_tokens, u.output_tokens, u.total_tokens) for u in usage] == [(21, 988, 1009)]
+
+
+def test_anthropic_thinking_tokens_are_reasoning_tokens(core: ModuleType) -> None:
+    found = [e for e in real("anthropic/") if b'"thinking_tokens":261' in data_of(e)]
+    assert found
+    result = decode(core, "anthropic", [data_of(found[0])])
+    assert result.of("Usage")[-1].reasoning_tokens == 261
+
+
+@pytest.mark.parametrize("entry", entries("openai-chat"))
+def test_clean_end_of_body_after_every_finish(core: ModuleType, entry: dict[str, Any]) -> None:
+    """Real openai-chat bodies cut before ``data: [DONE]`` are complete when every choice
+    seen has a ``finish_reason``, and ``StreamTruncated`` (with the text so far) when none
+    has: cut before the first finish, or a stream that sends none (Snowflake)."""
+    data = data_of(entry)
+    full = decode(core, "openai-chat", [data])
+    done = data.find(b"data: [DONE]")
+    cut = data if done < 0 else data[:done]
+    first_finish = max(data.find(b'"finish_reason":"'), data.find(b'"finish_reason": "'))
+    result = decode(core, "openai-chat", [cut])
+    if first_finish < 0 and not full.of("ProviderErrorEvent"):
+        assert type(result.error).__name__ == "StreamTruncated"
+        assert result.error.partial_text == full.text
+        return
+    assert result.error is None
+    assert result.plain() == full.plain()
+    if first_finish >= 0:
+        block = data.rfind(b"\n\n", 0, first_finish) + 2
+        early = decode(core, "openai-chat", [data[:block]])
+        assert type(early.error).__name__ == "StreamTruncated"
+        assert early.error.partial_text == early.text
