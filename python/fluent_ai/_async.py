@@ -11,8 +11,8 @@ from typing import Any
 import anyio
 import httpx
 
-from ._calls import Answer, Call, Failure, is_json
-from ._streaming import StreamHandle
+from ._calls import Answer, Call, Failure, is_json, whole_answer
+from ._streaming import StreamHandle, StreamState
 from .errors import APIError
 from .providers.base import HttpRequest
 from .types import ChatResponse
@@ -68,11 +68,15 @@ async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> ht
 
 
 async def _read_all(call: Call, response: httpx.Response) -> bytes:
+    body = bytearray()
     with anyio.move_on_after(call.deadline.remaining()):
         try:
-            return await response.aread()
+            async for chunk in response.aiter_bytes():
+                body += chunk
         except httpx.TransportError as error:
-            raise call.transport_failure(error) from None
+            if not whole_answer(response, body):
+                raise call.transport_failure(error) from None
+        return bytes(body)
     raise Failure(call.timeout_error("total"), False)
 
 
@@ -83,7 +87,8 @@ async def _one(data: bytes) -> AsyncIterator[bytes]:
 class AsyncChatStream(StreamHandle):
     """The events of one streamed chat on ``AsyncClient`` (see ``ChatStream``): ``async for``
     over it, ``async with`` or :meth:`aclose` to close the connection early, :attr:`response`
-    after the last event."""
+    after the last event. A stream dropped without closing is closed by the event loop's
+    async-generator finalizer (a task of its own, so no lock of the dropping code is held)."""
 
     def __init__(
         self, call: Call, http: httpx.AsyncClient, request: HttpRequest, model: str, metrics: Any
@@ -93,7 +98,8 @@ class AsyncChatStream(StreamHandle):
 
     def __aiter__(self) -> AsyncIterator[Any]:
         if self._events is None:
-            self._events = self._run()
+            # The parts, not the stream: see ``ChatStream.__iter__``.
+            self._events = _stream_events(self._call, self._http, self._request, self._state)
         return self._events
 
     async def __anext__(self) -> Any:
@@ -119,72 +125,76 @@ class AsyncChatStream(StreamHandle):
             pass
         return self.response
 
-    async def _run(self) -> AsyncIterator[Any]:
-        call, state = self._call, self._state
-        outcome = "ok"
-        try:
-            while True:
-                try:
-                    response = await _send(call, self._http, self._request)
-                except Failure as failure:
-                    await anyio.sleep(state.fail(failure))
-                    continue
-                try:
-                    state.begin_attempt()
-                    chunks = await self._chunks(response)
-                    while True:
-                        chunk, events = await self._next(chunks)
-                        if events:
-                            state.deliver()
-                            for event in events:
-                                yield event
-                        state.pending()
-                        if chunk is None:
-                            break
-                    call.succeeded(response.status_code)
-                    state.build()
-                    return
-                except Failure as failure:
-                    delay = state.fail(failure)
-                finally:
-                    await response.aclose()
-                await anyio.sleep(delay)
-        except GeneratorExit:
-            outcome = "closed"
-            raise
-        except BaseException as error:
-            outcome = type(error).__name__
-            raise
-        finally:
-            call.finish(outcome)
 
-    async def _chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
-        call = self._call
-        if response.status_code >= 400:
-            answer = Answer(response.status_code, response.headers, await _read_all(call, response))
-            raise call.response_failure(answer)
-        if is_json(response):
-            # An error object, or a whole answer from a server that ignored "stream".
-            answer = Answer(response.status_code, response.headers, await _read_all(call, response))
-            return _one(call.adapter.replay(call.json_body(answer)))
-        call.widen_read_timeout(response)
-        return response.aiter_bytes()
-
-    async def _next(self, chunks: AsyncIterator[bytes]) -> tuple[bytes | None, list[Any]]:
-        """The next read and its events (``None``: the body ended), within the read's limit."""
-        call, state = self._call, self._state
-        limit, reason = state.read_deadline()
-        wait = None if limit == math.inf else limit - time.monotonic()
-        if wait is not None and wait <= 0:
-            raise Failure(call.timeout_error(reason), False)
-        with anyio.move_on_after(wait):
+async def _stream_events(
+    call: Call, http: httpx.AsyncClient, request: HttpRequest, state: StreamState
+) -> AsyncIterator[Any]:
+    outcome = "ok"
+    try:
+        while True:
             try:
-                chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                return None, state.end()
-            except httpx.ReadTimeout as error:  # httpx's backstop
-                raise Failure(call.timeout_error(reason), False, error) from None
-            except httpx.TransportError as error:
-                return None, state.broken(call.transport_failure(error))
-            return chunk, state.feed(chunk)
+                response = await _send(call, http, request)
+            except Failure as failure:
+                await anyio.sleep(state.fail(failure))
+                continue
+            try:
+                state.begin_attempt()
+                chunks = await _chunks(call, response)
+                while True:
+                    chunk, events = await _next(call, state, chunks)
+                    if events:
+                        state.deliver(events)
+                        for event in events:
+                            yield event
+                    state.pending()
+                    if chunk is None:
+                        break
+                call.succeeded(response.status_code)
+                state.build()
+                return
+            except Failure as failure:
+                delay = state.fail(failure)
+            finally:
+                await response.aclose()
+            await anyio.sleep(delay)
+    except GeneratorExit:
+        outcome = "closed"
+        raise
+    except BaseException as error:
+        outcome = type(error).__name__
+        raise
+    finally:
+        call.finish(outcome)
+
+
+async def _chunks(call: Call, response: httpx.Response) -> AsyncIterator[bytes]:
+    if response.status_code >= 400:
+        answer = Answer(response.status_code, response.headers, await _read_all(call, response))
+        raise call.response_failure(answer)
+    if is_json(response):
+        # An error object, or a whole answer from a server that ignored "stream".
+        answer = Answer(response.status_code, response.headers, await _read_all(call, response))
+        return _one(call.adapter.replay(call.json_body(answer)))
+    call.widen_read_timeout(response)
+    return response.aiter_bytes()
+
+
+async def _next(
+    call: Call, state: StreamState, chunks: AsyncIterator[bytes]
+) -> tuple[bytes | None, list[Any]]:
+    """The next read and its events (``None``: the body ended), within the read's limit."""
+    limit, reason = state.read_deadline()
+    wait = None if limit == math.inf else limit - time.monotonic()
+    if wait is not None and wait <= 0:
         raise Failure(call.timeout_error(reason), False)
+    with anyio.move_on_after(wait):
+        try:
+            chunk = await chunks.__anext__()
+        except StopAsyncIteration:
+            return None, state.end()
+        except httpx.ReadTimeout as error:  # httpx's backstop
+            raise Failure(call.timeout_error(reason), False, error) from None
+        except httpx.TransportError as error:
+            return None, state.broken(call.transport_failure(error))
+        return chunk, state.feed(chunk)
+    raise Failure(call.timeout_error(reason), False)

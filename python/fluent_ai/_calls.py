@@ -16,14 +16,15 @@ from typing import Any, NamedTuple, NoReturn
 import httpx
 
 from . import _http_errors
-from .errors import APIError, ConfigurationError, TimeoutError
+from ._backend import core
+from .errors import APIError, ConfigurationError, ConnectionError, TimeoutError
 from .providers.adapters import adapter_for
 from .providers.base import Adapter, Auth, HttpRequest
 from .providers.registry import PROVIDERS, ResolvedProvider, resolve
 from .resilience import Breakers, Deadline, RateLimiters, RetryPolicy, should_retry
 from .types import Timeout
 
-__all__ = ["Answer", "Call", "Failure", "Settings", "is_json"]
+__all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "whole_answer"]
 
 logger = logging.getLogger("fluent_ai.client")
 
@@ -38,6 +39,7 @@ _RETRYABLE_TRANSPORT = (
 )
 
 _TIMEOUT_TEXT = {
+    "pool": "no connection of the client's pool became free within {:g}s",
     "first_event": "no event arrived within {:g}s of sending the request",
     "idle": "no event arrived for {:g}s",
     "total": "the call did not finish within its total time of {:g}s",
@@ -136,6 +138,10 @@ class Call:
         self.deadline = Deadline(self.timeout.total)
         self.attempt = 0
         self.attempt_started = self.deadline.started
+        # When the attempt's request was on the wire (see ``on_wire``): the phase limits of a
+        # stream count from here, not from the wait for a pool connection.
+        self.sent_at = self.attempt_started
+        self._pool_reason = "connect"
         self.breaker = settings.breakers.get(self.adapter.endpoint())
         self._signed: HttpRequest | None = None
         self._reauthorized = False
@@ -187,7 +193,7 @@ class Call:
         return Failure(error, retryable, error.__cause__)
 
     def start_attempt(self) -> None:
-        self.attempt_started = time.monotonic()
+        self.attempt_started = self.sent_at = time.monotonic()
         self._open_attempt = True
         self._status = None
         if not self._started:
@@ -199,14 +205,26 @@ class Call:
         headers (the first event's limit for a stream)."""
         left = self.deadline.remaining()
         read = self.deadline.cap(self.timeout.first_event) if stream else left
-        return httpx.Timeout(
-            connect=self.deadline.cap(self.timeout.connect), read=read, write=left, pool=left
+        # The wait for a free pool connection is bounded like making a new one.
+        connect = self.deadline.cap(self.timeout.connect)
+        connect_limit = self.timeout.connect
+        self._pool_reason = (
+            "connect" if connect_limit is not None and connect == connect_limit else "total"
         )
+        return httpx.Timeout(connect=connect, read=read, write=left, pool=connect)
+
+    def on_wire(self, name: str, _info: Any) -> None:
+        """httpcore's trace hook: the request is being sent (headers), then sent (body)."""
+        if name.endswith(_SENDING):
+            self.sent_at = time.monotonic()
+
+    async def on_wire_async(self, name: str, info: Any) -> None:
+        self.on_wire(name, info)
 
     def header_timeout_reason(self, *, stream: bool) -> str:
         """Which limit an httpx read timeout before the response headers was."""
         first = self.timeout.first_event
-        if stream and first is not None and self.attempt_started + first < self.deadline.end:
+        if stream and first is not None and self.sent_at + first < self.deadline.end:
             return "first_event"
         return "total"
 
@@ -320,18 +338,28 @@ class Call:
         if isinstance(error, httpx.ReadTimeout):
             reason = self.header_timeout_reason(stream=stream)
             return Failure(self.timeout_error(reason), False, error)
+        if isinstance(error, httpx.PoolTimeout):
+            return Failure(self.timeout_error("pool"), True, error)
         mapped = _http_errors.error_from_transport(error, provider=self.name, secrets=self.secrets)
         return Failure(mapped, isinstance(error, _RETRYABLE_TRANSPORT), error)
 
     def timeout_error(self, reason: str) -> TimeoutError:
-        seconds = getattr(self.timeout, reason, None)
+        limit = self._pool_reason if reason == "pool" else reason
+        seconds = getattr(self.timeout, limit, None)
         text = _TIMEOUT_TEXT.get(reason, "the call timed out").format(seconds or 0.0)
-        return TimeoutError(f"{text} (Timeout.{reason})", provider=self.name)
+        return TimeoutError(f"{text} (Timeout.{limit})", provider=self.name)
 
     def json_body(self, answer: Answer) -> Any:
         """The decoded JSON of a successful answer. A body that is an error object (some
         servers answer errors with status 200) raises the mapped error as a ``Failure``."""
         body = _loads(answer.content)
+        if body is _CUT:
+            # An empty body, or JSON that ends early: the answer was cut off (retryable).
+            text = "empty" if not answer.content.strip() else "cut off"
+            failure = ConnectionError(
+                f"the answer (HTTP {answer.status_code}) was {text}", provider=self.name
+            )
+            raise Failure(failure, True)
         if body is _NOT_JSON:
             # Raised outside the except clause: the decoder's error holds the whole body.
             error = APIError(
@@ -359,23 +387,49 @@ class Call:
     # Requests -------------------------------------------------------------------------------------
 
     def build(self, request: HttpRequest, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        trace = self.on_wire_async if isinstance(http, httpx.AsyncClient) else self.on_wire
         return http.build_request(
             request.method,
             request.url,
             content=request.body,
             headers=request.headers,
             timeout=self.httpx_timeout(stream=request.stream),
+            extensions={"trace": trace},
         )
 
 
+# httpcore trace events (HTTP/1.1 and HTTP/2) that mark the request going out.
+_SENDING = ("send_request_headers.started", "send_request_body.complete")
 _NOT_JSON = object()
+_CUT = object()
 
 
 def _loads(content: bytes) -> Any:
     try:
         return json.loads(content)
     except (ValueError, UnicodeDecodeError):
-        return _NOT_JSON
+        return _CUT if _prefix_of_json(content) else _NOT_JSON
+
+
+def _prefix_of_json(content: bytes) -> bool:
+    """Whether ``content`` is empty or the start of a JSON document that ends early."""
+    parser = core.JsonStream()
+    try:
+        return not parser.feed(content)
+    except ValueError:  # not JSON (or deeper than a provider's answer ever is)
+        return False
+
+
+def whole_answer(response: httpx.Response, body: bytes | bytearray) -> bool:
+    """Whether the connection broke after a successful JSON answer had arrived whole (in the
+    end of its chunked encoding, say): the answer is used, not asked for again."""
+    if response.status_code >= 300 or not is_json(response):
+        return False
+    try:
+        json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True
 
 
 def is_json(response: httpx.Response) -> bool:

@@ -7,6 +7,7 @@ adapter replays it in the stream format, and one ``StreamDecoder`` normalizes bo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -21,13 +22,13 @@ from .errors import (
     BadRequestError,
     ConnectionError,
     ContextWindowExceededError,
+    LimitExceeded,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ServerError,
     StreamDecodeError,
     StreamInterrupted,
-    StreamTruncated,
     stream_interrupted,
 )
 from .types import ChatResponse
@@ -54,6 +55,9 @@ ReasoningDelta = core.ReasoningDelta
 ToolCallInvalid = core.ToolCallInvalid
 Finish = core.Finish
 ProviderErrorEvent = core.ProviderErrorEvent
+ToolCallStart = core.ToolCallStart
+ToolCallDelta = core.ToolCallDelta
+ToolCallDone = core.ToolCallDone
 
 
 class StreamState:
@@ -66,11 +70,11 @@ class StreamState:
         self.delivered = False
         self._waiting_since: float | None = None
         self.response: ChatResponse | None = None
+        self.received = Received()
         self._begin()
 
     def _begin(self) -> None:
         self.decoder = core.StreamDecoder(self.call.adapter.dialect, metrics=self._metrics)
-        self._fresh = True
         self._pending: Failure | None = None
         self.model: str | None = None
         self._head = b""
@@ -80,9 +84,10 @@ class StreamState:
         self._error: Any = None
 
     def begin_attempt(self) -> None:
-        """A new attempt: nothing has reached the caller yet, so start over."""
-        if not self._fresh:
-            self._begin()
+        """A new attempt: nothing has reached the caller yet, so start over with a new decoder
+        and new accounting (the last attempt's decoder may have seen a whole answer, or its
+        end)."""
+        self._begin()
 
     # Reading --------------------------------------------------------------------------------------
 
@@ -97,8 +102,9 @@ class StreamState:
             limit = math.inf if timeout.idle is None else self._waiting_since + timeout.idle
             reason = "idle"
         else:
+            # From the moment the request was on the wire, not from the wait for a connection.
             first = timeout.first_event
-            limit = math.inf if first is None else self.call.attempt_started + first
+            limit = math.inf if first is None else self.call.sent_at + first
             reason = "first_event"
         end = self.call.deadline.end
         return (limit, reason) if limit <= end else (end, "total")
@@ -106,7 +112,6 @@ class StreamState:
     def feed(self, chunk: bytes) -> list[Any]:
         """The events one network read completes. A malformed stream raises ``Failure`` after
         the events completed before the fault were delivered (see :meth:`pending`)."""
-        self._fresh = False
         if self.model is None and len(self._head) < _SNIFF_LIMIT:
             self._sniff(chunk)
         try:
@@ -122,17 +127,19 @@ class StreamState:
 
     def end(self) -> list[Any]:
         """The response's bytes ended: the last events, or ``Failure`` for a stream cut off
-        before its end marker (retryable while nothing reached the caller)."""
+        before its end marker (retryable while nothing reached the caller). A last frame that
+        the end cut in two is part of the cut: it is a ``ConnectionError``, not a decode error
+        (only a limit exceeded stays what it is)."""
         try:
             events: list[Any] = self.decoder.finish()
+        except LimitExceeded as error:
+            raise Failure(error, False) from None
         except StreamDecodeError as error:
-            # An event-stream that ends inside a message (kind "length") was cut off too.
-            cut = isinstance(error, StreamTruncated) or getattr(error, "kind", None) == "length"
-            if not cut:
-                raise Failure(error, False) from None
-            failure = ConnectionError(
-                f"the stream ended before its end marker: {error}", provider=self.call.name
-            )
+            if self.decoder.position == 0:
+                text = "the answer's body was empty"
+            else:
+                text = f"the stream ended before its end marker: {error}"
+            failure = ConnectionError(text, provider=self.call.name)
             raise Failure(failure, True, error) from None
         self._pending = None
         if events:
@@ -208,8 +215,9 @@ class StreamState:
 
     # Failures -----------------------------------------------------------------------------------
 
-    def deliver(self) -> None:
-        """Events are about to reach the caller: from now on nothing is retried."""
+    def deliver(self, events: list[Any]) -> None:
+        """``events`` are about to reach the caller: from now on nothing is retried."""
+        self.received.add(events)
         self._waiting_since = None
         if not self.delivered:
             self.delivered = True
@@ -242,19 +250,10 @@ class StreamState:
             status_code=api.status_code if api else None,
             request_id=api.request_id if api else None,
             retry_after=api.retry_after if api else None,
-            partial_text=self.decoder.text,
-            tool_calls=self.decoder.tool_calls,
-            partial_tool_calls=self._open_calls(),
+            partial_text=self.received.text,
+            tool_calls=list(self.received.done),
+            partial_tool_calls=self.received.open_calls(),
         )
-
-    def _open_calls(self) -> list[Any]:
-        try:
-            self.decoder.finish()
-        except StreamTruncated as error:
-            return list(error.partial_tool_calls)
-        except StreamDecodeError:
-            return []
-        return []
 
     # The answer ----------------------------------------------------------------------------------
 
@@ -290,6 +289,59 @@ def whole_response(
     except Failure as failure:
         raise failure.error from None
     return state.build(raw=body, model=call.adapter.response_model(body), request_id=request_id)
+
+
+class Received:
+    """What reached the caller: the text, the finished tool calls, and the argument text of
+    the calls still open. ``StreamInterrupted`` reports this and nothing else: the decoder also
+    holds what an unterminated last frame would add, which the caller never got."""
+
+    __slots__ = ("_open", "_text", "done")
+
+    def __init__(self) -> None:
+        self._text: list[str] = []
+        self.done: list[Any] = []
+        self._open: dict[int, tuple[Any, list[str]]] = {}
+
+    def add(self, events: list[Any]) -> None:
+        for event in events:
+            kind = type(event)
+            if kind is TextDelta:
+                self._text.append(event.text)
+            elif kind is ToolCallDelta:
+                call = self._open.get(event.index)
+                if call is not None:
+                    call[1].append(event.fragment)
+            elif kind is ToolCallStart:
+                self._open[event.index] = (event, [])
+            elif kind is ToolCallDone:
+                self.done.append(event)
+                self._open.pop(event.index, None)
+            elif kind is ToolCallInvalid:
+                self._open.pop(event.index, None)
+
+    @property
+    def text(self) -> str:
+        return "".join(self._text)
+
+    def open_calls(self) -> list[Any]:
+        """A ``PartialToolCall`` for each call started but not finished, in order, with its
+        arguments as if the text so far were closed."""
+        calls = []
+        for index, (start, fragments) in sorted(self._open.items()):
+            raw = "".join(fragments)
+            calls.append(core.PartialToolCall(index, start.id, start.name, raw, _partial(raw)))
+        return calls
+
+
+def _partial(raw: str) -> Any:
+    parser = core.JsonStream()
+    with contextlib.suppress(StreamDecodeError):
+        parser.feed(raw)  # past a fault: the value up to it
+    try:
+        return parser.partial()
+    except StreamDecodeError:
+        return None
 
 
 class StreamHandle:

@@ -9,7 +9,6 @@ read timeout is only the backstop (for transports that expose no socket).
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -17,8 +16,9 @@ from typing import Any
 
 import httpx
 
-from ._calls import Answer, Call, Failure, is_json
-from ._streaming import StreamHandle
+from ._calls import Answer, Call, Failure, is_json, whole_answer
+from ._release import Lease, reap, shutdown, when_safe
+from ._streaming import StreamHandle, StreamState
 from .errors import APIError
 from .providers.base import HttpRequest
 from .resilience import WATCHDOG, Alarm
@@ -55,6 +55,7 @@ def _attempt_json(call: Call, http: httpx.Client, request: HttpRequest) -> tuple
 
 def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Response:
     """One attempt up to the response headers: breaker, rate limit, signing, sending."""
+    reap()  # a safe point: what the garbage collector left to close is closed here
     wait = call.before_attempt()
     if wait:
         time.sleep(wait)
@@ -76,26 +77,23 @@ def _read_all(call: Call, response: httpx.Response) -> bytes:
     """The whole body, within the call's total time."""
     alarm = _alarm(response)
     alarm.set(call.deadline.end, "total")
+    body = bytearray()
     try:
-        return response.read()
+        for chunk in response.iter_bytes():
+            body += chunk
     except httpx.TransportError as error:
         if alarm.fired:
             raise Failure(call.timeout_error("total"), False, error) from None
-        raise call.transport_failure(error) from None
+        if not whole_answer(response, body):
+            raise call.transport_failure(error) from None
     finally:
         alarm.cancel()
+    return bytes(body)
 
 
 def _alarm(response: httpx.Response) -> Alarm:
-    return WATCHDOG.alarm(partial(_shutdown, response))
-
-
-def _shutdown(response: httpx.Response) -> None:
-    """Ends a blocked read of ``response`` from another thread."""
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if isinstance(sock, socket.socket):
-        sock.shutdown(socket.SHUT_RDWR)
+    # Shutting the socket down ends a blocked read of ``response`` from the watchdog thread.
+    return WATCHDOG.alarm(partial(shutdown, response))
 
 
 class ChatStream(StreamHandle):
@@ -105,7 +103,9 @@ class ChatStream(StreamHandle):
     to close the connection early. The request is sent when the iteration starts. After the
     last event :attr:`response` is the whole ``ChatResponse`` (what ``chat()`` returns).
     Retries happen only before the first event reaches the caller; a failure after that raises
-    ``StreamInterrupted`` with what was received.
+    ``StreamInterrupted`` with what was received. A stream dropped without closing (a ``for``
+    loop left early, an exception in its body) closes its connection when its last reference
+    goes (see ``_release``).
     """
 
     def __init__(
@@ -116,7 +116,9 @@ class ChatStream(StreamHandle):
 
     def __iter__(self) -> Iterator[Any]:
         if self._events is None:
-            self._events = self._run()
+            # The generator gets the parts, not the stream: a reference back to the stream
+            # would make a cycle that only the garbage collector ends.
+            self._events = _stream_events(self._call, self._http, self._request, self._state)
         return self._events
 
     def __next__(self) -> Any:
@@ -135,6 +137,7 @@ class ChatStream(StreamHandle):
             self._call.finish("closed")
         elif hasattr(self._events, "close"):
             self._events.close()
+        reap()
 
     def collect(self) -> ChatResponse:
         """Reads the remaining events and returns :attr:`response`."""
@@ -142,79 +145,89 @@ class ChatStream(StreamHandle):
             pass
         return self.response
 
-    def _run(self) -> Iterator[Any]:
-        outcome = "ok"
-        try:
-            while True:
-                try:
-                    yield from self._attempt()
-                    return
-                except Failure as failure:
-                    time.sleep(self._state.fail(failure))
-        except GeneratorExit:
-            outcome = "closed"
-            raise
-        except BaseException as error:
-            outcome = type(error).__name__
-            raise
-        finally:
-            self._call.finish(outcome)
 
-    def _attempt(self) -> Iterator[Any]:
-        call, state = self._call, self._state
-        response = _send(call, self._http, self._request)
-        try:
-            state.begin_attempt()
-            if response.status_code >= 400:
-                raise call.response_failure(
-                    Answer(response.status_code, response.headers, _read_all(call, response))
-                )
-            if is_json(response):
-                # An error object, or a whole answer from a server that ignored "stream".
-                answer = Answer(response.status_code, response.headers, _read_all(call, response))
-                yield from self._events_of(iter([call.adapter.replay(call.json_body(answer))]))
-            else:
-                yield from self._read(response)
-            call.succeeded(response.status_code)
-        finally:
-            response.close()
-
-    def _read(self, response: httpx.Response) -> Iterator[Any]:
-        self._call.widen_read_timeout(response)
-        alarm = _alarm(response)
-        try:
-            yield from self._events_of(response.iter_bytes(), alarm)
-        finally:
-            alarm.cancel()
-
-    def _events_of(self, chunks: Iterator[bytes], alarm: Alarm | None = None) -> Iterator[Any]:
-        call, state = self._call, self._state
+def _stream_events(
+    call: Call, http: httpx.Client, request: HttpRequest, state: StreamState
+) -> Iterator[Any]:
+    outcome = "ok"
+    try:
         while True:
-            if alarm is not None:
-                alarm.set(*state.read_deadline())
             try:
-                chunk = next(chunks, None)
-            except httpx.TransportError as error:
-                if alarm is not None and alarm.fired:
-                    raise Failure(call.timeout_error(alarm.reason), False, error) from None
-                if isinstance(error, httpx.ReadTimeout):  # httpx's backstop
-                    reason = state.read_deadline()[1]
-                    raise Failure(call.timeout_error(reason), False, error) from None
-                events = state.broken(call.transport_failure(error))
-                chunk = None
-            else:
-                if chunk is None:
-                    if alarm is not None and alarm.fired:
-                        raise Failure(call.timeout_error(alarm.reason), False)
-                    events = state.end()
-                else:
-                    events = state.feed(chunk)
-            if events:
-                if alarm is not None:
-                    alarm.clear()
-                state.deliver()
-                yield from events
-            state.pending()
-            if chunk is None:
-                state.build()
+                yield from _stream_attempt(call, http, request, state)
                 return
+            except Failure as failure:
+                time.sleep(state.fail(failure))
+    except GeneratorExit:
+        outcome = "closed"
+        raise
+    except BaseException as error:
+        outcome = type(error).__name__
+        raise
+    finally:
+        when_safe(partial(call.finish, outcome))
+
+
+def _stream_attempt(
+    call: Call, http: httpx.Client, request: HttpRequest, state: StreamState
+) -> Iterator[Any]:
+    response = _send(call, http, request)
+    lease = Lease(response)
+    try:
+        state.begin_attempt()
+        if response.status_code >= 400:
+            raise call.response_failure(
+                Answer(response.status_code, response.headers, _read_all(call, response))
+            )
+        if is_json(response):
+            # An error object, or a whole answer from a server that ignored "stream".
+            answer = Answer(response.status_code, response.headers, _read_all(call, response))
+            yield from _events_of(call, state, iter([call.adapter.replay(call.json_body(answer))]))
+        else:
+            yield from _read(call, state, response, lease)
+        call.succeeded(response.status_code)
+    finally:
+        lease.release()
+
+
+def _read(call: Call, state: StreamState, response: httpx.Response, lease: Lease) -> Iterator[Any]:
+    call.widen_read_timeout(response)
+    alarm = _alarm(response)
+    lease.chunks = chunks = response.iter_bytes()
+    try:
+        yield from _events_of(call, state, chunks, alarm)
+    finally:
+        alarm.cancel()
+
+
+def _events_of(
+    call: Call, state: StreamState, chunks: Iterator[bytes], alarm: Alarm | None = None
+) -> Iterator[Any]:
+    while True:
+        if alarm is not None:
+            alarm.set(*state.read_deadline())
+        try:
+            chunk = next(chunks, None)
+        except httpx.TransportError as error:
+            if alarm is not None and alarm.fired:
+                raise Failure(call.timeout_error(alarm.reason), False, error) from None
+            if isinstance(error, httpx.ReadTimeout):  # httpx's backstop
+                reason = state.read_deadline()[1]
+                raise Failure(call.timeout_error(reason), False, error) from None
+            events = state.broken(call.transport_failure(error))
+            chunk = None
+        else:
+            if chunk is None:
+                if alarm is not None and alarm.fired:
+                    raise Failure(call.timeout_error(alarm.reason), False)
+                events = state.end()
+            else:
+                events = state.feed(chunk)
+        if events:
+            if alarm is not None:
+                alarm.clear()
+            state.deliver(events)
+            yield from events
+        state.pending()
+        if chunk is None:
+            state.build()
+            return

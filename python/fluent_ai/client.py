@@ -25,6 +25,7 @@ from . import _async, _sync
 from ._calls import Call, Settings
 from ._http_errors import request_id_from
 from ._models import ModelsPage
+from ._release import reap
 from ._streaming import whole_response
 from .providers.base import ChatParams
 from .providers.registry import ResolvedProvider
@@ -277,6 +278,7 @@ class Client(_BaseClient):
 
     def close(self) -> None:
         """Closes the httpx client if this client made it."""
+        reap()  # streams the garbage collector ended are closed first (see ``_release``)
         if self._owns_http:
             self._http.close()
 

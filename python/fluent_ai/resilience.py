@@ -297,6 +297,13 @@ class Alarm:
     def cancel(self) -> None:
         self.done = True
         self.deadline = math.inf
+        # The watchdog's heap keeps the alarm until its time comes: it must not keep the
+        # response (and its connection) alive that long.
+        self.interrupt = _nothing
+
+
+def _nothing() -> None:
+    pass
 
 
 class Watchdog:
