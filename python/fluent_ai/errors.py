@@ -342,10 +342,11 @@ class UnknownSettingError(InvalidArgumentError, ConfigurationError):
         self.valid = list(valid)
         self.suggestions = list(suggestions)
         hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
+        argument = f"providers[{provider!r}][{setting!r}]"
         super().__init__(
-            f"providers[{provider!r}]: unknown setting {setting!r}{hint} "
+            f"unknown setting {argument}{hint} "
             f"(the settings of {provider!r} are: {', '.join(self.valid)})",
-            argument=f"providers[{provider!r}][{setting!r}]",
+            argument=argument,
             expected="one of " + ", ".join(self.valid),
         )
 
