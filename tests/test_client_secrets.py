@@ -13,7 +13,10 @@ import json
 import logging
 import socket
 import traceback
+from collections.abc import Mapping
 from typing import Any
+
+import httpx
 
 import pytest
 from client_helpers import FAST, server  # noqa: F401
@@ -38,19 +41,58 @@ ECHO = f"Incorrect API key provided: {KEY}. You can find your key at ..."
 
 
 def everything(value: Any) -> str:
-    """Every text an object shows: str, repr, args, and for exceptions the whole chain and
-    the formatted traceback."""
-    texts = [str(value), repr(value)]
+    """Every text an object shows and every text reachable from it: str, repr, args, for
+    exceptions the formatted traceback and the whole ``__cause__``/``__context__`` chain, and
+    recursively the attributes, mappings, sequences, and httpx requests and responses
+    (their URL and every raw header, which httpx's repr would mask) of each."""
+    texts: list[str] = []
     if isinstance(value, BaseException):
-        texts += [repr(arg) for arg in value.args]
         texts += traceback.format_exception(type(value), value, value.__traceback__)
-        seen: set[int] = set()
-        link: BaseException | None = value
-        while link is not None and id(link) not in seen:
-            seen.add(id(link))
-            texts += [str(link), repr(link), repr(vars(link)) if hasattr(link, "__dict__") else ""]
-            link = link.__cause__ or link.__context__
+    _walk(value, texts, set(), 0)
     return "\n".join(texts)
+
+
+# Objects whose attributes are walked: exceptions, fluent-ai's and httpx's own objects.
+_WALKED_MODULES = ("fluent_ai", "httpx", "httpcore", "h11", "anyio", "builtins")
+
+
+def _walk(value: Any, texts: list[str], seen: set[int], depth: int) -> None:
+    if depth > 12 or id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, (str, bytes, bytearray)):
+        texts.append(value if isinstance(value, str) else bytes(value).decode("latin-1"))
+        return
+    if value is None or isinstance(value, (bool, int, float)):
+        return
+    for show in (repr, str):
+        try:
+            texts.append(show(value))
+        except Exception as error:  # a property that refuses (httpx's unset .request)
+            texts.append(type(error).__name__)
+    children: list[Any] = []
+    if isinstance(value, BaseException):
+        children += [value.args, value.__cause__, value.__context__]
+        children.append(getattr(value, "__notes__", None))
+    if isinstance(value, httpx.Request):
+        children += [str(value.url), value.headers.raw, value.method]
+    elif isinstance(value, httpx.Response):
+        children += [value.headers.raw, getattr(value, "_request", None)]
+    elif isinstance(value, httpx.Headers):
+        children.append(value.raw)
+    if isinstance(value, Mapping):
+        children += [item for pair in value.items() for item in pair]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        children += list(value)
+    module = type(value).__module__ or ""
+    if isinstance(value, BaseException) or module.startswith(_WALKED_MODULES):
+        if hasattr(value, "__dict__"):
+            children += list(vars(value).values())
+        for cls in type(value).__mro__:
+            for slot in getattr(cls, "__slots__", ()):
+                children.append(getattr(value, slot, None))
+    for child in children:
+        _walk(child, texts, seen, depth + 1)
 
 
 # Per dialect: (stream chunks, an error event echoing the key, the whole answer).
@@ -238,7 +280,7 @@ def test_credentials_in_provider_settings_do_not_show(server: LoopbackServer) ->
     )
     overrides = {
         "azure": {"endpoint": f"{server.url}/azure", "azure_ad_token": KEY},
-        "openai": {"base_url": server.url, "api_key": KEY, "client_secret": KEY},
+        "openai": {"base_url": server.url, "api_key": KEY},
     }
     with Client(providers=overrides, retry=FAST) as client:
         shown = [repr(client.resolve_provider(name)) for name in overrides]
@@ -246,4 +288,10 @@ def test_credentials_in_provider_settings_do_not_show(server: LoopbackServer) ->
             client.chat("azure/m", MESSAGES)
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
     shown.append(everything(caught.value))
+    # A credential under a wrong or misspelled setting name, or of a wrong type, is refused
+    # without showing it.
+    for settings in ({"client_secret": KEY}, {"api_key": KEY + " "}, {"api_key": KEY.encode()}):
+        with pytest.raises(fluent_ai.errors.InvalidArgumentError) as refused:
+            Client(providers={"openai": settings})
+        shown.append(everything(refused.value))
     assert not [text for text in shown if KEY in text]
