@@ -9,6 +9,7 @@ and the metrics are searched for it."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import socket
@@ -17,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-
 import pytest
 from client_helpers import FAST, server  # noqa: F401
 from fake_providers import (
@@ -295,3 +295,192 @@ def test_credentials_in_provider_settings_do_not_show(server: LoopbackServer) ->
             Client(providers={"openai": settings})
         shown.append(everything(refused.value))
     assert not [text for text in shown if KEY in text]
+
+
+# --- Every auth scheme, through transport failures, embeddings and rerank --------------------
+
+# (provider, dialect path prefix, the header that carries the key) per API-key scheme.
+SCHEMES = {
+    "bearer": ("openai", "authorization"),
+    "x-api-key": ("anthropic", "x-api-key"),
+    "x-goog-api-key": ("gemini", "x-goog-api-key"),
+    "api-key": ("azure", "api-key"),
+}
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _scheme_overrides(base: str, provider: str) -> dict[str, dict[str, Any]]:
+    if provider == "azure":
+        return {"azure": {"endpoint": f"{base}/azure", "api_key": KEY}}
+    return {provider: {"base_url": f"{base}/{provider}", "api_key": KEY}}
+
+
+def _calls(provider: str) -> list[tuple[str, tuple[Any, ...]]]:
+    calls: list[tuple[str, tuple[Any, ...]]] = [("chat", (f"{provider}/m", MESSAGES))]
+    calls.append(("stream", (f"{provider}/m", MESSAGES)))
+    if provider in ("openai", "gemini", "azure"):
+        calls.append(("embed", (f"{provider}/m", ["a", "b"])))
+    return calls
+
+
+def _shown_by_calls(options: dict[str, Any], calls: list[tuple[str, tuple[Any, ...]]]) -> list[str]:
+    """Runs each call on both clients; returns everything each failure shows."""
+    shown: list[str] = []
+    with Client(**options) as client:
+        # A client holds the key (to send it): its repr and its parts' reprs must not show it.
+        name = calls[0][1][0].split("/")[0]
+        shown += [repr(client), str(client), *map(repr, client._settings.provider(name))]
+        for method, args in calls:
+            try:
+                if method == "stream":
+                    with client.stream(*args) as stream:
+                        shown += [repr(event) for event in stream]
+                else:
+                    shown.append(repr(getattr(client, method)(*args)))
+            except Exception as error:
+                shown.append(everything(error))
+
+    async def run() -> None:
+        async with AsyncClient(**options) as client:
+            for method, args in calls:
+                try:
+                    if method == "stream":
+                        async with client.stream(*args) as stream:
+                            shown.extend([repr(event) async for event in stream])
+                    else:
+                        shown.append(repr(await getattr(client, method)(*args)))
+                except Exception as error:
+                    shown.append(everything(error))
+
+    asyncio.run(run())
+    return shown
+
+
+def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        text
+        for record in caplog.records
+        for text in (record.getMessage(), repr(record.args), repr(vars(record)))
+    ]
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_transport_failures_never_show_the_key(
+    scheme: str, server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Connection refused, a server that never answers (first-event and total timeouts), a
+    dropped connection before the headers and mid-stream (StreamInterrupted), a 401 and a 500
+    echoing the key: on chat, stream and embed, sync and async, for each way a key is sent."""
+    caplog.set_level(logging.DEBUG)
+    provider, header = SCHEMES[scheme]
+    metrics = fluent_ai.Metrics()
+    timeout = Timeout(connect=1, first_event=0.3, idle=0.3, total=2)
+    base: dict[str, Any] = {"metrics": metrics, "retry": FAST, "timeout": timeout}
+    calls = _calls(provider)
+    refused = f"http://127.0.0.1:{_closed_port()}"
+    shown = _shown_by_calls({**base, "providers": _scheme_overrides(refused, provider)}, calls)
+    stream, _, _ = _dialect_data(PROVIDERS[provider].dialect)
+    sse = {"content-type": "text/event-stream"}
+    faults = [
+        Response(stall=1.0),  # no headers within first_event (stream) / total (chat)
+        Response(disconnect=True),
+        Response(200, sse, stream, disconnect_after=2),
+        Response(200, sse, stream, pauses={2: 1.0}),
+        json_response({"error": {"message": ECHO, "type": "authentication_error"}}, 401),
+        Response(500, {"content-type": "text/plain"}, ECHO.encode()),
+    ]
+    options = {**base, "providers": _scheme_overrides(server.url, provider)}
+    server.reset()
+    for fault in faults:
+        server.drop_faults()
+        for method, args in calls:
+            case = "whole" if method != "stream" else "ok"
+            path = path_of(provider, case) if method != "embed" else _embed_path(provider)
+            server.once("POST", path, fault, times=30)
+        shown += _shown_by_calls(options, calls)
+    assert len(server.requests) >= len(faults) * len(calls)
+    assert all(KEY in r.headers.get(header, "") for r in server.requests)
+    shown += [metrics.prometheus(), repr(metrics.snapshot())]
+    shown += _logged(caplog)
+    leaks = [text for text in shown if KEY in text]
+    assert not leaks, [t[max(0, t.find(KEY) - 600) : t.find(KEY) + 100] for t in leaks[:3]]
+    assert any("[REDACTED]" in text for text in shown)
+    kinds = " ".join(shown)
+    for expected in ("ConnectionError", "TimeoutError", "StreamInterrupted", "ServerError"):
+        assert expected in kinds
+
+
+def _embed_path(provider: str) -> str:
+    if provider == "gemini":
+        return "/gemini/v1beta/models/m:batchEmbedContents"
+    if provider == "azure":
+        return "/azure/openai/deployments/m/embeddings"
+    return f"/{provider}/embeddings"
+
+
+def test_rerank_failures_never_show_the_key(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    calls = [("rerank", ("cohere/r", "q", ["a", "b"])), ("embed", ("cohere/e", ["a"]))]
+    refused = f"http://127.0.0.1:{_closed_port()}"
+    options: dict[str, Any] = {"retry": FAST, "timeout": Timeout(connect=1, total=0.5)}
+    overrides = {"cohere": {"base_url": refused, "api_key": KEY}}
+    shown = _shown_by_calls({**options, "providers": overrides}, calls)
+    server.reset()
+    options["providers"] = {"cohere": {"base_url": server.url, "api_key": KEY}}
+    for fault in (
+        Response(stall=1.0),
+        Response(disconnect=True),
+        json_response({"message": ECHO}, 401),
+    ):
+        server.drop_faults()
+        server.once("POST", "/v2/rerank", fault, times=10)
+        server.once("POST", "/v2/embed", fault, times=10)
+        shown += _shown_by_calls(options, calls)
+    assert server.requests and all(
+        r.headers["authorization"] == f"Bearer {KEY}" for r in server.requests
+    )
+    shown += _logged(caplog)
+    assert not [t for t in shown if KEY in t]
+
+
+def test_credentials_in_a_base_url_are_a_secret(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``http://user:password@host`` works (the password is sent as HTTP Basic auth), and
+    neither httpx's log line, nor reprs, nor any exception shows the password."""
+    caplog.set_level(logging.DEBUG)
+    password = KEY
+    host = server.url.split("//", 1)[1]
+    mine = {"dialect": "openai-chat", "base_url": f"http://fluent:{password}@{host}/basic"}
+    options: dict[str, Any] = {"providers": {"mine": mine}, "retry": FAST}
+    server.reset()
+    server.route("POST", "/basic/chat/completions", json_response(OPENAI_TOOLS_WHOLE))
+    shown: list[str] = []
+    with Client(**options) as client:
+        shown += [repr(client.resolve_provider("mine")), repr(client)]
+        shown.append(repr(client.chat("mine/m", MESSAGES)))
+        server.once("POST", "/basic/chat/completions", json_response({"error": ECHO}, 401))
+        with pytest.raises(fluent_ai.errors.AuthenticationError) as caught:
+            client.chat("mine/m", MESSAGES)
+        shown.append(everything(caught.value))
+    basic = base64.b64encode(f"fluent:{password}".encode()).decode()
+    assert [r.headers["authorization"] for r in server.requests] == [f"Basic {basic}"] * 2
+    refused = {
+        "dialect": "openai-chat",
+        "base_url": f"http://u:{password}@127.0.0.1:{_closed_port()}",
+    }
+    shown += _shown_by_calls(
+        {**options, "providers": {"mine": refused}}, [("chat", ("mine/m", MESSAGES))]
+    )
+    logged = _logged(caplog)
+    assert any("HTTP Request: POST http://" in text for text in logged)  # httpx's INFO line
+    shown += logged
+    for secret in (password, basic):
+        assert not [t for t in shown if secret in t], secret
