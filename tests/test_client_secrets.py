@@ -398,7 +398,7 @@ def test_transport_failures_never_show_the_key(
     server.reset()
     for fault in faults:
         server.drop_faults()
-        for method, args in calls:
+        for method, _ in calls:
             case = "whole" if method != "stream" else "ok"
             path = path_of(provider, case) if method != "embed" else _embed_path(provider)
             server.once("POST", path, fault, times=30)
