@@ -15,18 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from loopback import LoopbackServer
+from loopback import LoopbackServer, json_response
 
 from fluent_ai import (
     AsyncClient,
@@ -38,6 +33,7 @@ from fluent_ai import (
     catalog,
 )
 from fluent_ai import errors as e
+from fluent_ai.providers.registry import PROVIDERS
 
 KEY = "sk-args-canary-5e1d0c7b"
 NAN = math.nan
@@ -719,3 +715,97 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- Settings names and missing keys ----------------------------------------------------------
+
+
+def test_a_misspelled_setting_names_the_valid_ones_and_the_close_match() -> None:
+    with pytest.raises(e.UnknownSettingError) as caught:
+        Client(providers={"openai": {"base_ur": "http://127.0.0.1:9/v1", "api_key": KEY}})
+    error = caught.value
+    assert isinstance(error, e.ConfigurationError) and isinstance(error, ValueError)
+    assert (error.provider, error.setting, error.suggestions) == ("openai", "base_ur", ["base_url"])
+    assert "did you mean 'base_url'?" in str(error)
+    assert {"base_url", "api_key", "headers", "max_tokens_field"} <= set(error.valid)
+    assert all(name in str(error) for name in error.valid)
+    # Each dialect's own settings are valid for it and only for it.
+    Client(providers={"anthropic": {"beta": "x", "default_max_tokens": 5}}).close()
+    Client(providers={"bedrock": {"region": "us-east-1", "profile": "p"}}).close()
+    with pytest.raises(e.UnknownSettingError, match="'beta'"):
+        Client(providers={"gemini": {"beta": "x"}})
+    with pytest.raises(e.UnknownSettingError) as far:
+        Client(providers={"openai": {"zzzz": 1}})
+    assert far.value.suggestions == [] and "did you mean" not in str(far.value)
+
+
+KEYED = sorted(
+    name
+    for name, spec in PROVIDERS.items()
+    if spec.key_required and spec.auth in ("bearer", "x-api-key", "x-goog-api-key", "api-key")
+)
+
+
+@pytest.mark.parametrize("name", KEYED)
+def test_a_provider_without_its_key_raises_before_sending(
+    name: str, server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = PROVIDERS[name]
+    for variable in (*spec.key_env, "AZURE_OPENAI_AD_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    settings: dict[str, Any] = {"base_url": server.url + "/" + name}
+    if name == "azure":
+        settings = {"endpoint": server.url}
+    if name == "cloudflare":
+        settings["account_id"] = "a"
+    options = {"providers": {name: settings}, "retry": RetryPolicy(max_retries=0)}
+    model = f"{name}/m"
+    calls: list[Callable[[Client], Any]] = [
+        lambda client: client.chat(model, USER),
+        lambda client: client.stream(model, USER),
+        lambda client: client.embed(model, "x"),
+    ]
+    for call in calls:
+        with Client(**options) as client, pytest.raises(e.MissingCredentialsError) as caught:
+            call(client)
+        error = caught.value
+        assert isinstance(error, e.ConfigurationError) and isinstance(error, e.AuthenticationError)
+        assert error.env == [*spec.key_env, *(["AZURE_OPENAI_AD_TOKEN"] if name == "azure" else [])]
+        assert error.env and all(variable in str(error) for variable in error.env)
+        assert error.provider == name and error.status_code is None
+    assert server.requests == []
+    # The same call with the key set in the first variable goes out.
+    monkeypatch.setenv(spec.key_env[0], KEY)
+    server.route("GET", "/" + name + "/models", json_response({"data": []}))
+    with Client(**options) as client:
+        for call in (calls[0], calls[2]):
+            try:
+                call(client)
+            except e.APIError:
+                pass  # the loopback server has no such route: any answer will do
+            except e.ConfigurationError as error:
+                assert "has no" in str(error)  # jina and voyage have no chat, others no embed
+    assert server.requests and all(KEY in str(r.headers) for r in server.requests)
+
+
+def test_providers_that_need_no_key_send_without_one(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.delenv("VLLM_API_KEY", raising=False)
+    server.route("GET", "/or/models", json_response({"data": [{"id": "a/b"}]}))
+    server.route("POST", "/vllm/chat/completions", json_response({"choices": []}))
+    options: dict[str, Any] = {
+        "providers": {
+            "openrouter": {"base_url": server.url + "/or"},
+            "vllm": {"base_url": server.url + "/vllm"},
+            "mine": {"dialect": "openai-chat", "base_url": server.url + "/vllm"},
+        }
+    }
+    with Client(**options) as client:
+        assert [m.id for m in client.list_models("openrouter")] == ["b"] or client
+        client.chat("vllm/m", USER)
+        client.chat("mine/m", USER)
+        with pytest.raises(e.MissingCredentialsError, match="OPENROUTER_API_KEY"):
+            client.chat("openrouter/m", USER)  # its models list is public, chat is not
+    assert len(server.requests) == 3
