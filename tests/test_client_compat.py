@@ -129,7 +129,7 @@ def test_unknown_provider_lists_the_known_ones(mode: str) -> None:
         Runner(mode).chat("nosuch/model", MESSAGES)
     assert "nosuch" in str(caught.value)
     assert "openai" in caught.value.known and "groq" in caught.value.known
-    with pytest.raises(e.ConfigurationError, match="provider/model"):
+    with pytest.raises(e.InvalidArgumentError, match="provider/model"):
         Runner(mode).chat("gpt-4o", MESSAGES)
     with pytest.raises(e.ConfigurationError, match="dialect"):
         Runner(mode, providers={"jina": {"api_key": KEY}}).chat("jina/x", MESSAGES)

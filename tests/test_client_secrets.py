@@ -9,12 +9,15 @@ and the metrics are searched for it."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import socket
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
+import httpx
 import pytest
 from client_helpers import FAST, server  # noqa: F401
 from fake_providers import (
@@ -38,19 +41,58 @@ ECHO = f"Incorrect API key provided: {KEY}. You can find your key at ..."
 
 
 def everything(value: Any) -> str:
-    """Every text an object shows: str, repr, args, and for exceptions the whole chain and
-    the formatted traceback."""
-    texts = [str(value), repr(value)]
+    """Every text an object shows and every text reachable from it: str, repr, args, for
+    exceptions the formatted traceback and the whole ``__cause__``/``__context__`` chain, and
+    recursively the attributes, mappings, sequences, and httpx requests and responses
+    (their URL and every raw header, which httpx's repr would mask) of each."""
+    texts: list[str] = []
     if isinstance(value, BaseException):
-        texts += [repr(arg) for arg in value.args]
         texts += traceback.format_exception(type(value), value, value.__traceback__)
-        seen: set[int] = set()
-        link: BaseException | None = value
-        while link is not None and id(link) not in seen:
-            seen.add(id(link))
-            texts += [str(link), repr(link), repr(vars(link)) if hasattr(link, "__dict__") else ""]
-            link = link.__cause__ or link.__context__
+    _walk(value, texts, set(), 0)
     return "\n".join(texts)
+
+
+# Objects whose attributes are walked: exceptions, fluent-ai's and httpx's own objects.
+_WALKED_MODULES = ("fluent_ai", "httpx", "httpcore", "h11", "anyio", "builtins")
+
+
+def _walk(value: Any, texts: list[str], seen: set[int], depth: int) -> None:
+    if depth > 12 or id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, (str, bytes, bytearray)):
+        texts.append(value if isinstance(value, str) else bytes(value).decode("latin-1"))
+        return
+    if value is None or isinstance(value, (bool, int, float)):
+        return
+    for show in (repr, str):
+        try:
+            texts.append(show(value))
+        except Exception as error:  # a property that refuses (httpx's unset .request)
+            texts.append(type(error).__name__)
+    children: list[Any] = []
+    if isinstance(value, BaseException):
+        children += [value.args, value.__cause__, value.__context__]
+        children.append(getattr(value, "__notes__", None))
+    if isinstance(value, httpx.Request):
+        children += [str(value.url), value.headers.raw, value.method]
+    elif isinstance(value, httpx.Response):
+        children += [value.headers.raw, getattr(value, "_request", None)]
+    elif isinstance(value, httpx.Headers):
+        children.append(value.raw)
+    if isinstance(value, Mapping):
+        children += [item for pair in value.items() for item in pair]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        children += list(value)
+    module = type(value).__module__ or ""
+    if isinstance(value, BaseException) or module.startswith(_WALKED_MODULES):
+        if hasattr(value, "__dict__"):
+            children += list(vars(value).values())
+        for cls in type(value).__mro__:
+            for slot in getattr(cls, "__slots__", ()):
+                children.append(getattr(value, slot, None))
+    for child in children:
+        _walk(child, texts, seen, depth + 1)
 
 
 # Per dialect: (stream chunks, an error event echoing the key, the whole answer).
@@ -238,7 +280,7 @@ def test_credentials_in_provider_settings_do_not_show(server: LoopbackServer) ->
     )
     overrides = {
         "azure": {"endpoint": f"{server.url}/azure", "azure_ad_token": KEY},
-        "openai": {"base_url": server.url, "api_key": KEY, "client_secret": KEY},
+        "openai": {"base_url": server.url, "api_key": KEY},
     }
     with Client(providers=overrides, retry=FAST) as client:
         shown = [repr(client.resolve_provider(name)) for name in overrides]
@@ -246,4 +288,199 @@ def test_credentials_in_provider_settings_do_not_show(server: LoopbackServer) ->
             client.chat("azure/m", MESSAGES)
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
     shown.append(everything(caught.value))
+    # A credential under a wrong or misspelled setting name, or of a wrong type, is refused
+    # without showing it.
+    for settings in ({"client_secret": KEY}, {"api_key": KEY + " "}, {"api_key": KEY.encode()}):
+        with pytest.raises(fluent_ai.errors.InvalidArgumentError) as refused:
+            Client(providers={"openai": settings})
+        shown.append(everything(refused.value))
     assert not [text for text in shown if KEY in text]
+
+
+# --- Every auth scheme, through transport failures, embeddings and rerank --------------------
+
+# (provider, dialect path prefix, the header that carries the key) per API-key scheme.
+SCHEMES = {
+    "bearer": ("openai", "authorization"),
+    "x-api-key": ("anthropic", "x-api-key"),
+    "x-goog-api-key": ("gemini", "x-goog-api-key"),
+    "api-key": ("azure", "api-key"),
+}
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _scheme_overrides(base: str, provider: str) -> dict[str, dict[str, Any]]:
+    if provider == "azure":
+        return {"azure": {"endpoint": f"{base}/azure", "api_key": KEY}}
+    return {provider: {"base_url": f"{base}/{provider}", "api_key": KEY}}
+
+
+def _calls(provider: str) -> list[tuple[str, tuple[Any, ...]]]:
+    calls: list[tuple[str, tuple[Any, ...]]] = [("chat", (f"{provider}/m", MESSAGES))]
+    calls.append(("stream", (f"{provider}/m", MESSAGES)))
+    if provider in ("openai", "gemini", "azure"):
+        calls.append(("embed", (f"{provider}/m", ["a", "b"])))
+    return calls
+
+
+def _shown_by_calls(options: dict[str, Any], calls: list[tuple[str, tuple[Any, ...]]]) -> list[str]:
+    """Runs each call on both clients; returns everything each failure shows."""
+    shown: list[str] = []
+    with Client(**options) as client:
+        # A client holds the key (to send it): its repr and its parts' reprs must not show it.
+        name = calls[0][1][0].split("/")[0]
+        shown += [repr(client), str(client), *map(repr, client._settings.provider(name))]
+        for method, args in calls:
+            try:
+                if method == "stream":
+                    with client.stream(*args) as stream:
+                        shown += [repr(event) for event in stream]
+                else:
+                    shown.append(repr(getattr(client, method)(*args)))
+            except Exception as error:
+                shown.append(everything(error))
+
+    async def run() -> None:
+        async with AsyncClient(**options) as client:
+            for method, args in calls:
+                try:
+                    if method == "stream":
+                        async with client.stream(*args) as stream:
+                            shown.extend([repr(event) async for event in stream])
+                    else:
+                        shown.append(repr(await getattr(client, method)(*args)))
+                except Exception as error:
+                    shown.append(everything(error))
+
+    asyncio.run(run())
+    return shown
+
+
+def _logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        text
+        for record in caplog.records
+        for text in (record.getMessage(), repr(record.args), repr(vars(record)))
+    ]
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_transport_failures_never_show_the_key(
+    scheme: str, server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Connection refused, a server that never answers (first-event and total timeouts), a
+    dropped connection before the headers and mid-stream (StreamInterrupted), a 401 and a 500
+    echoing the key: on chat, stream and embed, sync and async, for each way a key is sent."""
+    caplog.set_level(logging.DEBUG)
+    provider, header = SCHEMES[scheme]
+    metrics = fluent_ai.Metrics()
+    timeout = Timeout(connect=1, first_event=0.3, idle=0.3, total=2)
+    base: dict[str, Any] = {"metrics": metrics, "retry": FAST, "timeout": timeout}
+    calls = _calls(provider)
+    refused = f"http://127.0.0.1:{_closed_port()}"
+    shown = _shown_by_calls({**base, "providers": _scheme_overrides(refused, provider)}, calls)
+    stream, _, _ = _dialect_data(PROVIDERS[provider].dialect)
+    sse = {"content-type": "text/event-stream"}
+    faults = [
+        Response(stall=1.0),  # no headers within first_event (stream) / total (chat)
+        Response(disconnect=True),
+        Response(200, sse, stream, disconnect_after=2),
+        Response(200, sse, stream, pauses={2: 1.0}),
+        json_response({"error": {"message": ECHO, "type": "authentication_error"}}, 401),
+        Response(500, {"content-type": "text/plain"}, ECHO.encode()),
+    ]
+    options = {**base, "providers": _scheme_overrides(server.url, provider)}
+    server.reset()
+    for fault in faults:
+        server.drop_faults()
+        for method, _ in calls:
+            case = "whole" if method != "stream" else "ok"
+            path = path_of(provider, case) if method != "embed" else _embed_path(provider)
+            server.once("POST", path, fault, times=30)
+        shown += _shown_by_calls(options, calls)
+    assert len(server.requests) >= len(faults) * len(calls)
+    assert all(KEY in r.headers.get(header, "") for r in server.requests)
+    shown += [metrics.prometheus(), repr(metrics.snapshot())]
+    shown += _logged(caplog)
+    leaks = [text for text in shown if KEY in text]
+    assert not leaks, [t[max(0, t.find(KEY) - 600) : t.find(KEY) + 100] for t in leaks[:3]]
+    assert any("[REDACTED]" in text for text in shown)
+    kinds = " ".join(shown)
+    for expected in ("ConnectionError", "TimeoutError", "StreamInterrupted", "ServerError"):
+        assert expected in kinds
+
+
+def _embed_path(provider: str) -> str:
+    if provider == "gemini":
+        return "/gemini/v1beta/models/m:batchEmbedContents"
+    if provider == "azure":
+        return "/azure/openai/deployments/m/embeddings"
+    return f"/{provider}/embeddings"
+
+
+def test_rerank_failures_never_show_the_key(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    calls = [("rerank", ("cohere/r", "q", ["a", "b"])), ("embed", ("cohere/e", ["a"]))]
+    refused = f"http://127.0.0.1:{_closed_port()}"
+    options: dict[str, Any] = {"retry": FAST, "timeout": Timeout(connect=1, total=0.5)}
+    overrides = {"cohere": {"base_url": refused, "api_key": KEY}}
+    shown = _shown_by_calls({**options, "providers": overrides}, calls)
+    server.reset()
+    options["providers"] = {"cohere": {"base_url": server.url, "api_key": KEY}}
+    for fault in (
+        Response(stall=1.0),
+        Response(disconnect=True),
+        json_response({"message": ECHO}, 401),
+    ):
+        server.drop_faults()
+        server.once("POST", "/v2/rerank", fault, times=10)
+        server.once("POST", "/v2/embed", fault, times=10)
+        shown += _shown_by_calls(options, calls)
+    assert server.requests and all(
+        r.headers["authorization"] == f"Bearer {KEY}" for r in server.requests
+    )
+    shown += _logged(caplog)
+    assert not [t for t in shown if KEY in t]
+
+
+def test_credentials_in_a_base_url_are_a_secret(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``http://user:password@host`` works (the password is sent as HTTP Basic auth), and
+    neither httpx's log line, nor reprs, nor any exception shows the password."""
+    caplog.set_level(logging.DEBUG)
+    password = KEY
+    host = server.url.split("//", 1)[1]
+    mine = {"dialect": "openai-chat", "base_url": f"http://fluent:{password}@{host}/basic"}
+    options: dict[str, Any] = {"providers": {"mine": mine}, "retry": FAST}
+    server.reset()
+    server.route("POST", "/basic/chat/completions", json_response(OPENAI_TOOLS_WHOLE))
+    shown: list[str] = []
+    with Client(**options) as client:
+        shown += [repr(client.resolve_provider("mine")), repr(client)]
+        shown.append(repr(client.chat("mine/m", MESSAGES)))
+        server.once("POST", "/basic/chat/completions", json_response({"error": ECHO}, 401))
+        with pytest.raises(fluent_ai.errors.AuthenticationError) as caught:
+            client.chat("mine/m", MESSAGES)
+        shown.append(everything(caught.value))
+    basic = base64.b64encode(f"fluent:{password}".encode()).decode()
+    assert [r.headers["authorization"] for r in server.requests] == [f"Basic {basic}"] * 2
+    refused = {
+        "dialect": "openai-chat",
+        "base_url": f"http://u:{password}@127.0.0.1:{_closed_port()}",
+    }
+    shown += _shown_by_calls(
+        {**options, "providers": {"mine": refused}}, [("chat", ("mine/m", MESSAGES))]
+    )
+    logged = _logged(caplog)
+    assert any("HTTP Request: POST http://" in text for text in logged)  # httpx's INFO line
+    shown += logged
+    for secret in (password, basic):
+        assert not [t for t in shown if secret in t], secret

@@ -17,10 +17,11 @@ import httpx
 
 from . import _http_errors
 from ._backend import core
-from .errors import APIError, ConfigurationError, ConnectionError, TimeoutError
+from ._call_arguments import check_model
+from .errors import APIError, ConnectionError, MissingCredentialsError, TimeoutError
 from .providers.adapters import adapter_for
 from .providers.base import Adapter, Auth, HttpRequest
-from .providers.registry import PROVIDERS, ResolvedProvider, resolve
+from .providers.registry import ResolvedProvider, resolve
 from .resilience import Breakers, Deadline, RateLimiters, RetryPolicy, should_retry
 from .types import Timeout
 
@@ -61,12 +62,17 @@ class Failure(Exception):
         super().__init__(str(error))
         self.error = error
         self.retryable = retryable
-        self.cause = cause
+        # The transport exception loses its request (whose headers hold the key) before it
+        # is chained to what the caller sees.
+        self.cause = None if cause is None else _http_errors.scrub(cause)
         # The auth hook dropped the credentials the server refused: one immediate attempt
         # with fresh ones, outside the retry budget.
         self.reauth = reauth
 
     def raise_error(self) -> NoReturn:
+        # Raised inside an ``except Failure``: the chain must end at this Failure, whose own
+        # context is the raw transport exception (scrubbed, but an internal object).
+        self.__context__ = None
         raise self.error from self.cause
 
 
@@ -113,14 +119,9 @@ class Settings:
         return found
 
     def split(self, model: str) -> tuple[str, str]:
-        """``"provider/model"`` -> ``(provider, model)``."""
-        provider, slash, model_id = model.partition("/")
-        if not slash or not provider or not model_id:
-            known = sorted({*PROVIDERS, *self.overrides})
-            raise ConfigurationError(
-                f"model {model!r} must be named 'provider/model' (for example "
-                f"'openai/gpt-4.1-mini'); known providers: {', '.join(known)}"
-            )
+        """``"provider/model"`` -> ``(provider, model)`` (``InvalidArgumentError`` naming
+        ``model`` for anything else)."""
+        provider, _, model_id = check_model(model).partition("/")
         return provider, model_id
 
 
@@ -134,6 +135,7 @@ class Call:
         self.name = provider
         self.operation = operation
         self.provider, self.adapter, self.auth = settings.provider(provider)
+        _require_credentials(self.provider, self.auth, operation)
         self.timeout = settings.timeout.merged(timeout)
         self.deadline = Deadline(self.timeout.total)
         self.attempt = 0
@@ -172,8 +174,9 @@ class Call:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """What to redact, asked of the auth hook each time (tokens it fetches change)."""
-        return tuple(self.auth.secrets())
+        """What to redact, asked of the auth hook each time (tokens it fetches change), plus
+        the credentials of the provider's settings (base-URL credentials included)."""
+        return (*self.auth.secrets(), *self.provider.secrets())
 
     def prepare(self, request: HttpRequest) -> HttpRequest:
         """A copy of ``request`` for this attempt, for the auth hook to sign (the call keeps
@@ -335,6 +338,7 @@ class Call:
         return bool(refused(self._signed))
 
     def transport_failure(self, error: BaseException, *, stream: bool = False) -> Failure:
+        _http_errors.scrub(error, self.secrets)
         if isinstance(error, httpx.ReadTimeout):
             reason = self.header_timeout_reason(stream=stream)
             return Failure(self.timeout_error(reason), False, error)
@@ -402,6 +406,31 @@ class Call:
 _SENDING = ("send_request_headers.started", "send_request_body.complete")
 _NOT_JSON = object()
 _CUT = object()
+
+# Auth schemes that send a key the registry's ``key_env`` names.
+_KEY_SCHEMES = frozenset({"bearer", "x-api-key", "x-goog-api-key", "api-key"})
+
+
+def _require_credentials(provider: ResolvedProvider, auth: Auth, operation: str) -> None:
+    """Raises ``MissingCredentialsError`` before sending when the provider needs a key and
+    none is set (the override's ``api_key`` or one of its environment variables)."""
+    spec = provider.spec
+    if spec.auth not in _KEY_SCHEMES or not spec.key_required:
+        return
+    if operation == "models" and spec.public_models:
+        return
+    if auth.secrets() or provider.api_key:
+        return
+    variables = list(spec.key_env)
+    if spec.dialect == "azure-openai":
+        variables.append("AZURE_OPENAI_AD_TOKEN")
+    named = " or ".join(variables) if variables else "no environment variable"
+    raise MissingCredentialsError(
+        f"provider {provider.name!r} needs an API key and has none: set {named}, or pass "
+        f"providers={{{provider.name!r}: {{'api_key': ...}}}}",
+        provider=provider.name,
+        env=variables,
+    )
 
 
 def _loads(content: bytes) -> Any:

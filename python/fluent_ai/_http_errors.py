@@ -32,6 +32,7 @@ __all__ = [
     "redact",
     "request_id_from",
     "retry_after_from",
+    "scrub",
 ]
 
 # Longest provider message kept; error bodies can be whole HTML pages.
@@ -149,6 +150,59 @@ def error_from_transport(
     if "TimeoutException" in names or isinstance(error, TimeoutError):
         return errors.TimeoutError(f"request timed out: {text}", provider=provider)
     return errors.ConnectionError(f"connection failed: {text}", provider=provider)
+
+
+# Request headers whose value is a credential (httpx masks only Authorization in its repr).
+_SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "x-goog-api-key",
+        "x-amz-security-token",
+        "cookie",
+    }
+)
+
+
+def scrub(error: BaseException, secrets: Iterable[str | None] = ()) -> BaseException:
+    """``error`` (a transport exception) and its chain made safe to show, in place.
+
+    An httpx exception keeps the request it failed on, and its headers carry the key; httpx
+    masks ``Authorization`` in their repr but not ``x-api-key``, ``x-goog-api-key`` or
+    ``api-key``. Each exception of the chain gets a copy of its request whose credential
+    headers (and any header holding one of ``secrets``) read ``[REDACTED]``, and its messages
+    are redacted. Returns ``error``.
+    """
+    known = [secret for secret in secrets if secret]
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        request = getattr(link, "_request", None)
+        if request is not None and not getattr(request, "_fluent_ai_scrubbed", False):
+            try:
+                link._request = _scrubbed_request(request, known)  # type: ignore[attr-defined]
+            except Exception:  # an unexpected request type: drop it rather than keep it
+                link._request = None  # type: ignore[attr-defined]
+        link.args = tuple(redact(arg, known) if isinstance(arg, str) else arg for arg in link.args)
+        link = link.__cause__ or link.__context__
+    return error
+
+
+def _scrubbed_request(request: Any, secrets: list[str]) -> Any:
+    headers = [
+        (name, "[REDACTED]" if _is_secret_header(name, value, secrets) else value)
+        for name, value in request.headers.items()
+    ]
+    copy = type(request)(request.method, redact(str(request.url), secrets), headers=headers)
+    copy._fluent_ai_scrubbed = True
+    return copy
+
+
+def _is_secret_header(name: str, value: str, secrets: list[str]) -> bool:
+    return name.lower() in _SECRET_HEADERS or any(secret in value for secret in secrets)
 
 
 def request_id_from(headers: Mapping[str, str], body: object = None) -> str | None:

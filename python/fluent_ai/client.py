@@ -22,14 +22,23 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from . import _async, _sync
+from ._call_arguments import check_chat, check_embed, check_model, check_rerank, check_timeout
 from ._calls import Call, Settings
 from ._http_errors import request_id_from
 from ._models import ModelsPage
 from ._release import reap
 from ._streaming import whole_response
+from ._validation import check_count, check_mapping, check_string, fail_type
 from .providers.base import ChatParams
-from .providers.registry import ResolvedProvider
-from .resilience import BreakerPolicy, Breakers, RateLimiters, RateLimits, RetryPolicy
+from .providers.registry import ResolvedProvider, check_providers
+from .resilience import (
+    BreakerPolicy,
+    Breakers,
+    RateLimit,
+    RateLimiters,
+    RateLimits,
+    RetryPolicy,
+)
 from .types import (
     ChatResponse,
     EmbeddingResponse,
@@ -53,6 +62,42 @@ DEFAULT_TIMEOUT = Timeout(connect=10.0, total=600.0)
 
 _DEFAULT_BREAKER = BreakerPolicy()
 
+_HTTP_CLIENT_TEXT = {
+    "sync": "an httpx.Client or None (AsyncClient takes the httpx.AsyncClient)",
+    "async": "an httpx.AsyncClient or None (Client takes the httpx.Client)",
+}
+
+
+def _check_client(
+    *,
+    timeout: object,
+    max_retries: object,
+    retry: object,
+    breaker: object,
+    rate_limit: object,
+    metrics: object,
+    providers: object,
+) -> None:
+    """The constructor arguments both clients share (see README, Clients)."""
+    check_timeout(timeout)
+    check_count("max_retries", max_retries)
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        fail_type("retry", "a fluent_ai.RetryPolicy or None", retry)
+    if breaker is not None and not isinstance(breaker, BreakerPolicy):
+        fail_type("breaker", "a fluent_ai.BreakerPolicy or None", breaker)
+    if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+        limits = check_mapping(
+            "rate_limit", rate_limit, keys_as="provider names as keys (or a fluent_ai.RateLimit)"
+        )
+        for name, limit in limits.items():
+            if not isinstance(limit, RateLimit):
+                fail_type(f"rate_limit[{name!r}]", "a fluent_ai.RateLimit", limit)
+    if metrics is not None and not all(
+        callable(getattr(metrics, name, None)) for name in ("inc", "observe", "gauge_add")
+    ):
+        fail_type("metrics", "a fluent_ai.Metrics or None", metrics)
+    check_providers(providers)
+
 
 class _BaseClient:
     """What both clients share: settings, provider resolution, request preparation."""
@@ -68,6 +113,15 @@ class _BaseClient:
         metrics: Any,
         providers: Mapping[str, Mapping[str, Any]] | None,
     ) -> None:
+        _check_client(
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            breaker=breaker,
+            rate_limit=rate_limit,
+            metrics=metrics,
+            providers=providers,
+        )
         if metrics is None:
             from . import metrics as default_metrics  # noqa: PLC0415  (the package's default)
 
@@ -93,29 +147,50 @@ class _BaseClient:
     def resolve_provider(self, name: str) -> ResolvedProvider:
         """``name``'s settings as this client uses them (overrides and environment applied).
         Raises ``UnknownProviderError`` for a name it cannot resolve."""
-        return self._settings.provider(name)[0]
+        return self._settings.provider(check_string("name", name))[0]
 
     def circuit_state(self, provider: str) -> str:
         """The state of ``provider``'s circuit breaker: ``closed``, ``open`` or ``half_open``."""
-        _, adapter, _ = self._settings.provider(provider)
+        _, adapter, _ = self._settings.provider(check_string("provider", provider))
         return self._settings.breakers.state(adapter.endpoint())
 
     def _chat(
         self, model: str, messages: Sequence[Message], *, stream: bool, **options: Any
     ) -> tuple[Call, ChatParams]:
+        check_model(model)
+        check_chat(messages, **options)
         provider, model_id = self._settings.split(model)
         timeout = options.pop("timeout")
         call = Call(self._settings, provider, "stream" if stream else "chat", timeout)
         call.adapter = call.adapter.for_model(model_id)
         return call, ChatParams(model=model_id, messages=messages, stream=stream, **options)
 
-    def _embedding_call(self, model: str, timeout: TimeoutLike) -> tuple[Call, str]:
+    def _embedding_call(
+        self,
+        model: str,
+        inputs: object,
+        *,
+        dimensions: object,
+        input_type: object,
+        timeout: TimeoutLike,
+    ) -> tuple[Call, str]:
+        check_model(model)
+        check_embed(inputs, dimensions=dimensions, input_type=input_type, timeout=timeout)
         provider, model_id = self._settings.split(model)
         return Call(self._settings, provider, "embed", timeout), model_id
 
-    def _rerank_call(self, model: str, timeout: TimeoutLike) -> tuple[Call, str]:
+    def _rerank_call(
+        self, model: str, query: object, documents: object, top_n: object, timeout: TimeoutLike
+    ) -> tuple[Call, str]:
+        check_model(model)
+        check_rerank(query, documents, top_n=top_n, timeout=timeout)
         provider, model_id = self._settings.split(model)
         return Call(self._settings, provider, "rerank", timeout), model_id
+
+    def _models_call(self, provider: str, timeout: TimeoutLike) -> Call:
+        check_string("provider", provider)
+        check_timeout(timeout)
+        return Call(self._settings, provider, "models", timeout)
 
     def __repr__(self) -> str:
         overridden = ", ".join(sorted(self._settings.overrides)) or "none"
@@ -157,6 +232,8 @@ class Client(_BaseClient):
             metrics=metrics,
             providers=providers,
         )
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            fail_type("http_client", _HTTP_CLIENT_TEXT["sync"], http_client)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client()
 
@@ -240,7 +317,9 @@ class Client(_BaseClient):
         timeout: TimeoutLike = None,
     ) -> EmbeddingResponse:
         """Embeddings of ``inputs`` (one string or several), in order."""
-        call, model_id = self._embedding_call(model, timeout)
+        call, model_id = self._embedding_call(
+            model, inputs, dimensions=dimensions, input_type=input_type, timeout=timeout
+        )
         texts = [inputs] if isinstance(inputs, str) else list(inputs)
         with call:
             request = call.adapter.embed_request(
@@ -259,7 +338,7 @@ class Client(_BaseClient):
         timeout: TimeoutLike = None,
     ) -> RerankResponse:
         """``documents`` ordered by relevance to ``query`` (the best ``top_n`` when given)."""
-        call, model_id = self._rerank_call(model, timeout)
+        call, model_id = self._rerank_call(model, query, documents, top_n, timeout)
         with call:
             request = call.adapter.rerank_request(model_id, query, documents, top_n=top_n)
             body, _ = _sync.request_json(call, self._http, request)
@@ -268,7 +347,7 @@ class Client(_BaseClient):
     def list_models(self, provider: str, *, timeout: TimeoutLike = None) -> list[ModelInfo]:
         """The provider's live models list, normalized as catalog ``ModelInfo`` entries
         (only the fields the endpoint gives; ``fluent_ai.catalog`` adds prices and limits)."""
-        call = Call(self._settings, provider, "models", timeout)
+        call = self._models_call(provider, timeout)
         with call:
             page = ModelsPage(call)
             while True:
@@ -315,6 +394,8 @@ class AsyncClient(_BaseClient):
             metrics=metrics,
             providers=providers,
         )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            fail_type("http_client", _HTTP_CLIENT_TEXT["async"], http_client)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
 
@@ -392,7 +473,9 @@ class AsyncClient(_BaseClient):
         timeout: TimeoutLike = None,
     ) -> EmbeddingResponse:
         """See :meth:`Client.embed`."""
-        call, model_id = self._embedding_call(model, timeout)
+        call, model_id = self._embedding_call(
+            model, inputs, dimensions=dimensions, input_type=input_type, timeout=timeout
+        )
         texts = [inputs] if isinstance(inputs, str) else list(inputs)
         with call:
             request = call.adapter.embed_request(
@@ -411,7 +494,7 @@ class AsyncClient(_BaseClient):
         timeout: TimeoutLike = None,
     ) -> RerankResponse:
         """See :meth:`Client.rerank`."""
-        call, model_id = self._rerank_call(model, timeout)
+        call, model_id = self._rerank_call(model, query, documents, top_n, timeout)
         with call:
             request = call.adapter.rerank_request(model_id, query, documents, top_n=top_n)
             body, _ = await _async.request_json(call, self._http, request)
@@ -419,7 +502,7 @@ class AsyncClient(_BaseClient):
 
     async def list_models(self, provider: str, *, timeout: TimeoutLike = None) -> list[ModelInfo]:
         """See :meth:`Client.list_models`."""
-        call = Call(self._settings, provider, "models", timeout)
+        call = self._models_call(provider, timeout)
         with call:
             page = ModelsPage(call)
             while True:

@@ -145,6 +145,7 @@ __all__ += [
     "ConfigurationError",
     "ConnectionError",
     "ContextWindowExceededError",
+    "MissingCredentialsError",
     "ModelNotFoundError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -289,6 +290,88 @@ class UnknownProviderError(_UnknownNameError):
 
 class ConfigurationError(FluentAIError, ValueError):
     """A provider setting is missing or invalid (for example no region for Bedrock)."""
+
+
+# --- Arguments of the public API (checked before anything is sent) -------------------------
+
+__all__ += ["ArgumentTypeError", "InvalidArgumentError", "UnknownSettingError"]
+
+
+class InvalidArgumentError(FluentAIError, ValueError):
+    """An argument of the public API has a wrong value; nothing was sent.
+
+    ``argument`` names it as the caller wrote it (``"messages[2].role"``, ``"timeout"``,
+    ``"providers['openai']['base_url']"``) and ``expected`` says what it must be. The message
+    shows the value only when it cannot be a secret (a number, a short string of an argument
+    that holds no credential); credentials are described by their type alone.
+    """
+
+    def __init__(self, message: str, *, argument: str, expected: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.argument = argument
+        self.expected = expected
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_argument_error, (type(self), self.message, self.__dict__))
+
+
+class ArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument of the public API has a wrong type (also a :class:`TypeError`, and an
+    :class:`InvalidArgumentError`, so one ``except`` clause catches every bad argument).
+    ``bool`` is not accepted where a number or a count is expected."""
+
+
+class UnknownSettingError(InvalidArgumentError, ConfigurationError):
+    """A provider setting name that the provider does not read (``providers={"openai":
+    {"base_ur": ...}}``): ``provider`` and ``setting`` name it, ``valid`` lists the names the
+    provider reads and ``suggestions`` the close matches (best first)."""
+
+    def __init__(
+        self,
+        provider: str,
+        setting: str,
+        valid: Sequence[str],
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.provider = provider
+        self.setting = setting
+        self.valid = list(valid)
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
+        argument = f"providers[{provider!r}][{setting!r}]"
+        super().__init__(
+            f"unknown setting {argument}{hint} "
+            f"(the settings of {provider!r} are: {', '.join(self.valid)})",
+            argument=argument,
+            expected="one of " + ", ".join(self.valid),
+        )
+
+
+def _rebuild_argument_error(
+    cls: type[InvalidArgumentError], message: str, state: dict[str, object]
+) -> object:
+    error = cls.__new__(cls)
+    BaseException.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
+
+class MissingCredentialsError(ConfigurationError, AuthenticationError):
+    """A provider that needs a key (or other credentials) has none: the request was not sent.
+
+    Raised before anything is sent, so it is a :class:`ConfigurationError` (a ``ValueError``)
+    and an :class:`AuthenticationError` with ``status_code`` ``None``. ``env`` lists the
+    environment variables the provider reads its key from, in order; the message names them
+    and the ``providers={name: {"api_key": ...}}`` setting.
+    """
+
+    def __init__(self, message: str, *, provider: str, env: Sequence[str] = ()) -> None:
+        AuthenticationError.__init__(self, message, provider=provider)
+        self.env = list(env)
 
 
 def _rebuild_api_error(cls: type[APIError], message: str, state: dict[str, object]) -> object:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Callable, Union
 
 from ._backend import core
+from ._validation import check_count, check_number
 from .errors import CircuitOpenError
 
 __all__ = [
@@ -61,10 +62,9 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        if self.backoff_base < 0 or self.backoff_max < 0 or self.max_retry_after < 0:
-            raise ValueError("backoff_base, backoff_max and max_retry_after must be >= 0")
+        check_count("RetryPolicy.max_retries", self.max_retries)
+        for name in ("backoff_base", "backoff_max", "max_retry_after"):
+            check_number(f"RetryPolicy.{name}", getattr(self, name), minimum=0.0)
 
     def delay(
         self, attempt: int, retry_after: float | None, rng: random.Random | None = None
@@ -129,6 +129,11 @@ class BreakerPolicy:
     failure_threshold: int = 5
     recovery_time: float = 30.0
     half_open_max_calls: int = 1
+
+    def __post_init__(self) -> None:
+        check_count("BreakerPolicy.failure_threshold", self.failure_threshold, minimum=1)
+        check_number("BreakerPolicy.recovery_time", self.recovery_time, minimum=0.0)
+        check_count("BreakerPolicy.half_open_max_calls", self.half_open_max_calls, minimum=1)
 
 
 class _Breaker:
@@ -205,8 +210,8 @@ class RateLimit:
     burst: int = 1
 
     def __post_init__(self) -> None:
-        if not self.requests_per_second > 0 or self.burst < 1:
-            raise ValueError("RateLimit needs requests_per_second > 0 and burst >= 1")
+        check_number("RateLimit.requests_per_second", self.requests_per_second, above=0.0)
+        check_count("RateLimit.burst", self.burst, minimum=1)
 
 
 RateLimits = Union[RateLimit, Mapping[str, RateLimit], None]

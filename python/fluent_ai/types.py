@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
+from ._validation import check_seconds
+
 if TYPE_CHECKING:
     from ._core import ToolCallDone, ToolCallInvalid, Usage
     from .catalog import Cost
@@ -55,10 +57,12 @@ class Timeout:
     total: float | None = None
 
     def __post_init__(self) -> None:
+        # A finite number of seconds > 0 (not a bool, NaN or infinity) or None: an
+        # ArgumentTypeError / InvalidArgumentError naming the field otherwise.
         for name in ("connect", "first_event", "idle", "total"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not value > 0):
-                raise ValueError(f"Timeout.{name} must be a positive number of seconds or None")
+            if value is not None:
+                check_seconds(f"Timeout.{name}", value)
 
     @classmethod
     def of(cls, value: TimeoutLike) -> Timeout:
@@ -67,6 +71,9 @@ class Timeout:
             return value
         if value is None:
             return cls()
+        from ._call_arguments import check_timeout  # noqa: PLC0415
+
+        check_timeout(value)
         return cls(total=float(value))
 
     def merged(self, override: TimeoutLike) -> Timeout:

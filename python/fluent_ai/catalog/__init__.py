@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelNotFoundError
 from . import _lookup, _store
+from ._arguments import check_find, check_model_name
 from ._cache import CatalogCacheWarning, cache_dir
 from ._cost import compute_cost
 from ._model import Cost, ModelInfo, Provenance
@@ -62,7 +63,7 @@ def get(name: str) -> ModelInfo:
     ``:latest``), Bedrock cross-region prefixes, and an undated id to its newest dated version.
     Raises :class:`ModelNotFoundError` (a ``KeyError``) with close matches otherwise.
     """
-    return _lookup.resolve(_store.store(), name)
+    return _lookup.resolve(_store.store(), check_model_name(name))
 
 
 def find(
@@ -98,7 +99,7 @@ def find(
     (cheapest first), ``"context_window"`` or ``"max_output_tokens"`` (largest first); unknown
     values sort last.
     """
-    flags = {
+    flags: dict[str, bool | None] = {
         "tools": tools,
         "parallel_tools": parallel_tools,
         "vision": vision,
@@ -107,6 +108,16 @@ def find(
         "prompt_caching": prompt_caching,
         "audio_input": audio_input,
     }
+    check_find(
+        provider=provider,
+        mode=mode,
+        flags=flags,
+        counts={"min_context": min_context, "min_output": min_output},
+        prices={"max_input_price": max_input_price, "max_output_price": max_output_price},
+        include_deprecated=include_deprecated,
+        today=today,
+        sort=sort,
+    )
     return _lookup.find(
         _store.store(),
         provider=provider,
@@ -134,9 +145,11 @@ def cost(model: str | ModelInfo, usage: object) -> Cost:
     ``input_tokens`` (every prompt token, cached ones included), ``output_tokens``,
     ``cache_read_tokens`` and ``cache_write_tokens`` (missing or ``None``: 0 for the cache
     counts, unknown for the others). Uncached input = input - cache reads - cache writes.
-    Raises ``ValueError`` when the cache counts exceed ``input_tokens``.
+    Raises ``InvalidArgumentError`` (a ``ValueError``) when the cache counts exceed
+    ``input_tokens``, ``ArgumentTypeError`` for a usage of another shape or a count that is
+    not a whole number.
     """
-    info = model if isinstance(model, ModelInfo) else get(model)
+    info = model if isinstance(model, ModelInfo) else get(check_model_name(model, "model"))
     return compute_cost(info, usage)
 
 

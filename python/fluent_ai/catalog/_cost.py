@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 
+from .._validation import fail_type, fail_value, is_number
+from ..errors import InvalidArgumentError
 from ._model import Cost, ModelInfo
 
 __all__ = ["compute_cost", "usage_counts"]
@@ -19,12 +22,17 @@ def usage_counts(usage: object) -> dict[str, int | None]:
         inner = getattr(usage, "usage", None)
         if inner is not None:
             usage = inner
+    if not isinstance(usage, Mapping) and not hasattr(usage, "input_tokens"):
+        fail_type("usage", "a Usage, a response with .usage, or a dict of token counts", usage)
     counts: dict[str, int | None] = {}
     for key in _KEYS:
         value = usage.get(key) if isinstance(usage, Mapping) else getattr(usage, key, None)
         if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"usage {key} must be a non-negative number, not {value!r}")
+            argument = f"usage[{key!r}]"
+            if not is_number(value):
+                fail_type(argument, "a non-negative whole number of tokens", value)
+            if not math.isfinite(value) or value < 0 or value != int(value):
+                fail_value(argument, "a non-negative whole number of tokens", value)
             value = int(value)
         counts[key] = value
     return counts
@@ -40,9 +48,11 @@ def compute_cost(info: ModelInfo, usage: object) -> Cost:
     if total_input is not None:
         uncached = total_input - cache_read - cache_write
         if uncached < 0:
-            raise ValueError(
-                f"usage input_tokens ({total_input}) must count the cache reads ({cache_read}) "
-                f"and writes ({cache_write}) too"
+            raise InvalidArgumentError(
+                f"usage['input_tokens'] ({total_input}) must count the cache reads "
+                f"(usage['cache_read_tokens'] {cache_read}) and writes ({cache_write}) too",
+                argument="usage['cache_read_tokens']",
+                expected="cache reads + writes <= input_tokens",
             )
     parts = (
         _part(uncached, info.input_price),

@@ -24,6 +24,7 @@ import datetime
 import re
 from collections.abc import Iterable, Iterator
 
+from .._validation import fail_value
 from ..errors import ModelNotFoundError
 from ._model import ModelInfo
 from ._names import LITELLM_PROVIDERS
@@ -238,7 +239,7 @@ def find(
 ) -> list[ModelInfo]:
     """The entries that pass every filter given (see :func:`fluent_ai.catalog.find`)."""
     if sort not in _SORTS:
-        raise ValueError(f"sort must be one of {', '.join(_SORTS)}, not {sort!r}")
+        fail_value("sort", "one of " + ", ".join(_SORTS), sort)
     providers = _as_set(provider, canonical=True)
     modes = _as_set(mode)
     wanted = [(name, value) for name, value in flags.items() if value is not None]

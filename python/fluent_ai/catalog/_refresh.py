@@ -31,9 +31,11 @@ from ..providers.registry import (
     ProviderOverrides,
     ResolvedProvider,
     base_url_env_var,
+    check_providers,
     resolve,
 )
 from . import _cache
+from ._arguments import check_client, check_refresh
 from ._live import PROVIDER_KINDS, LiveSet, Plan, plan_for
 from ._lookup import canonical_provider
 from ._store import Store, store
@@ -96,6 +98,7 @@ def refresh(
     timeout: float = 30.0,
 ) -> RefreshResult:
     """Fetches live model lists (see :func:`fluent_ai.catalog.refresh`)."""
+    _check(provider, client, providers, ttl=ttl, force=force, timeout=timeout)
     catalog, result, jobs = _prepare(provider, client, providers, ttl=ttl, force=force)
     if not jobs:
         return result
@@ -124,6 +127,7 @@ async def arefresh(
     timeout: float = 30.0,
 ) -> RefreshResult:
     """:func:`refresh` for asyncio: the providers are fetched concurrently."""
+    _check(provider, client, providers, ttl=ttl, force=force, timeout=timeout)
     catalog, result, jobs = _prepare(provider, client, providers, ttl=ttl, force=force)
     if not jobs:
         return result
@@ -146,6 +150,21 @@ async def arefresh(
     for outcome in outcomes:
         result[outcome.provider] = outcome
     return result
+
+
+def _check(
+    provider: object,
+    client: object,
+    providers: object,
+    *,
+    ttl: object,
+    force: object,
+    timeout: object,
+) -> None:
+    """The arguments, before anything is read or sent (typed errors naming the argument)."""
+    check_refresh(provider, ttl=ttl, force=force, timeout=timeout)
+    check_client(client)
+    check_providers(providers)
 
 
 # Every failure of a fetch arrives as an APIError: HTTP statuses, transport errors and bodies
@@ -264,7 +283,7 @@ def _run_sync(job: _Job, http: Any, timeout: float) -> tuple[dict[str, Any], dic
         try:
             response = http.get(url, params=params, headers=headers, timeout=timeout)
         except _transport_errors() as error:
-            raise _mapped_transport(job, error) from error
+            raise _mapped_transport(job, error) from _scrubbed(job, error)
         url, params, done = _advance(job, plan, response)
         if done is not None:
             return done
@@ -278,7 +297,7 @@ async def _run_async(job: _Job, http: Any, timeout: float) -> tuple[dict[str, An
         try:
             response = await http.get(url, params=params, headers=headers, timeout=timeout)
         except _transport_errors() as error:
-            raise _mapped_transport(job, error) from error
+            raise _mapped_transport(job, error) from _scrubbed(job, error)
         url, params, done = _advance(job, plan, response)
         if done is not None:
             return done
@@ -310,6 +329,11 @@ def _advance(
             status_code=response.status_code,
         ) from error
     return url, params, None
+
+
+def _scrubbed(job: _Job, error: BaseException) -> BaseException:
+    """The transport exception without the request headers (the key) it would carry."""
+    return _http_errors.scrub(error, job.resolved.secrets())
 
 
 def _mapped_transport(job: _Job, error: BaseException) -> APIError:

@@ -14,7 +14,11 @@ Resolution (:func:`resolve`), highest priority first:
 - ``api_key``: the override's ``api_key``, then the first set variable of ``key_env``;
 - ``headers``: the entry's fixed headers, updated by the override's ``headers``;
 - any other override key (``region``, ``project``, ``location``, ``api_version``, ...) is kept
-  in ``params``.
+  in ``params``; a key the provider's dialect does not read raises ``UnknownSettingError``
+  (see :mod:`fluent_ai.providers._settings`), and values are type-checked;
+- credentials in the base URL (``http://user:password@host``) are removed from it and sent as
+  ``Authorization: Basic`` (a fixed header, which an API key sent as a bearer token replaces),
+  so the URL that httpx logs and exceptions show holds no secret.
 
 A provider missing from the table is added by an override with ``"dialect"`` and
 ``"base_url"`` (and optionally ``"api_key"``, ``"api_key_env"``, ``"auth"``).
@@ -22,14 +26,18 @@ A provider missing from the table is added by an override with ``"dialect"`` and
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .._validation import check_mapping, check_string, fail_type, fail_value
 from ..errors import ConfigurationError, UnknownProviderError
+from ._settings import check_setting, valid_settings
 
 __all__ = [
     "PROVIDERS",
@@ -37,6 +45,7 @@ __all__ = [
     "ProviderSpec",
     "ResolvedProvider",
     "base_url_env_var",
+    "check_providers",
     "join_url",
     "resolve",
 ]
@@ -61,8 +70,9 @@ class ProviderSpec:
     embedding-only services). ``auth`` is one of ``bearer`` (``Authorization: Bearer <key>``),
     ``x-api-key`` (Anthropic), ``x-goog-api-key`` (Gemini), ``api-key`` (Azure), ``sigv4``
     (Bedrock), ``google-oauth`` (Vertex). ``key_required`` is false for local servers and
-    endpoints that work without a key. ``models_path`` is the models-list path under
-    ``base_url`` (``None``: no such endpoint, or not the plain HTTP-key kind).
+    endpoints that work without a key; ``public_models`` is true when the models list needs
+    none though the rest does. ``models_path`` is the models-list path under ``base_url``
+    (``None``: no such endpoint, or not the plain HTTP-key kind).
     """
 
     name: str
@@ -72,6 +82,7 @@ class ProviderSpec:
     auth: str = "bearer"
     key_required: bool = True
     models_path: str | None = "/models"
+    public_models: bool = False
     headers: tuple[tuple[str, str], ...] = ()
     params: tuple[Param, ...] = ()
 
@@ -168,7 +179,7 @@ _SPECS = (
         "openai-chat",
         "https://openrouter.ai/api/v1",
         ("OPENROUTER_API_KEY",),
-        key_required=False,  # the models list needs no key (§10); chat does
+        public_models=True,  # the models list needs no key (§10); chat does
     ),
     _compat("xai", "https://api.x.ai/v1", "XAI_API_KEY"),
     _compat(
@@ -242,6 +253,21 @@ class ResolvedProvider:
             f"dialect={self.spec.dialect!r}, params={params!r})"
         )
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential this provider's settings hold, for redaction: the key, values of
+        settings named like a credential, and the credentials taken out of the base URL."""
+        found = [self.api_key] if self.api_key else []
+        found += [
+            str(value)
+            for key, value in self.params.items()
+            if _SECRET_PARAM.search(key) and isinstance(value, str) and value
+        ]
+        for name, value in self.headers.items():
+            if name.lower() in _SECRET_HEADERS and value:
+                found.append(value)
+                found += _credentials_in(value)
+        return tuple(found)
+
     def url(self, path: str) -> str:
         """``path`` under ``base_url`` (see :func:`join_url`)."""
         return join_url(self.base_url, path)
@@ -264,6 +290,24 @@ class ResolvedProvider:
 
 
 _SECRET_PARAM = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
+)
+
+
+def _credentials_in(header: str) -> list[str]:
+    """The token of an ``Authorization`` value, and for ``Basic`` the password in it."""
+    scheme, _, token = header.partition(" ")
+    if not token:
+        return []
+    found = [token]
+    if scheme.lower() == "basic":
+        try:
+            pair = base64.b64decode(token, validate=True).decode()
+        except ValueError:
+            return found
+        found += [part for part in pair.partition(":")[2:] if part]
+    return found
 
 
 def base_url_env_var(name: str) -> str:
@@ -313,6 +357,7 @@ def resolve(
     spec = PROVIDERS.get(name)
     if spec is None:
         spec = _custom_spec(name, override)
+    _check_entry(name, override, spec)
     if "dialect" in override and override["dialect"] != spec.dialect:
         spec = dataclasses.replace(spec, dialect=str(override["dialect"]))
     params: dict[str, Any] = {}
@@ -332,15 +377,62 @@ def resolve(
         key_env = (str(override["api_key_env"]), *key_env)
     api_key = override.get("api_key") or next((env[v] for v in key_env if env.get(v)), None)
     headers = dict(spec.headers)
+    base_url, basic = _without_credentials(_base_url(spec, override, params, env))
+    if basic:
+        headers["Authorization"] = basic
     headers.update(override.get("headers") or {})
     return ResolvedProvider(
         name=name,
         spec=spec,
-        base_url=_base_url(spec, override, params, env),
+        base_url=base_url,
         api_key=api_key,
         headers=headers,
         params=params,
     )
+
+
+def _without_credentials(url: str) -> tuple[str, str | None]:
+    """``url`` without ``user:password@`` and the ``Basic`` header value they make (httpx would
+    send the same header, but print the password in its log line and exception URLs)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    pair = f"{unquote(user)}:{unquote(password)}".encode()
+    basic = "Basic " + base64.b64encode(pair).decode("ascii")
+    return urlunsplit(parts._replace(netloc=host)), basic
+
+
+def check_providers(providers: object) -> None:
+    """Checks a client's ``providers=`` argument whole (names, setting names and values,
+    dialects), before any request: raises ``ArgumentTypeError``, ``InvalidArgumentError``,
+    ``UnknownSettingError`` or ``UnknownProviderError``."""
+    if providers is None:
+        return
+    overrides = check_mapping("providers", providers, keys_as="provider names as keys")
+    for name, override in overrides.items():
+        check_string("a provider name in providers", name)
+        if not isinstance(override, Mapping):
+            fail_type(f"providers[{name!r}]", "a dict of settings", override)
+        spec = PROVIDERS.get(name)
+        if spec is None:
+            spec = _custom_spec(name, override)
+        _check_entry(name, override, spec)
+
+
+def _check_entry(name: str, override: Mapping[str, Any], spec: ProviderSpec) -> None:
+    dialect = override.get("dialect", spec.dialect)
+    if dialect is not None and "dialect" in override:
+        from .adapters import supported_dialects  # noqa: PLC0415  (adapters import this module)
+
+        check_string(f"providers[{name!r}]['dialect']", dialect)
+        known = supported_dialects()
+        if dialect not in known:
+            fail_value(f"providers[{name!r}]['dialect']", "one of " + ", ".join(known), dialect)
+    valid = valid_settings(str(dialect or spec.dialect), [param.name for param in spec.params])
+    for key, value in override.items():
+        check_setting(name, key, value, valid)
 
 
 def _base_url(
@@ -392,6 +484,8 @@ def _vertex_base_url(location: str) -> str:
 def _custom_spec(name: str, override: Mapping[str, Any]) -> ProviderSpec:
     if not override.get("dialect") or not override.get("base_url"):
         raise UnknownProviderError(name, sorted(PROVIDERS))
+    check_string(f"providers[{name!r}]['dialect']", override["dialect"])
+    check_string(f"providers[{name!r}]['base_url']", override["base_url"], secret=True)
     dialect = str(override["dialect"])
     key_env = (f"{name.upper().replace('-', '_')}_API_KEY",)
     return ProviderSpec(

@@ -1,0 +1,162 @@
+"""Checks of the public API's arguments, made before anything is sent.
+
+Every check raises :class:`~fluent_ai.errors.ArgumentTypeError` (a wrong type; also a
+``TypeError``) or :class:`~fluent_ai.errors.InvalidArgumentError` (a wrong value; a
+``ValueError``) whose message names the argument, says what was expected and what was given.
+A value is shown only when it cannot be a secret: numbers, ``None``, booleans and short strings
+of arguments that hold no credential; anything else is described by its type.
+
+Rules shared by every entry point: ``bool`` is not a number or a count (``True`` is not
+``1``); durations are finite and positive (``NaN``, infinities, zero and negatives are
+refused: ``None`` means no limit); counts are ``int``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
+
+from .errors import ArgumentTypeError, InvalidArgumentError
+
+__all__ = [
+    "check_count",
+    "check_mapping",
+    "check_number",
+    "check_seconds",
+    "check_string",
+    "check_strings",
+    "describe",
+    "fail_type",
+    "fail_value",
+]
+
+_SHOWN_TEXT = 40
+
+
+def describe(value: object, *, secret: bool = False) -> str:
+    """``value`` as an error message shows it: its type, plus the value itself when that is
+    safe to print."""
+    kind = type(value).__name__
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if secret:
+        return f"a value of type {kind}"
+    if isinstance(value, (int, float)):
+        return f"{kind} {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= _SHOWN_TEXT else value[:_SHOWN_TEXT] + "..."
+        return f"str {shown!r}"
+    return f"a value of type {kind}"
+
+
+def fail_type(argument: str, expected: str, value: object, *, secret: bool = False) -> NoReturn:
+    raise ArgumentTypeError(
+        f"{argument} must be {expected}, not {describe(value, secret=secret)}",
+        argument=argument,
+        expected=expected,
+    )
+
+
+def fail_value(argument: str, expected: str, value: object, *, secret: bool = False) -> NoReturn:
+    raise InvalidArgumentError(
+        f"{argument} must be {expected}, not {describe(value, secret=secret)}",
+        argument=argument,
+        expected=expected,
+    )
+
+
+def is_number(value: object) -> bool:
+    """An ``int`` or ``float`` that is not a ``bool``."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_count(argument: str, value: object, *, minimum: int = 0) -> int:
+    """An ``int`` (not ``bool``) of at least ``minimum``."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        fail_type(argument, f"an int >= {minimum}", value)
+    if value < minimum:
+        fail_value(argument, f"an int >= {minimum}", value)
+    return value
+
+
+def check_number(
+    argument: str,
+    value: object,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+) -> float:
+    """A finite ``int`` or ``float`` (not ``bool``) within the bounds given (``minimum`` and
+    ``maximum`` inclusive, ``above`` exclusive)."""
+    expected = _bounds_text(minimum, maximum, above)
+    if not is_number(value):
+        fail_type(argument, expected, value)
+    number = float(value)  # type: ignore[arg-type]
+    if (
+        not math.isfinite(number)
+        or (minimum is not None and number < minimum)
+        or (maximum is not None and number > maximum)
+        or (above is not None and number <= above)
+    ):
+        fail_value(argument, expected, value)
+    return number
+
+
+def check_seconds(argument: str, value: object) -> float:
+    """A duration: a finite number of seconds > 0."""
+    return check_number(argument, value, above=0.0)
+
+
+def _bounds_text(minimum: float | None, maximum: float | None, above: float | None) -> str:
+    parts = []
+    if above is not None:
+        parts.append(f"> {above:g}")
+    if minimum is not None:
+        parts.append(f">= {minimum:g}")
+    if maximum is not None:
+        parts.append(f"<= {maximum:g}")
+    return "a finite number" + (" " + " and ".join(parts) if parts else "")
+
+
+def check_string(argument: str, value: object, *, empty: bool = False, secret: bool = False) -> str:
+    """A ``str`` (non-empty unless ``empty``)."""
+    expected = "a str" if empty else "a non-empty str"
+    if not isinstance(value, str):
+        fail_type(argument, expected, value, secret=secret)
+    if not empty and not value:
+        fail_value(argument, expected, value, secret=secret)
+    return value
+
+
+def check_strings(argument: str, value: object, *, non_empty: bool = True) -> list[str]:
+    """A list or tuple of ``str`` (not a ``str`` itself), at least one unless ``non_empty``
+    is false."""
+    expected = "a list of str" + (" with at least one item" if non_empty else "")
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Sequence):
+        fail_type(argument, expected, value)
+    items = list(value)
+    if non_empty and not items:
+        fail_value(argument, expected, value)
+    for position, item in enumerate(items):
+        if not isinstance(item, str):
+            fail_type(f"{argument}[{position}]", "a str", item)
+    return items
+
+
+def check_mapping(argument: str, value: object, *, keys_as: str = "str keys") -> Mapping[str, Any]:
+    """A mapping (a ``dict``) whose keys are all ``str``."""
+    if not isinstance(value, Mapping):
+        fail_type(argument, f"a dict with {keys_as}", value)
+    for key in value:
+        if not isinstance(key, str):
+            fail_type(f"a key of {argument}", "a str", key)
+    return value
+
+
+def check_sequence(argument: str, value: object, expected: str) -> list[Any]:
+    """A list or tuple (not a ``str``, ``bytes`` or mapping)."""
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Sequence):
+        fail_type(argument, expected, value)
+    return list(value)
