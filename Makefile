@@ -51,6 +51,7 @@ test: rust-check build lint
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) --group test --group bench $(WHEELS)/fluent_ai-*.whl
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider tests
 	FLUENT_AI_SIMD=off $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests
+	if [ "$$(uname -m)" = x86_64 ]; then FLUENT_AI_SIMD=sse2 $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests; fi
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q --benchmark-disable benches
 	$(MAKE) test-oldest
 
