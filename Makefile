@@ -14,7 +14,7 @@ PYTHON_OLDEST ?= $(shell for p in $$HOME/.pyenv/versions/3.9*/bin/python3.9 $$(c
 	"$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 PIP_QUIET := $(if $(CI),-q,)
 
-.PHONY: build demo test test-oldest lint rust-check bench clean
+.PHONY: build demo test test-oldest lint rust-check bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ bench: build
 	$(BIN)/python -m pytest -p no:cacheprovider --benchmark-only \
 		--benchmark-group-by=group --benchmark-columns=min,median,ops,rounds \
 		--benchmark-sort=name benches
+
+# Both backends compared on mutated real streams under a wall-clock budget (FUZZ_SECONDS,
+# default 60); findings and crashing inputs go to target/fuzz (see fuzz/run.py).
+fuzz: build
+	$(BIN)/python -m fuzz.run
 
 clean:
 	rm -rf $(VENV) target

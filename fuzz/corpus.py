@@ -29,8 +29,23 @@ _HINTS = (
     ("ollama", ("ollama",)),
     (
         "openai-chat",
-        ("openai", "chat", "deepseek", "openrouter", "groq", "mistral", "perplexity", "azure",
-         "together", "fireworks", "xai", "grok", "gpustack", "vllm", "litellm"),
+        (
+            "openai",
+            "chat",
+            "deepseek",
+            "openrouter",
+            "groq",
+            "mistral",
+            "perplexity",
+            "azure",
+            "together",
+            "fireworks",
+            "xai",
+            "grok",
+            "gpustack",
+            "vllm",
+            "litellm",
+        ),
     ),
 )
 _LARGEST = 2 * 1024 * 1024  # bigger files are cut: the fuzzer needs variety, not volume

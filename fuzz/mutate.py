@@ -4,6 +4,7 @@ dialect code behind the framer is reached), adversarial depth and size, and rand
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -19,18 +20,81 @@ from .corpus import Seed
 # Bytes that matter to some decoder: line ends, field syntax, JSON structure, escapes, UTF-8
 # edge cases (overlong, CESU surrogates, out of range, BOM), event-stream-looking lengths.
 TOKENS = (
-    b"\n", b"\r", b"\r\n", b"\n\n", b"\r\n\r\n", b"data: ", b"data:", b"event: ", b"id: ",
-    b"retry: 10", b": comment\n", b"data: [DONE]\n\n", b"{", b"}", b"[", b"]", b'"', b"\\",
-    b",", b":", b"null", b"true", b"-0", b"1e400", b"-1e-400", b"0.1e", b"12345678901234567890",
-    b'\\u', b'\\ud800', b'\\udc00', b'\\ud83d\\ude00', b"\x00", b"\x1f", b"\x7f", b"\xc0\xaf",
-    b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xef\xbb\xbf", b"\xe2\x82", b"\xff",
-    b"\x00\x00\x00\x10", b"\xff\xff\xff\xff",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"\n\n",
+    b"\r\n\r\n",
+    b"data: ",
+    b"data:",
+    b"event: ",
+    b"id: ",
+    b"retry: 10",
+    b": comment\n",
+    b"data: [DONE]\n\n",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b'"',
+    b"\\",
+    b",",
+    b":",
+    b"null",
+    b"true",
+    b"-0",
+    b"1e400",
+    b"-1e-400",
+    b"0.1e",
+    b"12345678901234567890",
+    b"\\u",
+    b"\\ud800",
+    b"\\udc00",
+    b"\\ud83d\\ude00",
+    b"\x00",
+    b"\x1f",
+    b"\x7f",
+    b"\xc0\xaf",
+    b"\xed\xa0\x80",
+    b"\xf4\x90\x80\x80",
+    b"\xef\xbb\xbf",
+    b"\xe2\x82",
+    b"\xff",
+    b"\x00\x00\x00\x10",
+    b"\xff\xff\xff\xff",
 )
 # Values a JSON-aware mutation puts in place of another: wrong types, edges, big numbers.
 ODD_VALUES: tuple[Any, ...] = (
-    None, 0, -1, 1.5, -0.0, 2**63, 2**70, -(2**64), 1e308, "", "x", "\u0000", "\ud800", "é€😀",
-    True, False, [], {}, [None], {"": None}, "stop", "tool_calls", "length", "end_turn",
-    "function", "text", "thinking", "tool_use", "STOP", "MAX_TOKENS",
+    None,
+    0,
+    -1,
+    1.5,
+    -0.0,
+    2**63,
+    2**70,
+    -(2**64),
+    1e308,
+    "",
+    "x",
+    "\u0000",
+    "\ud800",
+    "é€😀",
+    True,
+    False,
+    [],
+    {},
+    [None],
+    {"": None},
+    "stop",
+    "tool_calls",
+    "length",
+    "end_turn",
+    "function",
+    "text",
+    "thinking",
+    "tool_use",
+    "STOP",
+    "MAX_TOKENS",
 )
 # FUZZ_MAX_DEPTH caps the nesting (to look for other findings while a depth fix is pending).
 DEPTHS = tuple(
@@ -66,11 +130,11 @@ def _apply_bytes(rng: random.Random, data: bytes, others: list[bytes]) -> bytes:
         opener = rng.choice(OPENERS)
         buf[at:at] = opener * rng.choice(DEPTHS)
     elif op == 7:  # adversarial size: a long run of one byte
-        buf[at:at] = bytes([rng.choice(b"a \"\\0[{\n\xc3")]) * rng.choice((1_000, 70_000, 1_100_000))
-    else:  # swap two bytes
-        if len(buf) > 1:
-            i, j = rng.randrange(len(buf)), rng.randrange(len(buf))
-            buf[i], buf[j] = buf[j], buf[i]
+        run = rng.choice((1_000, 70_000, 1_100_000))
+        buf[at:at] = bytes([rng.choice(b'a "\\0[{\n\xc3')]) * run
+    elif len(buf) > 1:  # swap two bytes
+        i, j = rng.randrange(len(buf)), rng.randrange(len(buf))
+        buf[i], buf[j] = buf[j], buf[i]
     return bytes(buf)
 
 
@@ -97,12 +161,32 @@ def _mutate_value(rng: random.Random, value: Any) -> Any:
     elif op == 1:  # deep nesting in place of the node (written by ``dumps``)
         container[key] = f"__fuzz_deep_{rng.choice(('list', 'object'))}_{rng.choice(DEPTHS)}__"
     elif op == 2 and isinstance(container, dict):  # a neighbour's name
-        container[rng.choice(["type", "index", "id", "name", "text", "delta", "content",
-                              "arguments", "args", "input", "partialArgs", "willContinue",
-                              "finish_reason", "usage", "error", "done"])] = container[key]
+        container[
+            rng.choice(
+                [
+                    "type",
+                    "index",
+                    "id",
+                    "name",
+                    "text",
+                    "delta",
+                    "content",
+                    "arguments",
+                    "args",
+                    "input",
+                    "partialArgs",
+                    "willContinue",
+                    "finish_reason",
+                    "usage",
+                    "error",
+                    "done",
+                ]
+            )
+        ] = container[key]
     elif op == 3 and isinstance(container[key], str):  # split / grow a string
         text = container[key]
-        container[key] = text[: rng.randint(0, len(text))] + rng.choice(["", "é", "\ud83d", "\x00", "\"", "{"])
+        tail = rng.choice(["", "é", "\ud83d", "\x00", '"', "{"])
+        container[key] = text[: rng.randint(0, len(text))] + tail
     else:
         container[key] = rng.choice(ODD_VALUES)
     return value
@@ -128,13 +212,16 @@ def dumps(rng: random.Random, value: Any) -> bytes:
 def _frame_json(rng: random.Random, data: bytes, separator: bytes, prefix: bytes) -> bytes:
     """JSON-aware mutation of some frames of an SSE (``data:`` lines) or NDJSON stream."""
     lines = data.split(separator)
-    candidates = [i for i, line in enumerate(lines) if line.strip().startswith(prefix + b"{") or
-                  line.strip().startswith(prefix + b"[")]
+    candidates = [
+        i
+        for i, line in enumerate(lines)
+        if line.strip().startswith(prefix + b"{") or line.strip().startswith(prefix + b"[")
+    ]
     if not candidates:
         return data
-    for _ in range(rng.randint(1, 3)):
+    for _ in range(rng.randint(1, 6)):
         i = rng.choice(candidates)
-        text = lines[i].strip()[len(prefix):]
+        text = lines[i].strip()[len(prefix) :]
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):
@@ -174,14 +261,16 @@ def _eventstream_json(rng: random.Random, data: bytes) -> bytes:
         return data
     out = []
     for headers, payload in messages:
+        body = payload
         if rng.random() < 0.4 and payload.startswith(b"{"):
-            try:
-                payload = dumps(rng, _mutate_value(rng, json.loads(payload)))
-            except (ValueError, RecursionError):
-                pass
-        out.append(encode_message(headers, payload))
-    if rng.random() < 0.2:  # drop, repeat or reorder messages
-        rng.shuffle(out) if rng.random() < 0.5 else out.insert(rng.randrange(len(out)), rng.choice(out))
+            with contextlib.suppress(ValueError, RecursionError):
+                body = dumps(rng, _mutate_value(rng, json.loads(payload)))
+        out.append(encode_message(headers, body))
+    if rng.random() < 0.2:  # reorder or repeat messages
+        if rng.random() < 0.5:
+            rng.shuffle(out)
+        else:
+            out.insert(rng.randrange(len(out)), rng.choice(out))
     return b"".join(out)
 
 

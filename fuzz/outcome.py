@@ -124,7 +124,7 @@ def run_feeds(
         outcome.state = state()
     except (BudgetSpent, KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as error:  # noqa: BLE001  (a panic is a BaseException)
+    except BaseException as error:
         outcome.items += [plain(item) for item in getattr(error, "completed", [])]
         outcome.error = error_summary(error)
         if not isinstance(error, FluentAIError):

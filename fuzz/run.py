@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-GRACE = 30.0  # startup, the last example, shrinking cut short
+GRACE = float(os.environ.get("FUZZ_GRACE", "30"))  # startup, the last example, shrinking
 MAX_RESTARTS = 5
 
 
@@ -52,7 +52,7 @@ def run_target(name: str, seconds: float, out: Path) -> dict[str, Any]:
         command = [sys.executable, "-m", "fuzz.child", name, f"{left:.1f}", str(workdir)]
         try:
             child = subprocess.run(
-                command, cwd=ROOT, capture_output=True, text=True, timeout=left + GRACE
+                command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=left + GRACE
             )
             status: int | str = child.returncode
             stdout, stderr = child.stdout, child.stderr
@@ -63,7 +63,9 @@ def run_target(name: str, seconds: float, out: Path) -> dict[str, Any]:
         for finding in sorted(workdir.glob("finding-*.case")):
             saved = out / f"finding-{safe}-{finding.stem.split('-', 1)[1]}.case"
             shutil.copyfile(finding, saved)
-            report["findings"].append(str(saved.relative_to(ROOT) if saved.is_relative_to(ROOT) else saved))
+            where = str(saved.relative_to(ROOT) if saved.is_relative_to(ROOT) else saved)
+            if where not in report["findings"]:
+                report["findings"].append(where)
         if status in (0, 3):
             stats = json.loads(stdout.strip().splitlines()[-1])
             report["examples"] += stats["examples"]
@@ -71,10 +73,12 @@ def run_target(name: str, seconds: float, out: Path) -> dict[str, Any]:
         current = workdir / "current.case"
         kind = "hang" if status == "hang" else _describe_status(status)
         if current.exists():
-            saved = out / f"crash-{safe}-{_case_id(current)}.case"
+            prefix = "hang" if status == "hang" else "crash"
+            saved = out / f"{prefix}-{safe}-{_case_id(current)}.case"
             shutil.copyfile(current, saved)
-            where = saved.relative_to(ROOT) if saved.is_relative_to(ROOT) else saved
-            report["crashes"].append(f"{kind}: {where}")
+            where = str(saved.relative_to(ROOT) if saved.is_relative_to(ROOT) else saved)
+            if f"{kind}: {where}" not in report["crashes"]:
+                report["crashes"].append(f"{kind}: {where}")
         else:
             report["crashes"].append(f"{kind} before any example: {stderr.strip()[-2000:]}")
             break  # the harness itself is broken: restarting would not help
@@ -137,8 +141,10 @@ def main() -> int:
         for line in report["crashes"] + report["findings"]:
             print(f"      {line}", flush=True)
     total = sum(len(r["findings"]) + len(r["crashes"]) for r in reports)
-    print(f"fuzz: {time.monotonic() - started:.0f} s, {sum(r['examples'] for r in reports)} "
-          f"examples, {total} found")
+    print(
+        f"fuzz: {time.monotonic() - started:.0f} s, {sum(r['examples'] for r in reports)} "
+        f"examples, {total} found"
+    )
     return 1 if total else 0
 
 

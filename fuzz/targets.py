@@ -5,6 +5,8 @@ inputs as plain Python literals, so a finding can be saved, replayed and turned 
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,8 +47,8 @@ def differences(what: str, native: Outcome, python: Outcome, excerpt: bool = Tru
         )
         found.append(
             f"{what}: items differ from #{first} (native {len(native.items)}, python "
-            f"{len(python.items)}): native {_short(native.items[first:first + 2])} != "
-            f"python {_short(python.items[first:first + 2])}"
+            f"{len(python.items)}): native {_short(native.items[first : first + 2])} != "
+            f"python {_short(python.items[first : first + 2])}"
         )
     if native.comparable(excerpt)[1] != python.comparable(excerpt)[1]:
         found.append(f"{what}: errors differ: native {native.error} != python {python.error}")
@@ -158,8 +160,10 @@ def check_json(case: Case) -> list[str]:
     # The value or error must not depend on the split (the excerpt may).
     whole = _json_run(BACKENDS["native"], case, [data])
     ends = [
-        (o.items[-1][:2] if o.items and o.items[-1][0] == "finish" else None,
-         o.comparable(excerpt=False)[1])
+        (
+            o.items[-1][:2] if o.items and o.items[-1][0] == "finish" else None,
+            o.comparable(excerpt=False)[1],
+        )
         for o in (native, whole)
     ]
     if ends[0] != ends[1]:
@@ -191,13 +195,38 @@ JSON = Target("json", json_cases, check_json)
 
 # --- ToolCallAssembler ---------------------------------------------------------------------
 
-_FRAGMENTS = ('{"', 'a"', ":", " 1", "}", '{"city": "Par', 'is"}', "[", "]", "", " ", "\n",
-              '"\\u00e9', "\\ud83d", '\\ude00"', "é€😀", "\ud800", "nul", "l", "tru", "1e", "5",
-              '{"a":' * 300, "]" * 10, "x")
+_FRAGMENTS = (
+    '{"',
+    'a"',
+    ":",
+    " 1",
+    "}",
+    '{"city": "Par',
+    'is"}',
+    "[",
+    "]",
+    "",
+    " ",
+    "\n",
+    '"\\u00e9',
+    "\\ud83d",
+    '\\ude00"',
+    "é€😀",
+    "\ud800",
+    "nul",
+    "l",
+    "tru",
+    "1e",
+    "5",
+    '{"a":' * 300,
+    "]" * 10,
+    "x",
+)
 _JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
     max_leaves=10,
 )
 
@@ -243,16 +272,13 @@ def _toolcall_run(core: Any, case: Case) -> Outcome:
     assembler = core.ToolCallAssembler(**kwargs)
     outcome = Outcome()
     for op in case["ops"]:
-        step = run_feeds(
-            lambda _chunk, op=op: (
-                assembler.finish()
-                if op[0] == "finish"
-                else assembler.add(op[1], id=op[2], name=op[3], arguments=_argument(op[4]))
-            ),
-            lambda: [],
-            [None],
-            lambda: (),
-        )
+
+        def apply(_chunk: Any, op: tuple[Any, ...] = op) -> list[Any]:
+            if op[0] == "finish":
+                return list(assembler.finish())
+            return list(assembler.add(op[1], id=op[2], name=op[3], arguments=_argument(op[4])))
+
+        step = run_feeds(apply, list, [None], tuple)
         outcome.items += [("step", *step.items)]
         if step.error or step.undocumented:
             outcome.error, outcome.undocumented = step.error, step.undocumented
@@ -293,6 +319,33 @@ def stream_target(dialect: str) -> Target:
     )
 
 
+# --- Targets that test the harness itself (FUZZ_SELFTEST=1) -------------------------------
+
+
+def _selftest_targets() -> tuple[Target, ...]:
+    def crash(case: Case) -> list[str]:
+        if len(case["data"]) >= 4:
+            import ctypes  # noqa: PLC0415
+
+            ctypes.string_at(0)  # a segfault, as a native decoder bug would cause
+        return []
+
+    def disagree(case: Case) -> list[str]:
+        return ["native/python: items differ (selftest)"] if len(case["data"]) >= 4 else []
+
+    def hang(case: Case) -> list[str]:
+        while len(case["data"]) >= 4:
+            time.sleep(1)
+        return []
+
+    def cases() -> st.SearchStrategy[Case]:
+        return st.fixed_dictionaries({"data": st.binary(min_size=4, max_size=64)})
+
+    return tuple(
+        Target(f"selftest:{check.__name__}", cases, check) for check in (crash, disagree, hang)
+    )
+
+
 TARGETS: dict[str, Target] = {
     target.name: target
     for target in (
@@ -302,5 +355,6 @@ TARGETS: dict[str, Target] = {
         JSON,
         TOOLCALL,
         *(stream_target(dialect) for dialect in corpus.DIALECTS),
+        *(_selftest_targets() if os.environ.get("FUZZ_SELFTEST") else ()),
     )
 }
