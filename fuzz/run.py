@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,19 @@ def replay(path: Path) -> int:
     text = path.read_text(encoding="utf-8", errors="surrogatepass")
     literal = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     saved = ast.literal_eval(literal)
-    findings = TARGETS[saved["target"]].check(saved["case"])
+    findings: list[str] = []
+
+    def check() -> None:
+        findings.extend(TARGETS[saved["target"]].check(saved["case"]))
+
+    stack_kib = int(os.environ.get("FUZZ_STACK_KIB", "0") or 0)
+    if stack_kib:  # as the child runs it: on a thread with a small stack
+        threading.stack_size(stack_kib * 1024)
+        worker = threading.Thread(target=check)
+        worker.start()
+        worker.join()
+    else:
+        check()
     print("\n".join(findings) or "no finding")
     return 1 if findings else 0
 
