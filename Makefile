@@ -14,7 +14,7 @@ PYTHON_OLDEST ?= $(shell for p in $$HOME/.pyenv/versions/3.9*/bin/python3.9 $$(c
 	"$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 PIP_QUIET := $(if $(CI),-q,)
 
-.PHONY: build demo test test-oldest lint rust-check bench clean
+.PHONY: build demo test test-oldest lint rust-check bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,7 @@ test: rust-check build lint
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) --group test --group bench $(WHEELS)/fluent_ai-*.whl
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider tests
 	FLUENT_AI_SIMD=off $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests
+	if [ "$$(uname -m)" = x86_64 ]; then FLUENT_AI_SIMD=sse2 $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests; fi
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q --benchmark-disable benches
 	$(MAKE) test-oldest
 
@@ -71,6 +72,11 @@ bench: build
 	$(BIN)/python -m pytest -p no:cacheprovider --benchmark-only \
 		--benchmark-group-by=group --benchmark-columns=min,median,ops,rounds \
 		--benchmark-sort=name benches
+
+# Both backends compared on mutated real streams under a wall-clock budget (FUZZ_SECONDS,
+# default 60); findings and crashing inputs go to target/fuzz (see fuzz/run.py).
+fuzz: build
+	$(BIN)/python -m fuzz.run
 
 clean:
 	rm -rf $(VENV) target

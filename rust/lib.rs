@@ -31,7 +31,10 @@ fn _core(module: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> 
     use pyo3::types::PyModuleMethods;
 
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    module.add("SIMD_LEVEL", simd::level().as_str())?;
+    // A bad FLUENT_AI_SIMD fails the import (a ValueError, which `fluent_ai._backend` does
+    // not take for a missing module, so no silent fallback to the pure-Python backend).
+    let level = simd::selected().map_err(pyo3::exceptions::PyValueError::new_err)?;
+    module.add("SIMD_LEVEL", level.as_str())?;
     python::sse::register(module)?;
     python::ndjson::register(module)?;
     python::eventstream::register(module)?;

@@ -4,6 +4,12 @@
 imports and the pure-Python one otherwise, ``native`` fails loudly without the native module,
 ``python`` forces the pure-Python implementation. This is the only module that imports
 ``_core`` or ``_purepy``; everything else imports the core from here.
+
+``FLUENT_AI_SIMD`` forces the native kernel level: ``auto`` or empty (detect), ``avx2``,
+``sse2``, ``neon``, ``scalar`` or ``off``. Any other value is a ``ValueError`` at import
+whichever backend is chosen; the native module also refuses (``ValueError``) a level the CPU
+lacks. Both are ``ValueError`` rather than ``ImportError`` so that ``auto`` cannot mistake them
+for a missing native module and quietly fall back to pure Python.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from types import ModuleType
 __all__ = ["BackendInfo", "backend", "core"]
 
 _CHOICES = ("auto", "native", "python")
+_SIMD_VARIABLE = "FLUENT_AI_SIMD"
+_SIMD_CHOICES = ("auto", "avx2", "sse2", "neon", "scalar", "off")
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,18 @@ class BackendInfo:
     version: str
 
 
+def _check_simd_setting() -> None:
+    """The same spelling rule as ``rust/simd.rs`` (whose message this repeats)."""
+    value = os.environ.get(_SIMD_VARIABLE, "")
+    if value.strip().lower() not in ("", *_SIMD_CHOICES):
+        raise ValueError(
+            f"{_SIMD_VARIABLE}={value!r} is not a SIMD level; expected one of: "
+            f"{', '.join(_SIMD_CHOICES)} (empty means auto)"
+        )
+
+
 def _load() -> ModuleType:
+    _check_simd_setting()
     choice = os.environ.get("FLUENT_AI_BACKEND", "auto").strip().lower() or "auto"
     if choice not in _CHOICES:
         raise ImportError(f"FLUENT_AI_BACKEND={choice!r} is not one of {', '.join(_CHOICES)}")

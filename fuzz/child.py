@@ -1,0 +1,106 @@
+"""Runs one fuzz target for a number of seconds (``python -m fuzz.child TARGET SECONDS DIR``).
+
+Before each example the case is written to ``DIR/current.case``, so that when the process
+dies (a segfault, a stack overflow abort, a hang the runner kills) the runner can save the
+input that did it. A disagreement or an undocumented exception is written to
+``DIR/finding-<signature>.case`` each time an example shows it; Hypothesis shrinks failing
+examples and replays the smallest last, so the file ends with the smallest input found.
+Exit status: 0 nothing found, 3 findings written, anything else the runner treats as a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+
+from .outcome import BudgetSpent
+from .targets import TARGETS, Case
+
+FOUND = 3
+
+
+def write_case(path: Path, target: str, case: Case, findings: list[str] | None = None) -> None:
+    """A case file: a Python literal (bytes, str, numbers, lists, dicts) readable by
+    ``ast.literal_eval``, with the findings as comments."""
+    text = "".join(f"# {line}\n" for f in findings or [] for line in f.splitlines())
+    text += repr({"target": target, "case": case}) + "\n"
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text, encoding="utf-8", errors="surrogatepass")
+    os.replace(temporary, path)
+
+
+def signature(findings: list[str]) -> str:
+    """Findings that differ only in numbers and quoted text are one finding."""
+    first = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", findings[0])[:120]
+    return hashlib.sha1(first.encode()).hexdigest()[:10]
+
+
+def fuzz(name: str, seconds: float, workdir: Path) -> dict[str, Any]:
+    target = TARGETS[name]
+    deadline = time.monotonic() + seconds
+    current = workdir / "current.case"
+    stats: dict[str, Any] = {"target": name, "examples": 0, "findings": {}}
+
+    @settings(
+        database=None,
+        deadline=None,
+        max_examples=10**9,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+    @given(target.cases())
+    def example(case: Case) -> None:
+        if time.monotonic() > deadline:
+            raise BudgetSpent
+        write_case(current, name, case)
+        stats["examples"] += 1
+        findings = target.check(case)
+        if findings:
+            key = signature(findings)
+            stats["findings"][key] = findings[0][:300]
+            write_case(workdir / f"finding-{key}.case", name, case, findings)
+            raise AssertionError("\n".join(findings))
+
+    while time.monotonic() < deadline:
+        try:
+            example()
+        except BudgetSpent:
+            break
+        except Exception:
+            continue
+    return stats
+
+
+def main(argv: list[str]) -> int:
+    name, seconds, folder = argv
+    workdir = Path(folder)
+    workdir.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {}
+    stack_kib = int(os.environ.get("FUZZ_STACK_KIB", "0") or 0)
+    if stack_kib:
+        # The decoders must also survive small thread stacks (musl's default is 128 KiB).
+        threading.stack_size(stack_kib * 1024)
+        worker = threading.Thread(target=lambda: result.update(fuzz(name, float(seconds), workdir)))
+        worker.start()
+        worker.join()
+    else:
+        result.update(fuzz(name, float(seconds), workdir))
+    if not result:
+        return 2  # the worker thread failed (its traceback is on stderr)
+    print(json.dumps(result))
+    return FOUND if result.get("findings") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
