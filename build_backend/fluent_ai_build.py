@@ -30,7 +30,7 @@ import time
 import zipfile
 from email.parser import Parser
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "fluent-ai"
@@ -56,7 +56,7 @@ _SKIP_SUFFIXES = (".pyc", ".pyo", ".so", ".pyd", ".dylib", ".dll")
 # Zip and tar entries get this time (or SOURCE_DATE_EPOCH), so builds are reproducible.
 _EPOCH_1980 = 315532800
 
-ConfigSettings = Optional[dict[str, Any]]
+ConfigSettings = Optional[Dict[str, Any]]  # typing.Dict: pip on 3.8 must get a clean refusal
 
 
 # --- which build -------------------------------------------------------------------------------
@@ -311,21 +311,27 @@ def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) ->
         raise FileNotFoundError(f"the sdist needs {', '.join(missing)} in {ROOT}")
     for tree in SDIST_TREES:
         files += _tree(ROOT / tree)
-    when = _timestamp()
+    # Files keep their own mtimes (clamped to SOURCE_DATE_EPOCH when that is set, for
+    # reproducible builds): cargo decides what to rebuild by mtime, so a fixed old time would
+    # let a reused target directory serve a stale native module after a source change.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    clamp = int(epoch) if epoch else None
+    when = clamp if clamp is not None else int(time.time())
 
-    def add(archive: tarfile.TarFile, arcname: str, data: bytes, mode: int = 0o644) -> None:
+    def add(archive: tarfile.TarFile, arcname: str, data: bytes, mtime: int) -> None:
         info = tarfile.TarInfo(f"{top}/{arcname}")
-        info.size, info.mtime, info.mode = len(data), when, mode
+        info.size, info.mode = len(data), 0o644
+        info.mtime = mtime if clamp is None else min(mtime, clamp)
         info.uid = info.gid = 0
         info.uname = info.gname = ""
         archive.addfile(info, io.BytesIO(data))
 
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        add(archive, "PKG-INFO", metadata.encode("utf-8"))
+        add(archive, "PKG-INFO", metadata.encode("utf-8"), when)
         for path in files:
-            add(archive, path.relative_to(ROOT).as_posix(), path.read_bytes())
-    # gzip with a fixed mtime: the same sources give the same bytes.
+            data = path.read_bytes()
+            add(archive, path.relative_to(ROOT).as_posix(), data, int(path.stat().st_mtime))
     with (Path(sdist_directory) / name).open("wb") as out, gzip.GzipFile(
         filename="", mode="wb", fileobj=out, mtime=when
     ) as packed:
