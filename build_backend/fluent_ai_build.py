@@ -28,9 +28,10 @@ import sys
 import tarfile
 import time
 import zipfile
+from collections.abc import Iterator
 from email.parser import Parser
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Optional  # noqa: UP035  (Dict: see ConfigSettings)
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "fluent-ai"
@@ -56,7 +57,8 @@ _SKIP_SUFFIXES = (".pyc", ".pyo", ".so", ".pyd", ".dylib", ".dll")
 # Zip and tar entries get this time (or SOURCE_DATE_EPOCH), so builds are reproducible.
 _EPOCH_1980 = 315532800
 
-ConfigSettings = Optional[Dict[str, Any]]  # typing.Dict: pip on 3.8 must get a clean refusal
+# typing.Dict: this line runs on CPython 3.8 too, where pip must get a clean refusal.
+ConfigSettings = Optional[Dict[str, Any]]  # noqa: UP006
 
 
 # --- which build -------------------------------------------------------------------------------
@@ -80,7 +82,7 @@ def _notice_pure() -> None:
 
 
 def _maturin() -> Any:
-    import maturin  # type: ignore[import-not-found]  # noqa: PLC0415  (asked for natively only)
+    import maturin  # type: ignore[import-untyped, import-not-found, unused-ignore]  # noqa: PLC0415  (asked for natively only)
 
     return maturin
 
@@ -105,7 +107,7 @@ def _load_toml(path: Path) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib  # noqa: PLC0415
     else:
-        import tomli as tomllib  # type: ignore[import-not-found,no-redef]  # noqa: PLC0415
+        import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]  # noqa: PLC0415
     with path.open("rb") as file:
         return tomllib.load(file)
 
@@ -137,7 +139,9 @@ def _metadata_from_pyproject() -> str:
             marker = f'extra == "{extra}"'
             if ";" in requirement:
                 spec, condition = requirement.split(";", 1)
-                lines.append(f"Requires-Dist: {spec.strip()}; ({condition.strip()}){joiner}{marker}")
+                lines.append(
+                    f"Requires-Dist: {spec.strip()}; ({condition.strip()}){joiner}{marker}"
+                )
             else:
                 lines.append(f"Requires-Dist: {requirement}{joiner}{marker}")
         lines.append(f"Provides-Extra: {extra}")
@@ -149,7 +153,7 @@ def _metadata_from_pyproject() -> str:
     lines.append(f"Requires-Python: {project['requires-python']}")
     lines += [f"Project-URL: {label}, {url}" for label, url in project.get("urls", {}).items()]
     lines.append("Description-Content-Type: text/markdown; charset=UTF-8; variant=GFM")
-    readme = (ROOT / project["readme"]).read_text(encoding="utf-8")
+    readme = (ROOT / str(project["readme"])).read_text(encoding="utf-8")
     return "\n".join(lines) + "\n\n" + readme
 
 
@@ -167,7 +171,7 @@ def _license_files(project: dict[str, Any]) -> list[str]:
 def _fields(metadata: str) -> tuple[str, list[str]]:
     """The version and the License-File paths of a metadata text."""
     message = Parser().parsestr(metadata, headersonly=True)
-    return message["Version"], message.get_all("License-File") or []
+    return str(message["Version"]), list(message.get_all("License-File") or [])
 
 
 # --- archives ----------------------------------------------------------------------------------
@@ -332,9 +336,9 @@ def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) ->
         for path in files:
             data = path.read_bytes()
             add(archive, path.relative_to(ROOT).as_posix(), data, int(path.stat().st_mtime))
-    with (Path(sdist_directory) / name).open("wb") as out, gzip.GzipFile(
-        filename="", mode="wb", fileobj=out, mtime=when
-    ) as packed:
+    with (
+        (Path(sdist_directory) / name).open("wb") as out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=when) as packed,
+    ):
         packed.write(raw.getvalue())
     return name
-

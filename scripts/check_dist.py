@@ -40,15 +40,35 @@ ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "scripts" / "smoke.py"
 SDIST_SECONDS = 30.0
 LICENSE_FILES = ("LICENSE", "THIRD_PARTY_LICENSES", "python/fluent_ai/catalog/LITELLM-LICENSE.txt")
-SDIST_NEEDS = ("PKG-INFO", "pyproject.toml", "Cargo.toml", "Cargo.lock", "README.md",
-               "CHANGELOG.md", "build_backend/fluent_ai_build.py", "rust/lib.rs",
-               "python/fluent_ai/__init__.py", "python/fluent_ai/_purepy/__init__.py",
-               "python/fluent_ai/py.typed", *LICENSE_FILES)
+SDIST_NEEDS = (
+    "PKG-INFO",
+    "pyproject.toml",
+    "Cargo.toml",
+    "Cargo.lock",
+    "README.md",
+    "CHANGELOG.md",
+    "build_backend/fluent_ai_build.py",
+    "rust/lib.rs",
+    "python/fluent_ai/__init__.py",
+    "python/fluent_ai/_purepy/__init__.py",
+    "python/fluent_ai/py.typed",
+    *LICENSE_FILES,
+)
 # Metadata fields that must be equal in every artifact (maturin writes the native wheels'; the
 # in-tree backend the pure wheel's and the sdist's).
-SAME_FIELDS = ("Name", "Version", "Summary", "Requires-Python", "License-Expression",
-               "Classifier", "Project-URL", "License-File", "Provides-Extra", "Keywords",
-               "Description-Content-Type")
+SAME_FIELDS = (
+    "Name",
+    "Version",
+    "Summary",
+    "Requires-Python",
+    "License-Expression",
+    "Classifier",
+    "Project-URL",
+    "License-File",
+    "Provides-Extra",
+    "Keywords",
+    "Description-Content-Type",
+)
 PIP_ENV = {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
 
 
@@ -68,9 +88,13 @@ def record(artifact: str, python: str, result: str, ok: bool) -> None:
     print(f"{'ok  ' if ok else 'FAIL'} {artifact} | {python} | {result}", flush=True)
 
 
-def run(command: list[str], env: dict[str, str] | None = None, timeout: float = 600) -> tuple[int, str]:
+def run(
+    command: list[str], env: dict[str, str] | None = None, timeout: float = 600
+) -> tuple[int, str]:
     full = {**os.environ, **PIP_ENV, **(env or {})}
-    done = subprocess.run(command, env=full, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        command, check=False, env=full, capture_output=True, text=True, timeout=timeout
+    )
     return done.returncode, done.stdout + done.stderr
 
 
@@ -102,8 +126,12 @@ def inspect(dist: Path) -> tuple[Path, Path, list[Path]]:
     wheels = sorted(dist.glob("*.whl"))
     pure = [w for w in wheels if w.name.endswith("-py3-none-any.whl")]
     native = [w for w in wheels if w not in pure]
-    record("dist/", "-", f"{len(sdists)} sdist, {len(pure)} pure, {len(native)} native wheels",
-           len(sdists) == 1 and len(pure) == 1 and len(native) >= 1)
+    record(
+        "dist/",
+        "-",
+        f"{len(sdists)} sdist, {len(pure)} pure, {len(native)} native wheels",
+        len(sdists) == 1 and len(pure) == 1 and len(native) >= 1,
+    )
     if not (sdists and pure and native):
         raise SystemExit("dist/ is incomplete: run make dist")
     sdist = sdists[0]
@@ -115,38 +143,63 @@ def inspect(dist: Path) -> tuple[Path, Path, list[Path]]:
         reference = parse_metadata(pkg_info.read().decode()) if pkg_info else {}
     missing = [n for n in SDIST_NEEDS if n not in inside]
     binaries = [n for n in inside if n.endswith((".so", ".pyd", ".pyc"))]
-    record(sdist.name, "-", f"{len(inside)} files; missing {missing or 'none'}; "
-           f"binaries {binaries or 'none'}", not missing and not binaries)
+    record(
+        sdist.name,
+        "-",
+        f"{len(inside)} files; missing {missing or 'none'}; binaries {binaries or 'none'}",
+        not missing and not binaries,
+    )
     version = reference["Version"][0]
-    record(sdist.name, "-", f"PKG-INFO: version {version}, License-Expression "
-           f"{reference.get('License-Expression')}, {len(reference.get('Project-URL', []))} URLs, "
-           f"{len(reference.get('Classifier', []))} classifiers",
-           reference.get("License-Expression") == ["MIT"]
-           and len(reference.get("Project-URL", [])) >= 5)
+    record(
+        sdist.name,
+        "-",
+        f"PKG-INFO: version {version}, License-Expression "
+        f"{reference.get('License-Expression')}, {len(reference.get('Project-URL', []))} URLs, "
+        f"{len(reference.get('Classifier', []))} classifiers",
+        reference.get("License-Expression") == ["MIT"]
+        and len(reference.get("Project-URL", [])) >= 5,
+    )
     expected_requirements = sorted(map(normal_requirement, reference.get("Requires-Dist", [])))
     files_of: dict[str, set[str]] = {}
     for wheel in [*pure, *native]:
         fields, names = wheel_metadata(wheel)
-        differ = [f for f in SAME_FIELDS if sorted(fields.get(f, [])) != sorted(reference.get(f, []))]
+        differ = [
+            f for f in SAME_FIELDS if sorted(fields.get(f, [])) != sorted(reference.get(f, []))
+        ]
         requirements = sorted(map(normal_requirement, fields.get("Requires-Dist", [])))
         if requirements != expected_requirements:
             differ.append("Requires-Dist")
-        licences = [n.split(".dist-info/licenses/", 1)[1] for n in names if ".dist-info/licenses/" in n]
+        licences = [
+            n.split(".dist-info/licenses/", 1)[1] for n in names if ".dist-info/licenses/" in n
+        ]
         lacking = [f for f in LICENSE_FILES if f not in licences]
-        record(wheel.name, "-", f"metadata differs from the sdist in {differ or 'nothing'}; "
-               f"licence files lacking {lacking or 'none'}", not differ and not lacking)
+        record(
+            wheel.name,
+            "-",
+            f"metadata differs from the sdist in {differ or 'nothing'}; "
+            f"licence files lacking {lacking or 'none'}",
+            not differ and not lacking,
+        )
         files_of[wheel.name] = {n for n in names if ".dist-info/" not in n}
     pure_files = files_of[pure[0].name]
     for wheel in native:
         modules = {n for n in files_of[wheel.name] if re.match(r"fluent_ai/_core\..*(so|pyd)$", n)}
         rest = files_of[wheel.name] - modules
-        record(wheel.name, "-", f"native module {sorted(modules)}; other files equal to the pure "
-               f"wheel's: {rest == pure_files} ({len(rest)} files)",
-               len(modules) == 1 and rest == pure_files)
+        record(
+            wheel.name,
+            "-",
+            f"native module {sorted(modules)}; other files equal to the pure "
+            f"wheel's: {rest == pure_files} ({len(rest)} files)",
+            len(modules) == 1 and rest == pure_files,
+        )
         if "linux" in wheel.name:
             audit(wheel)
-    record(pure[0].name, "-", f"{len(pure_files)} files, no native module",
-           not any(n.endswith((".so", ".pyd")) for n in pure_files))
+    record(
+        pure[0].name,
+        "-",
+        f"{len(pure_files)} files, no native module",
+        not any(n.endswith((".so", ".pyd")) for n in pure_files),
+    )
     return sdist, pure[0], native
 
 
@@ -156,8 +209,12 @@ def audit(wheel: Path) -> None:
     found = re.search(r'consistent with the following platform tag:\s*"([^"]+)"', out)
     consistent = found.group(1) if found else "?"
     tags = wheel.name[:-4].split("-")[-1].split(".")
-    record(wheel.name, "-", f"auditwheel show: consistent with {consistent}",
-           code == 0 and consistent in tags)
+    record(
+        wheel.name,
+        "-",
+        f"auditwheel show: consistent with {consistent}",
+        code == 0 and consistent in tags,
+    )
 
 
 # --- 2-4. installs -----------------------------------------------------------------------------
@@ -176,8 +233,10 @@ def pythons(explicit: list[str]) -> list[tuple[str, Path]]:
             found += sorted(version.glob("bin/python3.*t"))
     labelled = []
     for interpreter in found:
-        probe = ("import sys, sysconfig; print('%d.%d.%d' % sys.version_info[:3]"
-                 " + ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))")
+        probe = (
+            "import sys, sysconfig; print('%d.%d.%d' % sys.version_info[:3]"
+            " + ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))"
+        )
         code, out = run([str(interpreter), "-c", probe])
         if code == 0:
             labelled.append((out.strip(), interpreter))
@@ -214,12 +273,13 @@ def venv(work: Path, name: str, interpreter: Path) -> Path:
     code, out = run([str(interpreter), "-m", "venv", str(target)])
     if code:
         raise SystemExit(f"venv for {interpreter} failed:\n{out}")
-    return target / "bin" / "python"
+    return target / "Scripts" / "python.exe" if os.name == "nt" else target / "bin" / "python"
 
 
 def smoke(python: Path, expect: str, version: str) -> tuple[bool, str]:
-    code, out = run([str(python), str(SMOKE), "--expect", expect, "--version", version],
-                    timeout=120)
+    code, out = run(
+        [str(python), str(SMOKE), "--expect", expect, "--version", version], timeout=120
+    )
     last = out.strip().splitlines()[-1] if out.strip() else "(no output)"
     return code == 0, last if code == 0 else out.strip()[-2000:]
 
@@ -243,21 +303,35 @@ def check_sdist(work: Path, sdist: Path, label: str, interpreter: Path, version:
     if code:
         record(sdist.name, label, f"installing httpx failed: {out.strip()[-400:]}", False)
         return
-    cargo_free = [p for p in os.environ.get("PATH", "").split(os.pathsep)
-                  if p and not (Path(p) / "cargo").exists()]
-    env = {"PATH": os.pathsep.join([str(python.parent), *cargo_free]), "PIP_NO_INDEX": "1",
-           "PIP_NO_CACHE_DIR": "1", "CARGO_HOME": "/nonexistent",
-           "RUSTUP_HOME": "/nonexistent", "http_proxy": "http://127.0.0.1:9",
-           "https_proxy": "http://127.0.0.1:9"}
+    cargo_free = [
+        p
+        for p in os.environ.get("PATH", "").split(os.pathsep)
+        if p and not (Path(p) / "cargo").exists()
+    ]
+    env = {
+        "PATH": os.pathsep.join([str(python.parent), *cargo_free]),
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_CACHE_DIR": "1",
+        "CARGO_HOME": "/nonexistent",
+        "RUSTUP_HOME": "/nonexistent",
+        "http_proxy": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+    }
     start = time.monotonic()
     code, out = run([str(python), "-m", "pip", "install", "-v", "--no-index", str(sdist)], env=env)
     seconds = time.monotonic() - start
-    notice = next((line.strip() for line in out.splitlines() if "built the pure-Python" in line), "")
+    notice = next(
+        (line.strip() for line in out.splitlines() if "built the pure-Python" in line), ""
+    )
     if code:
         record(sdist.name, label, f"offline install without cargo failed:\n{out[-2000:]}", False)
         return
-    record(sdist.name, label, f"offline install without cargo: {seconds:.1f} s; notice: {notice}",
-           seconds < SDIST_SECONDS and "pure-Python" in notice)
+    record(
+        sdist.name,
+        label,
+        f"offline install without cargo: {seconds:.1f} s; notice: {notice}",
+        seconds < SDIST_SECONDS and "pure-Python" in notice,
+    )
     ok, said = smoke(python, "python", version)
     record(sdist.name, label, said, ok)
 
@@ -265,17 +339,58 @@ def check_sdist(work: Path, sdist: Path, label: str, interpreter: Path, version:
 def check_refused(work: Path, artifact: Path, label: str, interpreter: Path) -> None:
     target = work / f"refused-{label}"
     shutil.rmtree(target, ignore_errors=True)
-    env = {"PATH": os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                   if p and not (Path(p) / "cargo").exists())}
-    code, out = run([str(interpreter), "-m", "pip", "install", "--no-index", "--no-deps",
-                     "--target", str(target), str(artifact)], env=env, timeout=120)
-    reasons = [line.strip() for line in out.splitlines()
-               if re.search(r"ERROR|[Rr]equires a different Python|not a supported wheel|"
-                            r"SyntaxError|[Ee]rror:", line)]
+    env = {
+        "PATH": os.pathsep.join(
+            p
+            for p in os.environ.get("PATH", "").split(os.pathsep)
+            if p and not (Path(p) / "cargo").exists()
+        )
+    }
+    code, out = run(
+        [
+            str(interpreter),
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(artifact),
+        ],
+        env=env,
+        timeout=120,
+    )
+    reasons = [
+        line.strip()
+        for line in out.splitlines()
+        if re.search(
+            r"ERROR|[Rr]equires a different Python|not a supported wheel|"
+            r"SyntaxError|[Ee]rror:",
+            line,
+        )
+    ]
     reason = reasons[-1] if reasons else out.strip().splitlines()[-1] if out.strip() else ""
     installed = target.is_dir() and any(target.glob("fluent_ai*"))
     record(artifact.name, label, f"refused: {reason[:200]}", code != 0 and not installed)
     shutil.rmtree(target, ignore_errors=True)
+
+
+def smoke_only(args: argparse.Namespace) -> int:
+    wheels = sorted(args.dist.glob("*.whl"))
+    record(str(args.dist), "-", f"{len(wheels)} wheels", bool(wheels))
+    interpreters = [Path(p) for p in args.python] or [Path(sys.executable)]
+    args.work.mkdir(parents=True, exist_ok=True)
+    for wheel in wheels:
+        version = wheel.name.split("-")[1]
+        for interpreter in interpreters:
+            _, label = run(
+                [str(interpreter), "-c", "import platform; print(platform.python_version())"]
+            )
+            check_wheel(args.work, wheel, label.strip() or str(interpreter), interpreter, version)
+    failed = [row for row in ROWS if not row.ok]
+    print(f"\n{len(ROWS) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
 
 
 def main() -> int:
@@ -284,8 +399,16 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "target" / "dist-check")
     parser.add_argument("--python", action="append", default=[], help="interpreters to use")
     parser.add_argument("--quick", action="store_true", help="oldest and newest CPython only")
+    parser.add_argument(
+        "--smoke-only",
+        action="store_true",
+        help="smoke-test every wheel in --dist with the --python interpreters "
+        "(default: this one), skipping the rest (the release workflow's test)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
+    if args.smoke_only:
+        return smoke_only(args)
     sdist, pure, native = inspect(args.dist)
     version = sdist.name[len("fluent_ai-") : -len(".tar.gz")]
     found = pythons(args.python)
@@ -301,26 +424,42 @@ def main() -> int:
     for wheel in [pure, *native]:
         why_not = runs_here(wheel)
         if why_not:
-            record(wheel.name, "-", f"not installed here: {why_not} (the release workflow "
-                   "tests it on its platform)", True)
+            record(
+                wheel.name,
+                "-",
+                f"not installed here: {why_not} (the release workflow tests it on its platform)",
+                True,
+            )
             continue
         for label, interpreter in [*current, *threaded]:
             if label.endswith("t") and not wheel.name.endswith("-any.whl"):
-                record(wheel.name, label, "not installable: an abi3 wheel does not load on a "
-                       "free-threaded CPython (no stable ABI there); pip takes the pure wheel", True)
+                record(
+                    wheel.name,
+                    label,
+                    "not installable: an abi3 wheel does not load on a "
+                    "free-threaded CPython (no stable ABI there); pip takes the pure wheel",
+                    True,
+                )
                 continue
             check_wheel(work, wheel, label, interpreter, version)
     if current:
         check_sdist(work, sdist, current[0][0], current[0][1], version)
     if not threaded:
-        record("-", "3.13t/3.14t", "no free-threaded CPython on this machine (pyenv could build "
-               "one only by downloading its source, which this network does not allow)", True)
+        record(
+            "-",
+            "3.13t/3.14t",
+            "no free-threaded CPython on this machine (pyenv could build "
+            "one only by downloading its source, which this network does not allow)",
+            True,
+        )
     for label, interpreter in old:
         for artifact in [pure, *[w for w in native if runs_here(w) is None], sdist]:
             check_refused(work, artifact, label, interpreter)
     failed = [row for row in ROWS if not row.ok]
-    print(f"\n{len(ROWS) - len(failed)} passed, {len(failed)} failed "
-          f"({time.monotonic() - started:.0f} s)")
+    print(
+        f"\n{len(ROWS) - len(failed)} passed, {len(failed)} failed "
+        f"({time.monotonic() - started:.0f} s)"
+    )
     for row in failed:
         print(f"FAILED: {row.artifact} | {row.python} | {row.result}")
     return 1 if failed else 0

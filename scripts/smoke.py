@@ -29,7 +29,7 @@ import sysconfig
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, ClassVar
 
 KEY = "sk-smoke-test"
 PIECE = 7
@@ -66,14 +66,14 @@ def check_install(expect: str, version: str | None) -> Any:
     return fluent_ai
 
 
-def describe(events: List[Any]) -> List[Any]:
+def describe(events: list[Any]) -> list[Any]:
     """Events as comparable plain values (the two cores' classes differ, their fields do not)."""
     return [(type(e).__name__, repr(e).split("(", 1)[-1]) for e in events]
 
 
-def decode(core: Any, dialect: str, data: bytes, piece: int) -> List[Any]:
+def decode(core: Any, dialect: str, data: bytes, piece: int) -> list[Any]:
     decoder = core.StreamDecoder(dialect)
-    events: List[Any] = []
+    events: list[Any] = []
     for start in range(0, len(data), piece):
         events += decoder.feed(data[start : start + piece])
     return events + list(decoder.finish())
@@ -87,25 +87,30 @@ def check_examples(fluent_ai: Any) -> None:
         whole = decode(fluent_ai, dialect, data, len(data))
         pieces = decode(fluent_ai, dialect, data, PIECE)
         check(describe(whole) == describe(pieces), f"{name}: whole and split reads differ")
-        check(describe(whole) == describe(decode(_purepy, dialect, data, PIECE)),
-              f"{name}: the active core and the pure-Python core disagree")
+        check(
+            describe(whole) == describe(decode(_purepy, dialect, data, PIECE)),
+            f"{name}: the active core and the pure-Python core disagree",
+        )
         done = [e for e in whole if type(e).__name__ == "ToolCallDone"]
         check(len(done) == 2, f"{name}: {len(done)} complete tool calls, expected 2")
         check(all(isinstance(e.arguments, dict) and e.name for e in done), f"{name}: bad calls")
         check(type(whole[-1]).__name__ == "Finish", f"{name}: the last event is not Finish")
-        print(f"ok example: {name} ({dialect}): {len(whole)} events, calls "
-              f"{', '.join(e.name for e in done)}")
+        print(
+            f"ok example: {name} ({dialect}): {len(whole)} events, calls "
+            f"{', '.join(e.name for e in done)}"
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):
     body = b""
-    seen: List[Dict[str, Any]] = []
+    seen: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length", "0"))
         request = json.loads(self.rfile.read(length))
-        self.seen.append({"path": self.path, "auth": self.headers.get("authorization"),
-                          "body": request})
+        self.seen.append(
+            {"path": self.path, "auth": self.headers.get("authorization"), "body": request}
+        )
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
@@ -139,10 +144,12 @@ def check_client(fluent_ai: Any) -> None:
         check(describe(events) == expected, "Client: the streamed events differ from the decoder's")
         check(len(response.tool_calls) == 2, "Client: the response lacks the two tool calls")
 
-        async def run() -> List[Any]:
-            async with fluent_ai.AsyncClient(**options) as client:
-                async with client.stream("openai/gpt-4o", messages) as stream:
-                    return [event async for event in stream]
+        async def run() -> list[Any]:
+            async with (
+                fluent_ai.AsyncClient(**options) as client,
+                client.stream("openai/gpt-4o", messages) as stream,
+            ):
+                return [event async for event in stream]
 
         check(describe(asyncio.run(run())) == expected, "AsyncClient: the events differ")
         check(len(_Handler.seen) == 2, f"{len(_Handler.seen)} requests arrived, expected 2")

@@ -25,6 +25,17 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CONFORMANCE = SHARED / "conformance"
 
 
+# Dunder names the tests read as the native module's data (the others are introspection).
+_MODULE_DATA = {"__all__", "__version__"}
+# Tests of the native module that do not touch fluent_ai._core (they read backend() or run a
+# subprocess), so only their names can tell: skipped, with the reason, in a pure install.
+NATIVE_ONLY_TESTS = {
+    "test_backend.py::test_the_native_module_really_loaded",
+    "test_backend.py::test_native_backend_is_selected_by_the_environment",
+    "test_backend.py::test_simd_can_be_switched_off",
+}
+
+
 class _NativeAbsent(ModuleType):
     """``fluent_ai._core`` when the install has no native module: any use skips the test."""
 
@@ -33,11 +44,9 @@ class _NativeAbsent(ModuleType):
         self.reason = reason
 
     def __getattr__(self, name: str) -> NoReturn:
-        if name.startswith("__"):  # introspection (inspect, pickle, pytest) must see "absent"
-            raise AttributeError(name)
-        raise pytest.skip.Exception(
-            f"native only ({name}): {self.reason}", allow_module_level=True
-        )
+        if name.startswith("__") and name not in _MODULE_DATA:
+            raise AttributeError(name)  # introspection (inspect, pickle, pytest): "absent"
+        raise pytest.skip.Exception(f"native only ({name}): {self.reason}", allow_module_level=True)
 
 
 def _native_module() -> ModuleType | None:
@@ -71,3 +80,11 @@ def pytest_report_header() -> str:
         return f"fluent_ai: pure-Python install, native tests skip: {_core.__doc__}"
     setting = os.environ.get("FLUENT_AI_SIMD", "")
     return f"fluent_ai native SIMD level: {NATIVE.SIMD_LEVEL} (FLUENT_AI_SIMD={setting!r})"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if NATIVE is not None:
+        return
+    for item in items:
+        if f"{item.path.name}::{getattr(item, 'originalname', item.name)}" in NATIVE_ONLY_TESTS:
+            item.add_marker(pytest.mark.skip(reason=f"native backend: {_core.__doc__}"))
