@@ -67,6 +67,7 @@ test: rust-check build lint
 	FLUENT_AI_SIMD=off $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q --benchmark-disable benches
 	$(MAKE) test-oldest
+	$(MAKE) dist dist-check test-pure lint-workflows
 
 # The same wheel on CPython 3.9, where the stable ABI lacks what 3.10+ fast paths use.
 test-oldest:
@@ -101,8 +102,8 @@ dist: $(VENV)/.installed-dist
 			$(DIST_ENV) MATURIN_PEP517_ARGS="--zig --target $$1 --compatibility $$2" \
 				$(PIP_WHEEL) --no-build-isolation $(DIST)/fluent_ai-*.tar.gz; \
 		else \
-			echo "NOTE: no Rust standard library for $$1 here (rustup target add $$1 needs" \
-				"the network): its $$2 wheel is built by .github/workflows/release.yml"; \
+			echo "NOTE: no Rust standard library for $$1 in this toolchain (rustup target add" \
+				"$$1 downloads it): its $$2 wheel is built by .github/workflows/release.yml"; \
 		fi; \
 	done
 	@ls -l $(DIST)
