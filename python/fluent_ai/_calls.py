@@ -6,7 +6,6 @@ between them (``_sync.py``, ``_async.py``).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -16,6 +15,7 @@ from typing import Any, NamedTuple, NoReturn
 import httpx
 
 from . import _http_errors
+from ._json_text import loads_bounded
 from .errors import APIError, ConfigurationError, TimeoutError
 from .providers.adapters import adapter_for
 from .providers.base import Adapter, Auth, HttpRequest
@@ -373,7 +373,7 @@ _NOT_JSON = object()
 
 def _loads(content: bytes) -> Any:
     try:
-        return json.loads(content)
+        return loads_bounded(content)
     except (ValueError, UnicodeDecodeError):
         return _NOT_JSON
 
