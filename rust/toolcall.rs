@@ -385,3 +385,129 @@ fn describe(error: &DecodeError) -> String {
         error.message, error.position
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrays(depth: usize) -> String {
+        format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    fn names(events: &[Event]) -> Vec<&'static str> {
+        events
+            .iter()
+            .map(|event| match event {
+                Event::ToolCallStart { .. } => "start",
+                Event::ToolCallDelta { .. } => "delta",
+                Event::ToolCallDone { .. } => "done",
+                Event::ToolCallInvalid { .. } => "invalid",
+                _ => "other",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn text_arguments_nest_to_the_default_depth_and_no_further() {
+        let mut assembler = ToolCallAssembler::default();
+        let mut out = Vec::new();
+        let text = arrays(DEFAULT_MAX_DEPTH);
+        let (head, tail) = text.split_at(100);
+        assembler
+            .add(
+                0,
+                Some("a"),
+                Some("f"),
+                Some(Arguments::Fragment(head)),
+                &mut out,
+            )
+            .unwrap();
+        assembler
+            .add(0, None, None, Some(Arguments::Fragment(tail)), &mut out)
+            .unwrap();
+        assert_eq!(names(&out), ["start", "delta", "delta", "done"]);
+
+        out.clear();
+        let deeper = "[".repeat(DEFAULT_MAX_DEPTH + 1);
+        let error = assembler
+            .add(
+                1,
+                Some("b"),
+                Some("f"),
+                Some(Arguments::Fragment(&deeper)),
+                &mut out,
+            )
+            .unwrap_err();
+        assert_eq!(error.class, ErrorClass::Limit(DEFAULT_MAX_DEPTH as u64));
+        assert_eq!(error.position, DEFAULT_MAX_DEPTH as u64);
+        assert_eq!(
+            error.message,
+            "tool call 1 arguments nested deeper than max_depth=256 (byte 256 of the arguments)"
+        );
+        // The fragment is refused; the call ends invalid.
+        assert_eq!(names(&out), ["start"]);
+        out.clear();
+        assembler.finish(&mut out);
+        assert!(matches!(&out[..], [Event::ToolCallInvalid { raw, .. }] if raw.is_empty()));
+    }
+
+    #[test]
+    fn a_whole_value_of_any_depth_is_refused_on_a_small_stack() {
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let mut value = Value::Object(Vec::new());
+                for _ in 0..1_000_000 {
+                    value = Value::Array(vec![value]);
+                }
+                let mut assembler = ToolCallAssembler::default();
+                let mut out = Vec::new();
+                let error = assembler
+                    .add(
+                        0,
+                        Some("a"),
+                        Some("f"),
+                        Some(Arguments::Whole(&value)),
+                        &mut out,
+                    )
+                    .unwrap_err();
+                assert_eq!(error.position, DEFAULT_MAX_DEPTH as u64);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn encoded_fragments_are_counted_and_parsed_as_bytes() {
+        // `"` + a lone surrogate with surrogatepass (3 bytes) + `"`.
+        let bytes = b"\"\xed\xa0\x80\"";
+        let mut assembler = ToolCallAssembler::new(64, 6);
+        let mut out = Vec::new();
+        assembler
+            .add(
+                0,
+                Some("a"),
+                Some("f"),
+                Some(Arguments::Encoded(bytes)),
+                &mut out,
+            )
+            .unwrap();
+        assembler
+            .add(0, None, None, Some(Arguments::Fragment(" ")), &mut out)
+            .unwrap();
+        let error = assembler
+            .add(0, None, None, Some(Arguments::Fragment(" ")), &mut out)
+            .unwrap_err();
+        assert_eq!(error.position, 6, "5 bytes, then 6, then over the limit");
+        out.clear();
+        assembler.finish(&mut out);
+        let [Event::ToolCallInvalid { error, .. }] = &out[..] else {
+            panic!("{out:?}");
+        };
+        assert_eq!(
+            error,
+            "invalid JSON: invalid UTF-8 in string (byte 1 of the arguments)"
+        );
+    }
+}

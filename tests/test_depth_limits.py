@@ -430,6 +430,9 @@ from depth_streams import DIALECTS, arrays, decode_all, objects, on_small_stack,
 from fluent_ai import _core, _purepy
 
 core = {{"native": _core, "python": _purepy}}[{backend!r}]
+# As an application may: the interpreter's limit then no longer stops C recursion before a
+# 256 KiB stack runs out (nor does it on interpreters whose C recursion limit is higher).
+sys.setrecursionlimit(10**7)
 
 def run():
     results = []

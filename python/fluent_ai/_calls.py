@@ -6,7 +6,6 @@ between them (``_sync.py``, ``_async.py``).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -18,6 +17,7 @@ import httpx
 from . import _http_errors
 from ._backend import core
 from ._call_arguments import check_model
+from ._json_text import loads_bounded
 from .errors import APIError, ConnectionError, MissingCredentialsError, TimeoutError
 from .providers.adapters import adapter_for
 from .providers.base import Adapter, Auth, HttpRequest
@@ -435,7 +435,7 @@ def _require_credentials(provider: ResolvedProvider, auth: Auth, operation: str)
 
 def _loads(content: bytes) -> Any:
     try:
-        return json.loads(content)
+        return loads_bounded(content)
     except (ValueError, UnicodeDecodeError):
         return _CUT if _prefix_of_json(content) else _NOT_JSON
 
@@ -455,7 +455,7 @@ def whole_answer(response: httpx.Response, body: bytes | bytearray) -> bool:
     if response.status_code >= 300 or not is_json(response):
         return False
     try:
-        json.loads(body)
+        loads_bounded(body)
     except (ValueError, UnicodeDecodeError):
         return False
     return True

@@ -330,7 +330,11 @@ class ToolCallAssembler:
         name: str | None = None,
         arguments: str | object | None = None,
     ) -> list[Event]:
-        """Add what one chunk says of the call ``index``; return the events it completes."""
+        """Add what one chunk says of the call ``index``; return the events it completes.
+
+        Raises ``LimitExceeded`` for too many calls, too many argument bytes, or arguments
+        nested deeper than 256 containers (as text or as an object).
+        """
     def finish(self) -> list[Event]:
         """Every call is over: report those still open (``ToolCallDone``/``ToolCallInvalid``)."""
 

@@ -15,7 +15,6 @@ It does no I/O and does not import httpx: anything with ``status_code``, ``heade
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -23,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from . import errors
+from ._json_text import loads_bounded
 
 __all__ = [
     "ResponseLike",
@@ -272,7 +272,7 @@ def _google_retry_delay(body: object) -> float | None:
 
 def _json_body(content: bytes) -> object:
     try:
-        body = json.loads(content)
+        body = loads_bounded(content)
     except (ValueError, UnicodeDecodeError):
         return None
     # Google's JSON-array stream mode wraps the error in a one-element list (§5.5).

@@ -1,4 +1,8 @@
-"""Compact JSON text of a Python value, for tool-call arguments that arrive as an object.
+"""JSON and Python values without recursion by the input's depth.
+
+``loads_bounded(text)`` is ``json.loads`` for text from outside (a response body, arguments a
+model wrote) that refuses, as a ``ValueError``, nesting deeper than ``MAX_LOADS_DEPTH``
+before ``json.loads`` would recurse that deep in C.
 
 ``compact_json(value)`` is ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``,
 text and errors alike, for a value of any depth and on any thread stack: ``json.dumps``
@@ -12,14 +16,47 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
+from itertools import accumulate
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["compact_json"]
+__all__ = ["MAX_LOADS_DEPTH", "compact_json", "loads_bounded", "nesting_bound"]
 
-# json.dumps needs a few hundred bytes of C stack per level: 256 levels fit any thread stack
-# Python runs on (256 KiB on musl), whatever the interpreter's own recursion limit is.
+# json.loads recurses in C once per nesting level (a few hundred bytes of stack each): this
+# many levels fit any thread stack Python runs on (256 KiB on musl), whatever the
+# interpreter's recursion limit allows.
+MAX_LOADS_DEPTH = 512
+
+# A string, or an unterminated one up to the end (so that every match attempt succeeds and
+# the scan stays linear). Brackets inside strings are not structure.
+_STRING = re.compile(rb'"(?:[^"\\]+|\\.)*"?', re.DOTALL)
+_BRACKETS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[{]}")
+
+
+def nesting_bound(data: bytes, enough: int) -> int:
+    """A bound of the depth to which a JSON parser reading ``data`` nests before it ends or
+    fails: the number of opening brackets when that is at most ``enough``, else the depth of
+    the brackets outside strings (exact for valid JSON). Linear in the length."""
+    opening = data.count(b"[") + data.count(b"{")
+    if opening <= enough:
+        return opening
+    steps = _STRING.sub(b"", data).translate(_BRACKETS, _NOT_BRACKETS)
+    return max(accumulate(steps, lambda depth, step: depth + step - 1, initial=0))
+
+
+def loads_bounded(text: str | bytes) -> Any:
+    """``json.loads(text)``, raising ``ValueError`` for nesting deeper than
+    ``MAX_LOADS_DEPTH`` (instead of recursing that deep)."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if nesting_bound(data, MAX_LOADS_DEPTH) > MAX_LOADS_DEPTH:
+        raise ValueError(f"JSON nested deeper than {MAX_LOADS_DEPTH} levels")
+    return json.loads(text)
+
+
+# json.dumps recurses in C as json.loads does (see MAX_LOADS_DEPTH).
 _DUMPS_DEPTH = 256
 _CONTAINERS = (list, tuple, dict)
 

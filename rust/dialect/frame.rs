@@ -140,6 +140,41 @@ mod tests {
     }
 
     #[test]
+    fn frames_nest_to_max_frame_depth_and_no_further_on_a_small_stack() {
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(|| {
+                let frame = |inner: usize| {
+                    let pad = format!("{}{}", "[".repeat(inner), "]".repeat(inner));
+                    format!(r#"{{"pad":{pad},"x":1}}"#)
+                };
+                let ok = frame(MAX_FRAME_DEPTH - 1);
+                assert!(parse_frame(ok.as_bytes(), 0, "test").is_ok());
+                assert!(parse_frame_keeping(&ok, 0, "test", &["x"]).is_ok());
+                for inner in [MAX_FRAME_DEPTH, 1_000_000] {
+                    let deep = frame(inner);
+                    for error in [
+                        parse_frame(deep.as_bytes(), 9, "test").unwrap_err(),
+                        parse_frame_keeping(&deep, 9, "test", &["x"]).unwrap_err(),
+                    ] {
+                        assert_eq!(error.class, ErrorClass::Limit(MAX_FRAME_DEPTH as u64));
+                        assert_eq!(error.position, 9);
+                        assert!(
+                            error.message.ends_with(
+                                "nesting deeper than max_depth=512 (byte 518 of the frame)"
+                            ),
+                            "{}",
+                            error.message
+                        );
+                    }
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
     fn keeping_still_rejects_malformed_skipped_members() {
         let plain = parse_frame(br#"{"skip": [1, }"#, 7, "test").unwrap_err();
         let kept = parse_frame_keeping(r#"{"skip": [1, }"#, 7, "test", &[]).unwrap_err();

@@ -8,38 +8,54 @@ use std::fmt::Write;
 use super::value::Value;
 use crate::float_repr::python_float_repr;
 
+/// A container being written: its members (each with its key in an object), how many are
+/// written, and its closing bracket.
+struct Open<'v> {
+    members: Vec<(Option<&'v str>, &'v Value)>,
+    written: usize,
+    close: char,
+}
+
 /// The compact JSON text of `value`. The tree is walked with a stack on the heap, so any
 /// depth is safe on any thread stack.
 pub fn to_compact_json(value: &Value) -> String {
     let mut out = String::new();
-    // The containers being written: their members (each with its key in an object), how
-    // many are written, and the closing bracket.
-    let mut open: Vec<(Vec<(Option<&str>, &Value)>, usize, char)> = Vec::new();
+    let mut open: Vec<Open<'_>> = Vec::new();
     let mut next = Some(value);
     loop {
         if let Some(value) = next.take() {
             match value {
                 Value::Array(items) => {
                     out.push('[');
-                    open.push((items.iter().map(|item| (None, item)).collect(), 0, ']'));
+                    let members = items.iter().map(|item| (None, item)).collect();
+                    open.push(Open {
+                        members,
+                        written: 0,
+                        close: ']',
+                    });
                 }
                 Value::Object(members) => {
                     out.push('{');
                     let kept = dict_members(members).into_iter();
-                    open.push((kept.map(|(key, item)| (Some(key), item)).collect(), 0, '}'));
+                    let members = kept.map(|(key, item)| (Some(key), item)).collect();
+                    open.push(Open {
+                        members,
+                        written: 0,
+                        close: '}',
+                    });
                 }
                 scalar => write_scalar(&mut out, scalar),
             }
         }
-        let Some((members, written, close)) = open.last_mut() else {
+        let Some(top) = open.last_mut() else {
             return out;
         };
-        match members.get(*written) {
+        match top.members.get(top.written) {
             Some(&(key, item)) => {
-                if *written > 0 {
+                if top.written > 0 {
                     out.push(',');
                 }
-                *written += 1;
+                top.written += 1;
                 if let Some(key) = key {
                     write_string(&mut out, key);
                     out.push(':');
@@ -47,7 +63,7 @@ pub fn to_compact_json(value: &Value) -> String {
                 next = Some(item);
             }
             None => {
-                out.push(*close);
+                out.push(top.close);
                 open.pop();
             }
         }

@@ -2,44 +2,80 @@
 //!
 //! The derived versions recurse once per nesting level, so a deep enough tree overflows the
 //! thread's stack (a few thousand levels on a 256 KiB thread). These walk the tree with a
-//! stack on the heap instead: their stack use does not depend on the input.
+//! stack on the heap instead (`Drop` after a few levels of bounded recursion, which spares
+//! the allocation for the shallow trees of every frame): their stack use does not depend on
+//! the input.
 
 use std::fmt;
 
 use super::value::Value;
 
-/// The children of a container, taken out of it (so it drops without recursing).
-fn take_children(value: &mut Value, into: &mut Vec<Value>) {
+/// The children of a container, taken out of it (which then drops without recursing).
+enum Taken {
+    Items(Vec<Value>),
+    Members(Vec<(String, Value)>),
+}
+
+#[inline]
+fn take_children(value: &mut Value) -> Option<Taken> {
     match value {
-        Value::Array(items) => into.append(items),
-        Value::Object(members) => into.extend(members.drain(..).map(|(_, item)| item)),
-        _ => {}
+        Value::Array(items) if !items.is_empty() => Some(Taken::Items(std::mem::take(items))),
+        Value::Object(members) if !members.is_empty() => {
+            Some(Taken::Members(std::mem::take(members)))
+        }
+        _ => None,
     }
 }
 
+impl Taken {
+    /// Drop every child after taking its own children, handing those to `grandchildren`.
+    fn drop_each(self, mut grandchildren: impl FnMut(Taken)) {
+        let mut one = |mut child: Value| {
+            if let Some(taken) = take_children(&mut child) {
+                grandchildren(taken);
+            }
+        };
+        match self {
+            Taken::Items(items) => items.into_iter().for_each(&mut one),
+            Taken::Members(members) => members.into_iter().for_each(|(_, item)| one(item)),
+        }
+    }
+}
+
+/// Levels dropped by (cheap, allocation-free) recursion before the rest of a tree goes to a
+/// stack on the heap: a few kilobytes of stack at most, whatever the depth.
+const RECURSIVE_DROP_LEVELS: usize = 32;
+
+fn drop_children(children: Taken, level: usize) {
+    if level < RECURSIVE_DROP_LEVELS {
+        children.drop_each(|grandchildren| drop_children(grandchildren, level + 1));
+        return;
+    }
+    let mut pending = vec![children];
+    while let Some(children) = pending.pop() {
+        children.drop_each(|grandchildren| pending.push(grandchildren));
+    }
+}
+
+#[inline]
 fn is_container(value: &Value) -> bool {
     matches!(value, Value::Array(_) | Value::Object(_))
 }
 
-fn has_container_child(value: &Value) -> bool {
-    match value {
-        Value::Array(items) => items.iter().any(is_container),
-        Value::Object(members) => members.iter().any(|(_, item)| is_container(item)),
-        _ => false,
-    }
-}
-
 impl Drop for Value {
+    #[inline]
     fn drop(&mut self) {
-        // Containers of scalars (the common case) drop as usual: one level, no allocation.
-        if !has_container_child(self) {
-            return;
-        }
-        // Detach every descendant into a flat list: each value dropped here is childless.
-        let mut pending = Vec::new();
-        take_children(self, &mut pending);
-        while let Some(mut value) = pending.pop() {
-            take_children(&mut value, &mut pending);
+        let nested = match self {
+            Value::Array(items) => items.iter().any(is_container),
+            Value::Object(members) => members.iter().any(|(_, item)| is_container(item)),
+            _ => false,
+        };
+        // Containers of scalars drop as usual (one level). Every other value is emptied
+        // before it drops, so the recursion is bounded (see `drop_children`).
+        if nested {
+            if let Some(children) = take_children(self) {
+                drop_children(children, 0);
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import _http_errors
+from .._json_text import loads_bounded
 from ..errors import APIError, ConfigurationError, UnknownProviderError
 from ..providers.registry import (
     PROVIDERS,
@@ -311,7 +312,7 @@ def _advance(
     if response.status_code >= 400:
         raise _http_errors.error_from_response(response, provider=job.provider, secrets=secrets)
     try:
-        body = response.json()
+        body = loads_bounded(response.content)
     except ValueError as error:
         raise APIError(
             f"the models endpoint {job.url} did not answer JSON",

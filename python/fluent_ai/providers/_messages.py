@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
+from .._json_text import loads_bounded
 from ..errors import ConfigurationError
 
 __all__ = ["call_arguments", "data_url", "image_url", "role_turns", "text_of", "tool_call_names"]
@@ -56,7 +56,7 @@ def call_arguments(call: Any) -> Any:
         if not arguments.strip():
             return {}
         try:
-            return json.loads(arguments)
+            return loads_bounded(arguments)
         except ValueError:
             raise ConfigurationError(
                 f"the arguments of tool call {call.get('id')!r} are not JSON; this provider "

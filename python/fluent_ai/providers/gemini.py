@@ -19,13 +19,13 @@ Embeddings use ``:batchEmbedContents``.
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from .._json_text import loads_bounded
 from ..errors import ConfigurationError
 from ..types import EmbeddingResponse
 from ._messages import call_arguments, data_url, image_url, text_of, tool_call_names
@@ -194,7 +194,7 @@ def _function_response(message: Mapping[str, Any], names: Mapping[str, str]) -> 
         )
     text = text_of(message.get("content"))
     try:
-        result = json.loads(text)
+        result = loads_bounded(text)
     except ValueError:
         result = None
     response: dict[str, Any] = {
