@@ -5,6 +5,7 @@ the providers' own SDKs where one can accumulate a stream (openai, anthropic, bo
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from types import ModuleType
 from typing import Any
@@ -22,6 +23,7 @@ from streams import check_invariants, decode, error_summary
 
 from chunking import random_splits
 from conftest import SHARED
+from fluent_ai.errors import StreamTruncated
 
 REAL = SHARED / "real"
 MANIFEST = json.loads((REAL / "MANIFEST.json").read_text(encoding="utf-8"))["streams"]
@@ -408,3 +410,187 @@ def test_openai_responses_match_the_final_response(core: ModuleType, entry: dict
         )
         details = usage.get("output_tokens_details") or {}
         assert last.reasoning_tokens == details.get("reasoning_tokens")
+
+
+def test_clean_end_needs_every_choice_to_finish(core: ModuleType) -> None:
+    """A real ``n=3`` stream without ``[DONE]`` is complete; drop the finishing chunk of one
+    choice and it is truncated (that choice may still have been streaming)."""
+    (entry,) = real("a491adda08c3d4fde95f5b2ee3f60f7f745f1a56d82e62f58031cc2add502380")
+    data = data_of(entry)
+    blocks = [b for b in data.split(b"\n\n") if b.strip() and b"[DONE]" not in b]
+    complete = decode(core, "openai-chat", [b"\n\n".join(blocks) + b"\n\n"])
+    assert complete.error is None
+    assert sorted({e.index for e in complete.of("TextDelta")}) == [0, 1, 2]
+    for choice in range(3):
+        marker = f'"index":{choice},"delta":{{}},"logprobs":null,"finish_reason":"stop"'.encode()
+        kept = [b for b in blocks if marker not in b]
+        assert len(kept) == len(blocks) - 1, "the stream has one finishing chunk per choice"
+        cut = decode(core, "openai-chat", [b"\n\n".join(kept) + b"\n\n"])
+        assert isinstance(cut.error, StreamTruncated)
+        assert cut.error.partial_text == cut.text
+
+
+# --- gemini, cohere, ollama: the frames read plainly ---------------------------------------
+
+
+def set_path(root: dict[str, Any], path: str, value: Any, append: bool) -> None:
+    """Set ``value`` at a JSON path of ``.name`` / ``[index]`` steps (the real streams use
+    no other form)."""
+    steps: list[Any] = []
+    for name, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path[1:]):
+        steps.append(name if name else int(index))
+    node: Any = root
+    for step, after in zip(steps, steps[1:]):
+        empty: Any = [] if isinstance(after, int) else {}
+        if isinstance(node, list):
+            node.extend([None] * (step + 1 - len(node)))
+            node[step] = node[step] if isinstance(node[step], type(empty)) else empty
+        else:
+            node[step] = node.get(step) if isinstance(node.get(step), type(empty)) else empty
+        node = node[step]
+    last = steps[-1]
+    if isinstance(node, list):
+        node.extend([None] * (last + 1 - len(node)))
+        old = node[last]
+    else:
+        old = node.get(last)
+    node[last] = old + value if append and isinstance(old, str) else value
+
+
+def gemini_reading(data: bytes) -> dict[str, Any]:
+    text, thoughts, calls, finish, usage = [], [], [], None, None
+    streamed: dict[str, Any] | None = None
+    going_on: set[str] = set()
+    for payload in sse_data(data):
+        response = json.loads(payload)
+        usage = response.get("usageMetadata") or usage
+        for candidate in response.get("candidates") or []:
+            for part in (candidate.get("content") or {}).get("parts") or []:
+                if "text" in part:
+                    (thoughts if part.get("thought") else text).append(part["text"])
+                call = part.get("functionCall")
+                if call is None:
+                    continue
+                if "name" in call and streamed is not None:
+                    calls.append((streamed["name"], streamed["args"]))
+                    streamed = None
+                if "partialArgs" in call or call.get("willContinue"):
+                    if streamed is None:
+                        streamed, going_on = {"name": call.get("name"), "args": {}}, set()
+                    for arg in call.get("partialArgs") or []:
+                        value = next(
+                            (
+                                arg[k]
+                                for k in ("stringValue", "numberValue", "boolValue")
+                                if k in arg
+                            ),
+                            None if "nullValue" in arg else ...,
+                        )
+                        if value is not ...:
+                            set_path(
+                                streamed["args"],
+                                arg["jsonPath"],
+                                value,
+                                arg["jsonPath"] in going_on,
+                            )
+                        (going_on.add if arg.get("willContinue") else going_on.discard)(
+                            arg["jsonPath"]
+                        )
+                    if not call.get("willContinue"):
+                        calls.append((streamed["name"], streamed["args"]))
+                        streamed = None
+                elif call == {} and streamed is not None:
+                    calls.append((streamed["name"], streamed["args"]))
+                    streamed = None
+                elif "name" in call:
+                    calls.append((call["name"], call.get("args") or {}))
+            if candidate.get("finishReason"):
+                if streamed is not None:
+                    calls.append((streamed["name"], streamed["args"]))
+                    streamed = None
+                finish = candidate["finishReason"]
+        if finish:
+            break
+    return {
+        "text": "".join(text),
+        "reasoning": "".join(thoughts),
+        "calls": calls,
+        "finish": finish,
+        "usage": usage,
+    }
+
+
+@pytest.mark.parametrize("entry", entries("gemini"))
+def test_gemini_matches_a_plain_reading(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "gemini", random_splits(data, 5, 16))
+    reading = gemini_reading(data)
+    assert ours.text == reading["text"]
+    assert ours.reasoning == reading["reasoning"]
+    assert [(c.name, c.arguments) for c in ours.of("ToolCallDone")] == reading["calls"]
+    assert ours.events[-1].raw_reason == reading["finish"]
+    usage = reading["usage"]
+    last = ours.of("Usage")[-1]
+    assert (last.input_tokens, last.output_tokens, last.total_tokens, last.reasoning_tokens) == (
+        usage.get("promptTokenCount"),
+        usage.get("candidatesTokenCount"),
+        usage.get("totalTokenCount"),
+        usage.get("thoughtsTokenCount"),
+    )
+
+
+@pytest.mark.parametrize("entry", entries("cohere"))
+def test_cohere_matches_a_plain_reading(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "cohere", random_splits(data, 6, 16))
+    text, thinking, calls, end = [], [], {}, None
+    for payload in sse_data(data):
+        event = json.loads(payload)
+        message = (event.get("delta") or {}).get("message") or {}
+        kind = event["type"]
+        if kind == "content-delta":
+            content = message.get("content") or {}
+            text.append(content.get("text") or "")
+            thinking.append(content.get("thinking") or "")
+        elif kind == "tool-plan-delta":
+            text.append(message.get("tool_plan") or "")
+        elif kind in ("tool-call-start", "tool-call-delta"):
+            call = message["tool_calls"]
+            entry_ = calls.setdefault(event["index"], [call.get("id"), None, ""])
+            entry_[1] = entry_[1] or (call.get("function") or {}).get("name")
+            entry_[2] += (call.get("function") or {}).get("arguments") or ""
+        elif kind == "message-end":
+            end = event["delta"]
+    assert ours.text == "".join(text)
+    assert ours.reasoning == "".join(thinking)
+    assert [(c.id, c.name, c.raw) for c in ours.of("ToolCallDone")] == [
+        tuple(c) for c in calls.values()
+    ]
+    assert end is not None
+    assert ours.events[-1].raw_reason == end["finish_reason"]
+    tokens = end["usage"]["tokens"]
+    last = ours.of("Usage")[-1]
+    assert (last.input_tokens, last.output_tokens) == (
+        tokens["input_tokens"],
+        tokens["output_tokens"],
+    )
+
+
+@pytest.mark.parametrize("entry", entries("ollama"))
+def test_ollama_matches_a_plain_reading(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "ollama", random_splits(data, 7, 16))
+    lines = [json.loads(line) for line in data.splitlines() if line.strip()]
+    messages = [line.get("message") or {} for line in lines]
+    assert ours.text == "".join(m.get("content") or "" for m in messages)
+    assert ours.reasoning == "".join(m.get("thinking") or "" for m in messages)
+    calls = [c["function"] for m in messages for c in m.get("tool_calls") or []]
+    assert [(c.name, c.arguments) for c in ours.of("ToolCallDone")] == [
+        (c["name"], c["arguments"]) for c in calls
+    ]
+    last = ours.of("Usage")[-1]
+    assert (last.input_tokens, last.output_tokens) == (
+        lines[-1]["prompt_eval_count"],
+        lines[-1]["eval_count"],
+    )
+    assert ours.events[-1].raw_reason == lines[-1].get("done_reason")
