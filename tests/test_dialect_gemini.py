@@ -625,6 +625,27 @@ def test_an_open_streamed_call_ends_at_the_finish_reason(core: ModuleType) -> No
     )
 
 
+def test_a_string_goes_on_only_after_will_continue(core: ModuleType) -> None:
+    data = sse(
+        chunk(call_part(name="f", willContinue=True)),
+        chunk(
+            call_part(
+                partialArgs=[
+                    partial("$.a", "x"),
+                    partial("$.a", "y"),
+                    partial("$.b", "p", more=True),
+                    partial("$.b", "q"),
+                    partial("$.b", "r"),
+                ],
+                willContinue=True,
+            )
+        ),
+        chunk(call_part(), finish="STOP"),
+    )
+    [done] = decode(core, "gemini", [data]).of("ToolCallDone")
+    assert done.arguments == {"a": "y", "b": "r"}
+
+
 def test_a_new_named_call_ends_the_streamed_one(core: ModuleType) -> None:
     data = sse(
         chunk(call_part(name="f", willContinue=True)),
@@ -681,7 +702,7 @@ def test_json_path_depth_and_index_limits(core: ModuleType) -> None:
     assert type(too_far.error).__name__ == "LimitExceeded"
 
 
-@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("seed", range(100))
 def test_random_partial_args_agree_on_both_backends(seed: int) -> None:
     """Random `partialArgs` (paths that clash, strings that go on, every value kind) decode
     to the same events and errors on both backends."""
@@ -689,6 +710,8 @@ def test_random_partial_args_agree_on_both_backends(seed: int) -> None:
     paths = ["$.a", "$.a.b", "$.a[0]", "$.a[2].c", "$['a']", "$.b", "$.b[1][0]", "$.c"]
     values = [
         ("stringValue", "x"),
+        ("stringValue", "y"),
+        ("stringValue", ""),
         ("stringValue", 'é\\"'),
         ("numberValue", 3),
         ("numberValue", -2.5e-3),
@@ -702,7 +725,7 @@ def test_random_partial_args_agree_on_both_backends(seed: int) -> None:
             frames.append(chunk(call_part(name=rng.choice(["f", "g"]), willContinue=True)))
             continue
         entries = []
-        for _ in range(rng.randrange(4)):
+        for _ in range(rng.randrange(6)):
             kind, value = rng.choice(values)
             entries.append(partial(rng.choice(paths), value, kind, rng.random() < 0.5))
         more = rng.random() < 0.7
