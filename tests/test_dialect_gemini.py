@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streams import TRANSCRIPTS, check_invariants, decode, plain
+from streams import TRANSCRIPTS, check_invariants, decode, error_summary, plain
 from whole_arguments import (
     ARGS,
     ENDINGS,
@@ -25,7 +26,8 @@ from whole_arguments import (
     decode_generated,
 )
 
-from chunking import bytewise, two_way_splits
+from chunking import bytewise, random_splits, two_way_splits
+from conftest import BACKENDS
 from fluent_ai.errors import JsonStreamError, StreamTruncated
 
 DIALECT = "gemini"
@@ -476,3 +478,262 @@ def test_unknown_field_lines_are_still_ignored(core: ModuleType) -> None:
     )
     result = decode(core, "gemini", [data])
     assert result.error is None and result.text == "a"
+
+
+ORDER_CASES = {
+    # An error object between two data frames: the stream ends at the error, however the
+    # bytes are cut (the second frame is never delivered).
+    "error-between-frames": (
+        b'data: {"candidates":[{"content":{"parts":[{"text":"a"}]}}]}\n\n'
+        b'{\n  "error": {"code": 500, "message": "m", "status": "INTERNAL"}\n}\n'
+        b'data: {"candidates":[{"content":{"parts":[{"text":"b"}]},"finishReason":"STOP"}]}\n\n'
+    ),
+    # A malformed object between frames: the error, and the events before it, are the same
+    # for every cut.
+    "malformed-between-frames": (
+        b'data: {"candidates":[{"content":{"parts":[{"text":"a"}]}}]}\r\n\r\n'
+        b'{\r\n "error": tru }\r\n}\r\n'
+        b'data: {"candidates":[{"content":{"parts":[{"text":"b"}]}}]}\r\n\r\n'
+    ),
+    # The object's lines inside a block that is still collecting data lines.
+    "error-inside-a-block": (
+        b'data: {"candidates":[{"content":{"parts":[{"text":"a"}]}}]}\n'
+        b'{"error": {"code": 429, "message": "slow", "status": "RESOURCE_EXHAUSTED"}}\n\n'
+        b'data: {"candidates":[{"content":{"parts":[{"text":"b"}]}}]}\n\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ORDER_CASES))
+def test_bare_objects_keep_stream_order_on_every_split(core: ModuleType, case: str) -> None:
+    """A bare error object is handled where it ends in the stream, in order with the data
+    frames, so events, their order and the error position do not depend on the cuts."""
+    data = ORDER_CASES[case]
+    whole = decode(core, "gemini", [data])
+    for chunks in [bytewise(data), *two_way_splits(data)]:
+        result = decode(core, "gemini", chunks)
+        assert result.plain() == whole.plain(), chunks
+        assert error_summary(result.error) == error_summary(whole.error)
+    if case == "error-between-frames":
+        assert whole.text == "a"
+        assert whole.events[-1].raw_reason == "INTERNAL"
+    elif case == "malformed-between-frames":
+        assert isinstance(whole.error, JsonStreamError)
+        assert whole.text == "a"
+    else:
+        assert whole.events[-1].raw_reason == "RESOURCE_EXHAUSTED"
+
+
+# --- streamed function-call arguments (Vertex AI `partialArgs`) ---------------------------
+
+
+def partial(
+    path: str, value: object = None, kind: str = "stringValue", more: bool = False
+) -> dict[str, object]:
+    entry: dict[str, object] = {"jsonPath": path}
+    if kind == "nullValue":
+        entry["nullValue"] = "NULL_VALUE"
+    elif value is not None:
+        entry[kind] = value
+    if more:
+        entry["willContinue"] = True
+    return entry
+
+
+def call_part(**call: object) -> dict[str, object]:
+    return {"functionCall": call}
+
+
+STREAMED = sse(
+    chunk(call_part(name="plan", willContinue=True)),
+    chunk(call_part(partialArgs=[partial("$.title", "Lasa", more=True)], willContinue=True)),
+    chunk(
+        call_part(
+            partialArgs=[
+                partial("$.title", "gna", more=True),
+                partial("$.steps[1].text", "bake"),
+                partial("$.steps[0]['the text']", "boil"),
+            ],
+            willContinue=True,
+        )
+    ),
+    chunk(
+        call_part(
+            partialArgs=[
+                partial("$.title", ""),
+                partial("$.servings", 4, "numberValue"),
+                partial("$.ratio", 0.5, "numberValue"),
+                partial("$.vegan", False, "boolValue"),
+                partial("$.note", kind="nullValue"),
+            ],
+            willContinue=True,
+        )
+    ),
+    chunk(call_part()),
+    chunk(call_part(name="second", willContinue=True)),
+    chunk(call_part(partialArgs=[partial("$.q", "x")])),
+    chunk(call_part()),
+    chunk(function_call("whole", {"a": 1})),
+    chunk(text("done"), finish="STOP"),
+)
+STREAMED_ARGUMENTS = [
+    (
+        "plan",
+        {
+            "title": "Lasagna",
+            "steps": [{"the text": "boil"}, {"text": "bake"}],
+            "servings": 4,
+            "ratio": 0.5,
+            "vegan": False,
+            "note": None,
+        },
+    ),
+    ("second", {"q": "x"}),
+    ("whole", {"a": 1}),
+]
+
+
+def test_streamed_partial_args_assemble_into_one_call_each(core: ModuleType) -> None:
+    """A call whose arguments stream as `partialArgs` is one call with its name and the
+    assembled object, whatever the cuts; an empty `functionCall: {}` closes it, a part
+    without `willContinue` also does (the `{}` after it closes nothing)."""
+    whole = decode(core, "gemini", [STREAMED])
+    assert whole.error is None
+    check_invariants(whole)
+    done = whole.of("ToolCallDone")
+    assert [(c.name, c.arguments) for c in done] == STREAMED_ARGUMENTS
+    assert whole.of("ToolCallInvalid") == []
+    assert [s.name for s in whole.of("ToolCallStart")] == ["plan", "second", "whole"]
+    assert plain(whole.events[-1]) == ("Finish", "tool_calls", "STOP")
+    for chunks in [bytewise(STREAMED), *two_way_splits(STREAMED, 40)]:
+        assert decode(core, "gemini", chunks).plain() == whole.plain()
+
+
+def test_an_open_streamed_call_ends_at_the_finish_reason(core: ModuleType) -> None:
+    data = sse(
+        chunk(call_part(name="f", id="call-1", willContinue=True)),
+        chunk(call_part(partialArgs=[partial("$.a[0]", 1, "numberValue")], willContinue=True)),
+        chunk(finish="STOP"),
+    )
+    result = decode(core, "gemini", [data])
+    [done] = result.of("ToolCallDone")
+    assert (done.id, done.name, done.arguments, done.raw) == (
+        "call-1",
+        "f",
+        {"a": [1]},
+        '{"a":[1]}',
+    )
+
+
+def test_a_string_goes_on_only_after_will_continue(core: ModuleType) -> None:
+    data = sse(
+        chunk(call_part(name="f", willContinue=True)),
+        chunk(
+            call_part(
+                partialArgs=[
+                    partial("$.a", "x"),
+                    partial("$.a", "y"),
+                    partial("$.b", "p", more=True),
+                    partial("$.b", "q"),
+                    partial("$.b", "r"),
+                ],
+                willContinue=True,
+            )
+        ),
+        chunk(call_part(), finish="STOP"),
+    )
+    [done] = decode(core, "gemini", [data]).of("ToolCallDone")
+    assert done.arguments == {"a": "y", "b": "r"}
+
+
+def test_a_new_named_call_ends_the_streamed_one(core: ModuleType) -> None:
+    data = sse(
+        chunk(call_part(name="f", willContinue=True)),
+        chunk(call_part(partialArgs=[partial("$.a", "x", more=True)], willContinue=True)),
+        chunk(call_part(name="g", willContinue=True)),
+        chunk(call_part(partialArgs=[partial("$.b", True, "boolValue")], willContinue=True)),
+        chunk(call_part(), finish="STOP"),
+    )
+    result = decode(core, "gemini", [data])
+    assert [(c.name, c.arguments) for c in result.of("ToolCallDone")] == [
+        ("f", {"a": "x"}),
+        ("g", {"b": True}),
+    ]
+
+
+def test_a_streamed_call_cut_off_is_a_partial_call(core: ModuleType) -> None:
+    data = sse(
+        chunk(call_part(name="f", willContinue=True)),
+        chunk(call_part(partialArgs=[partial("$.a", "x", more=True)], willContinue=True)),
+    )
+    result = decode(core, "gemini", [data])
+    assert isinstance(result.error, StreamTruncated)
+    [open_call] = result.error.partial_tool_calls
+    assert open_call.name == "f"
+
+
+@pytest.mark.parametrize(
+    "path", ["a", "$", "$[0]", "$.", "$.a[x]", "$['a'", "$.a[1", "$..a", "$.a b['c']x"]
+)
+def test_a_malformed_json_path_is_a_json_error_at_the_frame(core: ModuleType, path: str) -> None:
+    head = sse(chunk(call_part(name="f", willContinue=True)))
+    data = head + sse(chunk(call_part(partialArgs=[partial(path, "v")], willContinue=True)))
+    result = decode(core, "gemini", [data])
+    assert isinstance(result.error, JsonStreamError)
+    assert result.error.position == len(head)
+    assert "jsonPath" in result.error.message or "no jsonPath" in result.error.message
+
+
+def test_json_path_depth_and_index_limits(core: ModuleType) -> None:
+    def stream(path: str) -> bytes:
+        return sse(
+            chunk(call_part(name="f", willContinue=True)),
+            chunk(call_part(partialArgs=[partial(path, "v")]), finish="STOP"),
+        )
+
+    deepest = "$" + ".a" * 64
+    result = decode(core, "gemini", [stream(deepest)])
+    assert result.error is None
+    assert result.of("ToolCallDone")[0].raw.count("{") == 64
+    too_deep = decode(core, "gemini", [stream(deepest + ".a")])
+    assert type(too_deep.error).__name__ == "LimitExceeded"
+    assert decode(core, "gemini", [stream("$.a[65535]")]).error is None
+    too_far = decode(core, "gemini", [stream("$.a[65536]")])
+    assert type(too_far.error).__name__ == "LimitExceeded"
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_random_partial_args_agree_on_both_backends(seed: int) -> None:
+    """Random `partialArgs` (paths that clash, strings that go on, every value kind) decode
+    to the same events and errors on both backends."""
+    rng = random.Random(seed)
+    paths = ["$.a", "$.a.b", "$.a[0]", "$.a[2].c", "$['a']", "$.b", "$.b[1][0]", "$.c"]
+    values = [
+        ("stringValue", "x"),
+        ("stringValue", "y"),
+        ("stringValue", ""),
+        ("stringValue", 'é\\"'),
+        ("numberValue", 3),
+        ("numberValue", -2.5e-3),
+        ("boolValue", True),
+        ("nullValue", None),
+        ("numberValue", "7"),
+    ]
+    frames = []
+    for _ in range(rng.randrange(1, 8)):
+        if rng.random() < 0.2:
+            frames.append(chunk(call_part(name=rng.choice(["f", "g"]), willContinue=True)))
+            continue
+        entries = []
+        for _ in range(rng.randrange(6)):
+            kind, value = rng.choice(values)
+            entries.append(partial(rng.choice(paths), value, kind, rng.random() < 0.5))
+        more = rng.random() < 0.7
+        frames.append(chunk(call_part(partialArgs=entries, willContinue=more)))
+    frames.append(chunk(call_part(), finish="STOP"))
+    data = sse(*frames)
+    native, python = (
+        decode(core, "gemini", random_splits(data, seed)) for core in BACKENDS.values()
+    )
+    assert native.plain() == python.plain()
+    assert error_summary(native.error) == error_summary(python.error)

@@ -60,7 +60,34 @@ class _Chunks:
                 self.members(keys, self.call) if self.rng.random() < 0.9 else self.odd()
                 for _ in range(self.rng.randrange(3))
             ]
+        if key == "content" and self.rng.random() < 0.3:
+            return self.parts()
         return self.rng.choice(["hi", "", None, "é", 3])
+
+    def parts(self) -> list[Any]:
+        """List-form content (Mistral's reasoning models), sometimes malformed."""
+        kinds = [
+            lambda: Members([("type", "text"), ("text", self.rng.choice(["a", "", 3, None]))]),
+            lambda: Members(
+                [
+                    ("type", "thinking"),
+                    (
+                        "thinking",
+                        self.rng.choice(
+                            [
+                                [Members([("type", "text"), ("text", "r")]), self.odd()],
+                                "s",
+                                None,
+                                [],
+                            ]
+                        ),
+                    ),
+                ]
+            ),
+            lambda: Members([("type", self.odd())]),
+            self.odd,
+        ]
+        return [self.rng.choice(kinds)() for _ in range(self.rng.randrange(3))]
 
     def choice(self, key: str) -> Any:
         if key == "delta":
@@ -84,13 +111,18 @@ class _Chunks:
             (0.1, ("usage", None)),
             (0.05, ("choices", [])),
             (0.03, ("error", Members([("message", "m")]))),
+            (0.1, ("x_groq", Members([("id", "r"), ("usage", Members([("prompt_tokens", 2)]))]))),
+            (0.05, ("x_groq", Members([("id", "r"), ("usage", None)]))),
+            (0.05, ("x_groq", self.odd())),
         ]
         top += [member for chance, member in extras if self.rng.random() < chance]
         return _text(top)
 
     def stream(self) -> bytes:
         frames = [self.chunk() for _ in range(self.rng.randrange(1, 6))]
-        return ("".join(f"data: {f}\n\n" for f in frames) + "data: [DONE]\n\n").encode()
+        # Without `[DONE]` the clean-end rule decides (complete or truncated).
+        done = "data: [DONE]\n\n" if self.rng.random() < 0.7 else ""
+        return ("".join(f"data: {f}\n\n" for f in frames) + done).encode()
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -4,8 +4,11 @@ the providers' own SDKs where one can accumulate a stream (openai, anthropic, bo
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import warnings
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -22,9 +25,13 @@ from streams import check_invariants, decode, error_summary
 
 from chunking import random_splits
 from conftest import SHARED
+from fluent_ai.errors import StreamTruncated
 
+# The bytes live in the steering repository's shared/ (see tests/data/real/README.md); the
+# manifest here pins each file by its SHA-256.
 REAL = SHARED / "real"
-MANIFEST = json.loads((REAL / "MANIFEST.json").read_text(encoding="utf-8"))["streams"]
+MANIFEST_PATH = Path(__file__).parent / "data" / "real" / "MANIFEST.json"
+MANIFEST = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["streams"]
 DIALECTS = {"openai-chat", "openai-responses", "anthropic", "gemini", "bedrock", "cohere"}
 
 
@@ -48,10 +55,11 @@ def splits(data: bytes) -> list[list[bytes]]:
 def test_manifest_covers_every_dialect_and_names_its_sources() -> None:
     assert {e["dialect"] for e in MANIFEST} >= DIALECTS
     for entry in MANIFEST:
-        assert (REAL / entry["file"]).is_file(), entry["file"]
+        data = (REAL / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["file"]
         for key in ("source_repository", "source_path", "licence", "provider", "exact", "how"):
             assert entry[key] not in (None, ""), (entry["file"], key)
-    assert len(MANIFEST) >= 200
+    assert len(MANIFEST) >= 700
 
 
 @pytest.mark.parametrize("entry", entries())
@@ -134,7 +142,18 @@ def chat_direct(data: bytes) -> dict[str, Any]:
 def chat_sdk(data: bytes) -> dict[str, Any] | None:
     """What the openai SDK's ``ChatCompletionStreamState`` accumulates for choice 0, or
     None when it cannot read the stream (chunks beyond its model: list-form content, calls
-    without ``index``, annotation lists without ``index``)."""
+    without ``index``, annotation lists without ``index``) or reads it wrongly: it joins an
+    id or name that a server repeats in every delta (OpenRouter's Novita route does)."""
+    named: set[Any] = set()
+    for payload in sse_data(data):
+        if payload.strip() == "[DONE]":
+            break
+        for choice in json.loads(payload).get("choices") or []:
+            for call in (choice.get("delta") or {}).get("tool_calls") or []:
+                if (call.get("function") or {}).get("name"):
+                    if call.get("index") in named:
+                        return None
+                    named.add(call.get("index"))
 
     state: Any = ChatCompletionStreamState()
     try:
@@ -291,7 +310,7 @@ def real(file_part: str) -> list[dict[str, Any]]:
 
 
 def test_mistral_list_content_thinking_is_reasoning_and_text_is_text(core: ModuleType) -> None:
-    (entry,) = real("mistral__mistral__test_mistral_model_thinking_part_iter")
+    (entry,) = real("mistral__pydantic-ai__mistral__test_mistral_model_thinking_part_iter")
     result = decode(core, "openai-chat", [data_of(entry)])
     oracle = chat_reading(data_of(entry))
     assert result.reasoning == oracle["reasoning"] != ""
@@ -303,7 +322,7 @@ def test_mistral_list_content_thinking_is_reasoning_and_text_is_text(core: Modul
 
 
 def test_groq_usage_comes_from_x_groq(core: ModuleType) -> None:
-    (entry,) = real("groq__groq__test_groq_model_thinking_part_iter__0")
+    (entry,) = real("groq__pydantic-ai__groq__test_groq_model_thinking_part_iter__0")
     result = decode(core, "openai-chat", [data_of(entry)])
     usage = result.of("Usage")
     assert [(u.input_tokens, u.output_tokens, u.total_tokens) for u in usage] == [(21, 988, 1009)]
@@ -338,3 +357,246 @@ def test_clean_end_of_body_after_every_finish(core: ModuleType, entry: dict[str,
         early = decode(core, "openai-chat", [data[:block]])
         assert type(early.error).__name__ == "StreamTruncated"
         assert early.error.partial_text == early.text
+
+
+# --- openai-responses: the response the final event carries -----------------------------
+
+
+def final_response(data: bytes) -> dict[str, Any] | None:
+    """The ``response`` of the ``response.completed`` / ``incomplete`` / ``failed`` event
+    (the provider's own summary of what it streamed)."""
+    for payload in sse_data(data):
+        if payload.strip() == "[DONE]":
+            continue
+        event = json.loads(payload)
+        if event.get("type") in ("response.completed", "response.incomplete", "response.failed"):
+            return event["response"]
+    return None
+
+
+@pytest.mark.parametrize("entry", entries("openai-responses"))
+def test_openai_responses_match_the_final_response(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "openai-responses", random_splits(data, 4, 16))
+    response = final_response(data)
+    if response is None:  # a mid-stream `error` event ends this one
+        assert ours.events[-1].reason == "error"
+        return
+    output = response.get("output") or []
+    texts = [
+        part.get("text") or part.get("refusal") or ""
+        for item in output
+        if item.get("type") == "message"
+        for part in item.get("content") or []
+    ]
+    calls = [
+        (item.get("call_id") or item["id"], item["name"], json.loads(item["arguments"] or "{}"))
+        for item in output
+        if item.get("type") == "function_call"
+    ]
+    if output or ours.text == "":
+        # Some servers (background mode replays) leave `output` out of the final event.
+        assert ours.text == "".join(texts)
+        assert [(c.id, c.name, c.arguments) for c in ours.of("ToolCallDone")] == calls
+    summaries = [
+        part.get("text", "")
+        for item in output
+        if item.get("type") == "reasoning"
+        for part in (item.get("summary") or []) + (item.get("content") or [])
+    ]
+    if any(summaries):
+        assert ours.reasoning == "".join(summaries)
+    usage = response.get("usage")
+    if usage:
+        last = ours.of("Usage")[-1]
+        assert (last.input_tokens, last.output_tokens, last.total_tokens) == (
+            usage["input_tokens"],
+            usage["output_tokens"],
+            usage["total_tokens"],
+        )
+        details = usage.get("output_tokens_details") or {}
+        assert last.reasoning_tokens == details.get("reasoning_tokens")
+
+
+def test_clean_end_needs_every_choice_to_finish(core: ModuleType) -> None:
+    """A real ``n=3`` stream without ``[DONE]`` is complete; drop the finishing chunk of one
+    choice and it is truncated (that choice may still have been streaming)."""
+    (entry,) = real("a491adda08c3d4fde95f5b2ee3f60f7f745f1a56d82e62f58031cc2add502380")
+    data = data_of(entry)
+    blocks = [b for b in data.split(b"\n\n") if b.strip() and b"[DONE]" not in b]
+    complete = decode(core, "openai-chat", [b"\n\n".join(blocks) + b"\n\n"])
+    assert complete.error is None
+    assert sorted({e.index for e in complete.of("TextDelta")}) == [0, 1, 2]
+    for choice in range(3):
+        marker = f'"index":{choice},"delta":{{}},"logprobs":null,"finish_reason":"stop"'.encode()
+        kept = [b for b in blocks if marker not in b]
+        assert len(kept) == len(blocks) - 1, "the stream has one finishing chunk per choice"
+        cut = decode(core, "openai-chat", [b"\n\n".join(kept) + b"\n\n"])
+        assert isinstance(cut.error, StreamTruncated)
+        assert cut.error.partial_text == cut.text
+
+
+# --- gemini, cohere, ollama: the frames read plainly ---------------------------------------
+
+
+def set_path(root: dict[str, Any], path: str, value: Any, append: bool) -> None:
+    """Set ``value`` at a JSON path of ``.name`` / ``[index]`` steps (the real streams use
+    no other form)."""
+    steps: list[Any] = []
+    for name, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path[1:]):
+        steps.append(name if name else int(index))
+    node: Any = root
+    for step, after in zip(steps, steps[1:]):
+        empty: Any = [] if isinstance(after, int) else {}
+        if isinstance(node, list):
+            node.extend([None] * (step + 1 - len(node)))
+            node[step] = node[step] if isinstance(node[step], type(empty)) else empty
+        else:
+            node[step] = node.get(step) if isinstance(node.get(step), type(empty)) else empty
+        node = node[step]
+    last = steps[-1]
+    if isinstance(node, list):
+        node.extend([None] * (last + 1 - len(node)))
+        old = node[last]
+    else:
+        old = node.get(last)
+    node[last] = old + value if append and isinstance(old, str) else value
+
+
+def gemini_reading(data: bytes) -> dict[str, Any]:
+    text, thoughts, calls, finish, usage = [], [], [], None, None
+    streamed: dict[str, Any] | None = None
+    going_on: set[str] = set()
+    for payload in sse_data(data):
+        response = json.loads(payload)
+        usage = response.get("usageMetadata") or usage
+        for candidate in response.get("candidates") or []:
+            for part in (candidate.get("content") or {}).get("parts") or []:
+                if "text" in part:
+                    (thoughts if part.get("thought") else text).append(part["text"])
+                call = part.get("functionCall")
+                if call is None:
+                    continue
+                if "name" in call and streamed is not None:
+                    calls.append((streamed["name"], streamed["args"]))
+                    streamed = None
+                if "partialArgs" in call or call.get("willContinue"):
+                    if streamed is None:
+                        streamed, going_on = {"name": call.get("name"), "args": {}}, set()
+                    for arg in call.get("partialArgs") or []:
+                        value = next(
+                            (
+                                arg[k]
+                                for k in ("stringValue", "numberValue", "boolValue")
+                                if k in arg
+                            ),
+                            None if "nullValue" in arg else ...,
+                        )
+                        if value is not ...:
+                            set_path(
+                                streamed["args"],
+                                arg["jsonPath"],
+                                value,
+                                arg["jsonPath"] in going_on,
+                            )
+                        (going_on.add if arg.get("willContinue") else going_on.discard)(
+                            arg["jsonPath"]
+                        )
+                    if not call.get("willContinue"):
+                        calls.append((streamed["name"], streamed["args"]))
+                        streamed = None
+                elif call == {} and streamed is not None:
+                    calls.append((streamed["name"], streamed["args"]))
+                    streamed = None
+                elif "name" in call:
+                    calls.append((call["name"], call.get("args") or {}))
+            if candidate.get("finishReason"):
+                if streamed is not None:
+                    calls.append((streamed["name"], streamed["args"]))
+                    streamed = None
+                finish = candidate["finishReason"]
+        if finish:
+            break
+    return {
+        "text": "".join(text),
+        "reasoning": "".join(thoughts),
+        "calls": calls,
+        "finish": finish,
+        "usage": usage,
+    }
+
+
+@pytest.mark.parametrize("entry", entries("gemini"))
+def test_gemini_matches_a_plain_reading(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "gemini", random_splits(data, 5, 16))
+    reading = gemini_reading(data)
+    assert ours.text == reading["text"]
+    assert ours.reasoning == reading["reasoning"]
+    assert [(c.name, c.arguments) for c in ours.of("ToolCallDone")] == reading["calls"]
+    assert ours.events[-1].raw_reason == reading["finish"]
+    usage = reading["usage"]
+    last = ours.of("Usage")[-1]
+    assert (last.input_tokens, last.output_tokens, last.total_tokens, last.reasoning_tokens) == (
+        usage.get("promptTokenCount"),
+        usage.get("candidatesTokenCount"),
+        usage.get("totalTokenCount"),
+        usage.get("thoughtsTokenCount"),
+    )
+
+
+@pytest.mark.parametrize("entry", entries("cohere"))
+def test_cohere_matches_a_plain_reading(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "cohere", random_splits(data, 6, 16))
+    text, thinking, calls, end = [], [], {}, None
+    for payload in sse_data(data):
+        event = json.loads(payload)
+        message = (event.get("delta") or {}).get("message") or {}
+        kind = event["type"]
+        if kind == "content-delta":
+            content = message.get("content") or {}
+            text.append(content.get("text") or "")
+            thinking.append(content.get("thinking") or "")
+        elif kind == "tool-plan-delta":
+            text.append(message.get("tool_plan") or "")
+        elif kind in ("tool-call-start", "tool-call-delta"):
+            call = message["tool_calls"]
+            entry_ = calls.setdefault(event["index"], [call.get("id"), None, ""])
+            entry_[1] = entry_[1] or (call.get("function") or {}).get("name")
+            entry_[2] += (call.get("function") or {}).get("arguments") or ""
+        elif kind == "message-end":
+            end = event["delta"]
+    assert ours.text == "".join(text)
+    assert ours.reasoning == "".join(thinking)
+    assert [(c.id, c.name, c.raw) for c in ours.of("ToolCallDone")] == [
+        tuple(c) for c in calls.values()
+    ]
+    assert end is not None
+    assert ours.events[-1].raw_reason == end["finish_reason"]
+    tokens = end["usage"]["tokens"]
+    last = ours.of("Usage")[-1]
+    assert (last.input_tokens, last.output_tokens) == (
+        tokens["input_tokens"],
+        tokens["output_tokens"],
+    )
+
+
+@pytest.mark.parametrize("entry", entries("ollama"))
+def test_ollama_matches_a_plain_reading(core: ModuleType, entry: dict[str, Any]) -> None:
+    data = data_of(entry)
+    ours = decode(core, "ollama", random_splits(data, 7, 16))
+    lines = [json.loads(line) for line in data.splitlines() if line.strip()]
+    messages = [line.get("message") or {} for line in lines]
+    assert ours.text == "".join(m.get("content") or "" for m in messages)
+    assert ours.reasoning == "".join(m.get("thinking") or "" for m in messages)
+    calls = [c["function"] for m in messages for c in m.get("tool_calls") or []]
+    assert [(c.name, c.arguments) for c in ours.of("ToolCallDone")] == [
+        (c["name"], c["arguments"]) for c in calls
+    ]
+    last = ours.of("Usage")[-1]
+    assert (last.input_tokens, last.output_tokens) == (
+        lines[-1]["prompt_eval_count"],
+        lines[-1]["eval_count"],
+    )
+    assert ours.events[-1].raw_reason == lines[-1].get("done_reason")
