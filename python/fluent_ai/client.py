@@ -23,6 +23,7 @@ import httpx
 
 from . import _async, _sync
 from ._calls import Call, Settings
+from ._gate import gated_client
 from ._http_errors import request_id_from
 from ._models import ModelsPage
 from ._release import reap
@@ -316,7 +317,8 @@ class AsyncClient(_BaseClient):
             providers=providers,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        # Our own pool has a gate in front (see ``_gate``): 1,000 concurrent streams work.
+        self._http = http_client if http_client is not None else gated_client()
 
     @property
     def http_client(self) -> httpx.AsyncClient:
