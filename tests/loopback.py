@@ -238,6 +238,9 @@ class _QuietServer(ThreadingHTTPServer):
     """Clients that hang up early (a closed stream, a client-side timeout) are expected."""
 
     daemon_threads = True
+    # Many clients at once (a pool of 100 connections opening together) must not find the
+    # listen queue full: dropped connection attempts are retried only after a second.
+    request_queue_size = 1024
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):

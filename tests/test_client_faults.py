@@ -196,6 +196,7 @@ def test_partial_tool_calls_of_a_call_cut_inside_its_arguments() -> None:
     with CutServer(lambda fields, attempt: plan) as server:
         ((events, _, error),) = run_calls("sync", server, [("stream", "openai", 0)], 0)
     assert isinstance(error, errors.StreamInterrupted)
+    assert [type(e).__name__ for e in events].count("ToolCallDone") == 1
     assert error.partial_text == "Let me check both for you. "
     assert [c.name for c in error.tool_calls] == ["GetWeatherArgs"]
     (open_call,) = error.partial_tool_calls

@@ -143,7 +143,7 @@ class Call:
         # When the attempt's request was on the wire (see ``on_wire``): the phase limits of a
         # stream count from here, not from the wait for a pool connection.
         self.sent_at = self.attempt_started
-        self._pool_reason = "connect"
+        self._pool_wait: tuple[str, float] = ("connect", 0.0)  # (limit, seconds) of the last
         self.breaker = settings.breakers.get(self.adapter.endpoint())
         self._signed: HttpRequest | None = None
         self._reauthorized = False
@@ -210,10 +210,9 @@ class Call:
         read = self.deadline.cap(self.timeout.first_event) if stream else left
         # The wait for a free pool connection is bounded like making a new one.
         connect = self.deadline.cap(self.timeout.connect)
-        connect_limit = self.timeout.connect
-        self._pool_reason = (
-            "connect" if connect_limit is not None and connect == connect_limit else "total"
-        )
+        if connect is not None:
+            limited_by_connect = connect == self.timeout.connect
+            self._pool_wait = ("connect" if limited_by_connect else "total", connect)
         return httpx.Timeout(connect=connect, read=read, write=left, pool=connect)
 
     def on_wire(self, name: str, _info: Any) -> None:
@@ -348,9 +347,11 @@ class Call:
         return Failure(mapped, isinstance(error, _RETRYABLE_TRANSPORT), error)
 
     def timeout_error(self, reason: str) -> TimeoutError:
-        limit = self._pool_reason if reason == "pool" else reason
-        seconds = getattr(self.timeout, limit, None)
-        text = _TIMEOUT_TEXT.get(reason, "the call timed out").format(seconds or 0.0)
+        if reason == "pool":
+            limit, seconds = self._pool_wait
+        else:
+            limit, seconds = reason, getattr(self.timeout, reason, None) or 0.0
+        text = _TIMEOUT_TEXT.get(reason, "the call timed out").format(seconds)
         return TimeoutError(f"{text} (Timeout.{limit})", provider=self.name)
 
     def json_body(self, answer: Answer) -> Any:

@@ -24,6 +24,7 @@ import httpx
 from . import _async, _sync
 from ._call_arguments import check_chat, check_embed, check_model, check_rerank, check_timeout
 from ._calls import Call, Settings
+from ._gate import gated_client
 from ._http_errors import request_id_from
 from ._models import ModelsPage
 from ._release import reap
@@ -397,7 +398,8 @@ class AsyncClient(_BaseClient):
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             fail_type("http_client", _HTTP_CLIENT_TEXT["async"], http_client)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
+        # Our own pool has a gate in front (see ``_gate``): 1,000 concurrent streams work.
+        self._http = http_client if http_client is not None else gated_client()
 
     @property
     def http_client(self) -> httpx.AsyncClient:
