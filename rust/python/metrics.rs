@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyString};
 
-use super::arguments::{py_repr, string, type_name};
+use super::arguments::{limit, py_repr, string, type_name};
 use super::guard;
 use crate::float_repr::python_float_repr;
 use crate::metrics::{
@@ -132,11 +132,14 @@ fn histogram_dict<'py>(py: Python<'py>, h: &HistogramSummary) -> PyResult<Bound<
 #[pymethods]
 impl PyMetrics {
     #[new]
-    #[pyo3(signature = (max_series = DEFAULT_MAX_SERIES), text_signature = "(max_series=1000)")]
-    fn new(max_series: usize) -> Self {
-        Self {
-            inner: Arc::new(Metrics::new(max_series)),
-        }
+    #[pyo3(signature = (max_series = None), text_signature = "(max_series=1000)")]
+    fn new(max_series: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let max_series = limit(max_series, "max_series", 0, DEFAULT_MAX_SERIES as u64)?;
+        Ok(Self {
+            inner: Arc::new(Metrics::new(
+                usize::try_from(max_series).unwrap_or(usize::MAX),
+            )),
+        })
     }
 
     /// Add ``value`` (finite, >= 0) to the counter ``name`` with these labels.

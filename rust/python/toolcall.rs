@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
+use super::arguments::limit;
 use super::events::event_to_py;
 use super::{decode_error_with, guard};
 use crate::events::Event;
@@ -23,11 +24,22 @@ pub struct PyToolCallAssembler {
 impl PyToolCallAssembler {
     // Literal defaults (crate::toolcall::DEFAULT_*) so that the text signature shows them.
     #[new]
-    #[pyo3(signature = (max_calls = 64, max_argument_bytes = 8_388_608))]
-    fn new(max_calls: usize, max_argument_bytes: u64) -> Self {
-        Self {
-            core: ToolCallAssembler::new(max_calls, max_argument_bytes),
-        }
+    #[pyo3(
+        signature = (max_calls = None, max_argument_bytes = None),
+        text_signature = "(max_calls=64, max_argument_bytes=8388608)"
+    )]
+    fn new(
+        max_calls: Option<&Bound<'_, PyAny>>,
+        max_argument_bytes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let max_calls = limit(max_calls, "max_calls", 0, 64)?;
+        let max_argument_bytes = limit(max_argument_bytes, "max_argument_bytes", 0, 8_388_608)?;
+        Ok(Self {
+            core: ToolCallAssembler::new(
+                usize::try_from(max_calls).unwrap_or(usize::MAX),
+                max_argument_bytes,
+            ),
+        })
     }
 
     /// Add what one chunk says of the call `index`; return the events it completes.

@@ -14,7 +14,8 @@ import time
 from threading import Lock
 from typing import Callable, final
 
-from ._arguments import real, unsigned
+from .._validation import check_limit, check_number
+from ._arguments import real
 
 __all__ = ["CircuitBreaker"]
 
@@ -45,9 +46,9 @@ class CircuitBreaker:
         half_open_max_calls: int = 1,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        threshold = unsigned(failure_threshold)
-        recovery = real(recovery_time)
-        trials = unsigned(half_open_max_calls)
+        threshold = check_limit("failure_threshold", failure_threshold, 1)
+        recovery = check_number("recovery_time", recovery_time, minimum=0.0)
+        trials = check_limit("half_open_max_calls", half_open_max_calls, 1)
         if threshold == 0:
             raise ValueError("failure_threshold must be at least 1")
         if not (recovery >= 0 and recovery != float("inf")):

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Union, final
 
+from .._validation import check_limit
 from ._arguments import real, unsigned
 from ._exposition import Families, prometheus_text
 from ._histogram import Histogram
@@ -99,7 +100,7 @@ class Metrics:
     __slots__ = ("_families", "_lock", "_max_series", "_series")
 
     def __init__(self, max_series: int = 1000) -> None:
-        self._max_series = unsigned(max_series)
+        self._max_series = check_limit("max_series", max_series)
         self._lock = threading.Lock()
         self._series: dict[_Key, _Series] = {}
         #: name -> [kind, number of label sets with a series]
