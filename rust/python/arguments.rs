@@ -1,7 +1,6 @@
 //! Message helpers shared by the metrics and circuit-breaker bindings, worded as the
 //! pure-Python backend words them (`_purepy/_arguments.py`).
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -23,7 +22,10 @@ pub fn string<'a, 'py>(
     value
         .cast::<PyString>()
         .map_err(|_| match type_name(value) {
-            Ok(name) => PyTypeError::new_err(format!("{what} must be a str, not {name}")),
+            Ok(name) => {
+                let message = format!("{what} must be a str, not {name}");
+                argument_error(value.py(), &message, what, "a str", true)
+            }
             Err(error) => error,
         })
 }

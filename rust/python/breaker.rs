@@ -7,7 +7,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use super::arguments::{limit, number_at_least, py_repr, type_name};
+use super::arguments::{argument_error, limit, number_at_least, py_repr, type_name};
 use super::guard;
 use crate::breaker::{monotonic_seconds, BreakerConfigError, CircuitBreaker};
 use crate::float_repr::python_float_repr;
@@ -75,10 +75,8 @@ impl PyCircuitBreaker {
             Some(clock) if clock.is(&py.import("time")?.getattr("monotonic")?) => None,
             Some(clock) if clock.is_callable() => Some(clock.unbind()),
             Some(clock) => {
-                return Err(PyTypeError::new_err(format!(
-                    "clock must be callable, not {}",
-                    type_name(&clock)?
-                )))
+                let message = format!("clock must be callable, not {}", type_name(&clock)?);
+                return Err(argument_error(py, &message, "clock", "a callable", true));
             }
         };
         Ok(Self { core, clock })
