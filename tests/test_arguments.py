@@ -30,6 +30,8 @@ from fluent_ai import (
     RateLimit,
     RetryPolicy,
     Timeout,
+    _core,
+    _purepy,
     catalog,
 )
 from fluent_ai import errors as e
@@ -464,6 +466,60 @@ def _catalog(
     return Case(id, "catalog", (fn, *args), kw, error, names)
 
 
+def _core_case(
+    id: str, error: type[BaseException], names: str, cls: str, *a: Any, **kw: Any
+) -> Case:
+    """A constructor of the core, run on both backends (``sync`` True: native)."""
+    return Case(id, "core", (cls, *a), kw, error, names)
+
+
+CORE_CASES = [
+    _core_case("decoder-dialect-unknown", V, "dialect", "StreamDecoder", "openai"),
+    _core_case("decoder-dialect-int", T, "dialect", "StreamDecoder", 123),
+    _core_case("decoder-dialect-None", T, "dialect", "StreamDecoder", None),
+    _core_case("decoder-metrics-str", T, "metrics", "StreamDecoder", "ollama", metrics="m"),
+    _core_case("sse-negative", V, "max_event_bytes", "SseDecoder", -1),
+    _core_case("sse-bool", T, "max_event_bytes", "SseDecoder", True),
+    _core_case("sse-float", T, "max_event_bytes", "SseDecoder", 1.5),
+    _core_case("sse-str", T, "max_event_bytes", "SseDecoder", "8"),
+    _core_case("ndjson-negative", V, "max_line_bytes", "NdjsonDecoder", -1),
+    _core_case("ndjson-bool", T, "max_line_bytes", "NdjsonDecoder", False),
+    _core_case("ndjson-str", T, "max_line_bytes", "NdjsonDecoder", "8"),
+    _core_case("eventstream-small", V, "max_message_bytes", "EventStreamDecoder", 15),
+    _core_case("eventstream-bool", T, "max_message_bytes", "EventStreamDecoder", True),
+    _core_case("eventstream-float", T, "max_message_bytes", "EventStreamDecoder", 16.0),
+    _core_case("json-depth-negative", V, "max_depth", "JsonStream", max_depth=-1),
+    _core_case("json-depth-bool", T, "max_depth", "JsonStream", max_depth=True),
+    _core_case("json-bytes-float", T, "max_bytes", "JsonStream", max_bytes=1e6),
+    _core_case("json-bytes-negative", V, "max_bytes", "JsonStream", max_bytes=-5),
+    _core_case("toolcall-calls-negative", V, "max_calls", "ToolCallAssembler", max_calls=-1),
+    _core_case("toolcall-calls-bool", T, "max_calls", "ToolCallAssembler", max_calls=True),
+    _core_case(
+        "toolcall-bytes-str", T, "max_argument_bytes", "ToolCallAssembler", max_argument_bytes="1"
+    ),
+    _core_case("metrics-negative", V, "max_series", "Metrics", -1),
+    _core_case("metrics-bool", T, "max_series", "Metrics", True),
+    _core_case("metrics-float", T, "max_series", "Metrics", 10.0),
+    _core_case("breaker-threshold-0", V, "failure_threshold", "CircuitBreaker", 0),
+    _core_case("breaker-threshold-bool", T, "failure_threshold", "CircuitBreaker", True),
+    _core_case("breaker-recovery-nan", V, "recovery_time", "CircuitBreaker", 1, NAN),
+    _core_case("breaker-recovery-inf", V, "recovery_time", "CircuitBreaker", 1, INF),
+    _core_case("breaker-recovery-negative", V, "recovery_time", "CircuitBreaker", 1, -1.0),
+    _core_case("breaker-recovery-str", T, "recovery_time", "CircuitBreaker", 1, "30"),
+    _core_case("breaker-recovery-bool", T, "recovery_time", "CircuitBreaker", 1, True),
+    _core_case("breaker-trials-0", V, "half_open_max_calls", "CircuitBreaker", 1, 1.0, 0),
+    _core_case("breaker-trials-float", T, "half_open_max_calls", "CircuitBreaker", 1, 1.0, 1.5),
+    _core_case("breaker-clock-int", T, "clock", "CircuitBreaker", clock=3),
+    _core_case("metrics-name-bytes", T, "metric name", "Metrics.inc", b"calls"),
+    _core_case("metrics-name-bad", V, "metric name", "Metrics.inc", "a-b"),
+    _core_case("metrics-label-int", T, "label 'provider'", "Metrics.inc", "c", provider=1),
+    _core_case("metrics-label-name", V, "label name", "Metrics.observe", "h", 1.0, **{"x-y": "1"}),
+    _core_case("metrics-negative", V, "counter increment", "Metrics.inc", "c", -1),
+    _core_case("metrics-nan", V, "observed seconds", "Metrics.observe", "h", NAN),
+    _core_case("metrics-inf", V, "gauge delta", "Metrics.gauge_add", "g", INF),
+]
+
+
 USAGE = {"input_tokens": 10, "output_tokens": 5}
 CATALOG_CASES = [
     _catalog("get-None", T, "name", "get", None),
@@ -573,6 +629,14 @@ def run_case(case: Case, server: LoopbackServer, sync: bool, stream: bool = Fals
 
 
 def _run(case: Case, server: LoopbackServer, sync: bool, stream: bool) -> None:
+    if case.kind == "core":
+        name, *args = case.args
+        cls, _, method = name.partition(".")
+        made = getattr(_core if sync else _purepy, cls)
+        if method:  # a method of a default instance
+            made = getattr(made(), method)
+        made(*args, **case.kwargs)
+        return
     if case.kind == "value":
         cls, *args = case.args
         cls(*args, **case.kwargs)
@@ -652,7 +716,7 @@ RUNS = (
     ]
     + [
         (case, sync, False)
-        for case in [*METHOD_CASES, *CONSTRUCTOR_CASES, *CATALOG_CASES]
+        for case in [*METHOD_CASES, *CONSTRUCTOR_CASES, *CATALOG_CASES, *CORE_CASES]
         for sync in (True, False)
         # get, find and cost have no async twin; refresh has arefresh
         if sync or case.kind != "catalog" or case.args[0] == "refresh"
@@ -663,6 +727,8 @@ RUNS = (
 
 def _run_id(run: tuple[Case, bool, bool]) -> str:
     case, sync, stream = run
+    if case.kind == "core":
+        return f"core-{case.id}-{'native' if sync else 'python'}"
     return f"{case.kind}-{case.id}-{'sync' if sync else 'async'}{'-stream' if stream else ''}"
 
 
@@ -691,7 +757,7 @@ def test_bad_argument(run: tuple[Case, bool, bool], server: LoopbackServer) -> N
     assert type(outcome.error) is case.error, repr(outcome.error)
     assert case.names in str(outcome.error), str(outcome.error)
     assert isinstance(outcome.error, (TypeError, ValueError, KeyError))
-    if isinstance(outcome.error, e.InvalidArgumentError):
+    if isinstance(outcome.error, e.InvalidArgumentError) and case.kind != "core":
         assert outcome.error.argument in str(outcome.error)
     assert KEY not in str(outcome.error) and KEY not in repr(outcome.error.args)
 

@@ -15,11 +15,20 @@ import logging
 import socket
 import traceback
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from bedrock_play import CHAT_PATH, STREAM_PATH, messages_of
+from bedrock_play import MODEL as BEDROCK_MODEL
+from bedrock_play import SECRET as AWS_SECRET
+from bedrock_play import TOKEN as SESSION_TOKEN
+from bedrock_play import overrides as bedrock_overrides
+from bedrock_play import play as bedrock_play
+from bedrock_play import transcript as bedrock_transcript
 from client_helpers import FAST, server  # noqa: F401
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fake_providers import (
     ANTHROPIC_TOOLS_WHOLE,
     KEY,
@@ -30,6 +39,7 @@ from fake_providers import (
     transcript,
 )
 from loopback import LoopbackServer, Response, chunked, json_response
+from vertex_play import GEMINI, SSE, VertexPlay, pem_of, write_key
 
 import fluent_ai
 from fluent_ai import AsyncClient, Client, Timeout
@@ -484,3 +494,116 @@ def test_credentials_in_a_base_url_are_a_secret(
     shown += logged
     for secret in (password, basic):
         assert not [t for t in shown if secret in t], secret
+
+
+# --- Google service account (Vertex AI) and AWS SigV4 (Bedrock) --------------------------------
+
+
+def test_service_account_secrets_never_show(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """The private key, the signed assertions and the access tokens, through a token endpoint
+    that refuses connections, stalls or answers 500, and a Vertex endpoint that stalls, drops
+    or answers 401 echoing the token."""
+    caplog.set_level(logging.DEBUG)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    server.reset()
+    play = VertexPlay(server, key, project="p", location="europe-west4")
+    metrics = fluent_ai.Metrics()
+    options: dict[str, Any] = {
+        "metrics": metrics,
+        "retry": FAST,
+        "timeout": Timeout(connect=1, first_event=0.3, idle=0.3, total=1),
+    }
+
+    def settings(token_uri: str) -> dict[str, Any]:
+        key_file = write_key(tmp_path / "key.json", pem_of(key), token_uri)
+        base = {"base_url": server.url + "/v1", "project": "p", "location": "europe-west4"}
+        return {"vertex": {**base, "credentials_file": str(key_file)}}
+
+    model = f"vertex/{GEMINI}"
+    calls = [("chat", (model, MESSAGES)), ("stream", (model, MESSAGES))]
+    refused = f"http://127.0.0.1:{_closed_port()}/token"
+    shown = _shown_by_calls({**options, "providers": settings(refused)}, calls)
+    token_path = play.endpoint.path
+    for fault in (Response(stall=1.5), Response(500, {}, b"token endpoint down")):
+        server.drop_faults()
+        server.once("POST", token_path, fault, times=30)
+        shown += _shown_by_calls({**options, "providers": settings(play.endpoint.url)}, calls)
+    server.drop_faults()
+    stream = play.streams["google"]
+    echo = {"error": {"code": 401, "message": "token ya29 rejected: {token}"}}
+    for fault in (
+        Response(stall=1.0),
+        Response(disconnect=True),
+        Response(200, dict(SSE), stream, disconnect_after=len(stream) - 2),
+        Response(200, dict(SSE), stream, pauses={len(stream) - 2: 1.0}),
+        _echo_token(echo),
+    ):
+        server.drop_faults()
+        for streaming in (True, False):
+            server.once("POST", play.path("google", GEMINI, streaming), fault, times=30)
+        shown += _shown_by_calls({**options, "providers": settings(play.endpoint.url)}, calls)
+    pem = pem_of(key)
+    secrets = [*play.endpoint.issued, *play.endpoint.assertions, pem, pem.splitlines()[5]]
+    assert play.endpoint.issued and play.endpoint.assertions
+    shown += [metrics.prometheus(), *_logged(caplog)]
+    leaks = [
+        (s[:16], t[max(0, t.find(s) - 400) : t.find(s) + 60])
+        for s in secrets
+        for t in shown
+        if s in t
+    ]
+    assert not leaks, leaks[:3]
+    kinds = " ".join(shown)
+    for expected in ("ConnectionError", "TimeoutError", "StreamInterrupted", "AuthenticationError"):
+        assert expected in kinds
+
+
+def _echo_token(body: dict[str, Any]) -> Any:
+    """A 401 whose message repeats the bearer token the request carried."""
+
+    def answer(request: Any) -> Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        text = json.dumps(body).replace("{token}", token)
+        return Response(401, {"content-type": "application/json"}, text.encode())
+
+    return answer
+
+
+def test_sigv4_secrets_never_show_on_transport_failures(
+    server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The AWS secret key and session token (sent as ``x-amz-security-token``, which httpx
+    does not mask), through refused connections, stalls, drops and cut streams."""
+    caplog.set_level(logging.DEBUG)
+    options: dict[str, Any] = {
+        "retry": FAST,
+        "timeout": Timeout(connect=1, first_event=0.3, idle=0.3, total=2),
+    }
+    calls = [("chat", (f"bedrock/{BEDROCK_MODEL}", MESSAGES))]
+    calls.append(("stream", (f"bedrock/{BEDROCK_MODEL}", MESSAGES)))
+    refused = bedrock_overrides(server, base_url=f"http://127.0.0.1:{_closed_port()}")
+    shown = _shown_by_calls({**options, "providers": refused}, calls)
+    pieces = messages_of(bedrock_transcript("bedrock_converse_stream_tool_use.json"))
+    bedrock_play(server, stream=pieces)
+    stream = {"content-type": "application/vnd.amazon.eventstream"}
+    for fault in (
+        Response(stall=1.0),
+        Response(disconnect=True),
+        Response(200, stream, pieces, disconnect_after=2),
+        Response(200, stream, pieces, pauses={2: 1.0}),
+    ):
+        server.drop_faults()
+        for path in (STREAM_PATH, CHAT_PATH):
+            server.once("POST", path, fault, times=30)
+        shown += _shown_by_calls({**options, "providers": bedrock_overrides(server)}, calls)
+    assert server.requests
+    assert all(r.headers.get("x-amz-security-token") == SESSION_TOKEN for r in server.requests)
+    shown += _logged(caplog)
+    for secret in (AWS_SECRET, SESSION_TOKEN):
+        leaks = [
+            t[max(0, t.find(secret) - 400) : t.find(secret) + 60] for t in shown if secret in t
+        ]
+        assert not leaks, leaks[:2]
+    assert "StreamInterrupted" in " ".join(shown)

@@ -30,7 +30,13 @@ from hypothesis import strategies as st
 from chunking import bytewise, random_splits, two_way_splits
 from conftest import CONFORMANCE
 from fluent_ai import _core, _purepy
-from fluent_ai.errors import EventStreamError, LimitExceeded, StreamDecodeError
+from fluent_ai.errors import (
+    ArgumentTypeError,
+    EventStreamError,
+    InvalidArgumentError,
+    LimitExceeded,
+    StreamDecodeError,
+)
 
 EVENTSTREAM = CONFORMANCE / "eventstream"
 GO = EVENTSTREAM / "aws-sdk-go"
@@ -359,10 +365,12 @@ def test_default_limit_is_16_mib(core: ModuleType) -> None:
 def test_limit_argument(core: ModuleType) -> None:
     assert core.EventStreamDecoder(16).feed(frame(b"")) != []
     assert core.EventStreamDecoder(2**70).position == 0
-    with pytest.raises(ValueError, match=r"at least 16 \(the smallest message\), got 15"):
+    with pytest.raises(InvalidArgumentError, match=r"^max_message_bytes must be an int >= 16, "):
         core.EventStreamDecoder(15)
-    with pytest.raises(TypeError, match="max_message_bytes must be an int, not str"):
+    with pytest.raises(ArgumentTypeError, match=r"^max_message_bytes must be an int >= 16, not s"):
         core.EventStreamDecoder("16")
+    with pytest.raises(ArgumentTypeError, match=r"not True$"):
+        core.EventStreamDecoder(True)
 
 
 def prelude_only(total: int, headers_length: int) -> bytes:

@@ -11,7 +11,13 @@ import pytest
 from json_helpers import Accepted, Outcome, Rejected, outcome, same_value
 
 from chunking import bytewise, random_splits, two_way_splits
-from fluent_ai.errors import JsonStreamError, LimitExceeded, StreamDecodeError
+from fluent_ai.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    JsonStreamError,
+    LimitExceeded,
+    StreamDecodeError,
+)
 
 Data = Union[bytes, str]
 END = "invalid JSON: unexpected end of input"
@@ -575,11 +581,11 @@ def test_integer_digit_limit(core: ModuleType) -> None:
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
-        ({"max_depth": -1}, OverflowError, "can't convert negative int to unsigned"),
-        ({"max_bytes": -1}, OverflowError, "can't convert negative int to unsigned"),
-        ({"max_bytes": 2**64}, OverflowError, "int too big to convert"),
-        ({"max_depth": 1.5}, TypeError, "'float' object cannot be interpreted as an integer"),
-        ({"max_bytes": "1"}, TypeError, "'str' object cannot be interpreted as an integer"),
+        ({"max_depth": -1}, InvalidArgumentError, "max_depth must be an int >= 0, not int -1"),
+        ({"max_bytes": -1}, InvalidArgumentError, "max_bytes must be an int >= 0, not int -1"),
+        ({"max_depth": True}, ArgumentTypeError, "max_depth must be an int >= 0, not True"),
+        ({"max_depth": 1.5}, ArgumentTypeError, "max_depth must be an int >= 0, not float 1.5"),
+        ({"max_bytes": "1"}, ArgumentTypeError, "max_bytes must be an int >= 0, not str '1'"),
     ],
 )
 def test_invalid_limits(

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from chunking import bytewise, random_splits, two_way_splits
 from conftest import BACKENDS, CONFORMANCE
-from fluent_ai.errors import LimitExceeded
+from fluent_ai.errors import ArgumentTypeError, InvalidArgumentError, LimitExceeded
 
 Fields = tuple[str, str, str, Optional[int]]
 
@@ -153,9 +153,10 @@ def test_feed_takes_bytes_like_objects(core: ModuleType) -> None:
 @pytest.mark.parametrize(
     ("value", "error", "message"),
     [
-        (-1, OverflowError, "can't convert negative int to unsigned"),
-        (2**64, OverflowError, "int too big to convert"),
-        (1.5, TypeError, "'float' object cannot be interpreted as an integer"),
+        (-1, InvalidArgumentError, "max_event_bytes must be an int >= 0, not int -1"),
+        (1.5, ArgumentTypeError, "max_event_bytes must be an int >= 0, not float 1.5"),
+        (True, ArgumentTypeError, "max_event_bytes must be an int >= 0, not True"),
+        ("9", ArgumentTypeError, "max_event_bytes must be an int >= 0, not str '9'"),
     ],
 )
 def test_max_event_bytes_is_checked(
@@ -163,7 +164,9 @@ def test_max_event_bytes_is_checked(
 ) -> None:
     with pytest.raises(error) as info:
         core.SseDecoder(value)
+    assert type(info.value) is error
     assert str(info.value) == message
+    assert core.SseDecoder(2**64).feed(b"data: a\n\n")  # past u64: no reachable limit
 
 
 # --- limits and errors ---------------------------------------------------------------------

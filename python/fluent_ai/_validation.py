@@ -20,7 +20,10 @@ from typing import Any, NoReturn
 from .errors import ArgumentTypeError, InvalidArgumentError
 
 __all__ = [
+    "U64_MAX",
+    "argument_error",
     "check_count",
+    "check_limit",
     "check_mapping",
     "check_number",
     "check_seconds",
@@ -32,6 +35,9 @@ __all__ = [
 ]
 
 _SHOWN_TEXT = 40
+
+#: The largest limit the native core stores; a larger one is the same: no limit one can reach.
+U64_MAX = (1 << 64) - 1
 
 
 def describe(value: object, *, secret: bool = False) -> str:
@@ -160,3 +166,19 @@ def check_sequence(argument: str, value: object, expected: str) -> list[Any]:
     if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Sequence):
         fail_type(argument, expected, value)
     return list(value)
+
+
+def check_limit(argument: str, value: object, minimum: int = 0) -> int:
+    """A size or count limit of a core decoder, the metrics or a breaker: an ``int`` (not
+    ``bool``) of at least ``minimum``; values past ``U64_MAX`` are ``U64_MAX``. Both backends
+    call this (the native one through Python), so their rules and messages are one."""
+    return min(check_count(argument, value, minimum=minimum), U64_MAX)
+
+
+def argument_error(
+    message: str, argument: str, expected: str = "", wrong_type: bool = False
+) -> InvalidArgumentError:
+    """The exception for a bad argument whose message the caller wrote (for the native core,
+    which raises what this returns)."""
+    cls = ArgumentTypeError if wrong_type else InvalidArgumentError
+    return cls(message, argument=argument, expected=expected)

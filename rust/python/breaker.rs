@@ -7,7 +7,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use super::arguments::{py_repr, type_name};
+use super::arguments::{argument_error, limit, number_at_least, py_repr, type_name};
 use super::guard;
 use crate::breaker::{monotonic_seconds, BreakerConfigError, CircuitBreaker};
 use crate::float_repr::python_float_repr;
@@ -36,16 +36,25 @@ impl PyCircuitBreaker {
 #[pymethods]
 impl PyCircuitBreaker {
     #[new]
-    #[pyo3(signature = (
-        failure_threshold = 5, recovery_time = 30.0, half_open_max_calls = 1, clock = None
-    ))]
+    #[pyo3(
+        signature = (
+            failure_threshold = None, recovery_time = None, half_open_max_calls = None, clock = None
+        ),
+        text_signature = "(failure_threshold=5, recovery_time=30.0, half_open_max_calls=1, clock=None)"
+    )]
     fn new(
         py: Python<'_>,
-        failure_threshold: u64,
-        recovery_time: f64,
-        half_open_max_calls: u64,
+        failure_threshold: Option<&Bound<'_, PyAny>>,
+        recovery_time: Option<&Bound<'_, PyAny>>,
+        half_open_max_calls: Option<&Bound<'_, PyAny>>,
         clock: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let failure_threshold = limit(failure_threshold, "failure_threshold", 1, 5)?;
+        let recovery_time = match recovery_time {
+            Some(value) if !value.is_none() => number_at_least(value, "recovery_time", 0.0)?,
+            _ => 30.0,
+        };
+        let half_open_max_calls = limit(half_open_max_calls, "half_open_max_calls", 1, 1)?;
         let core = CircuitBreaker::new(failure_threshold, recovery_time, half_open_max_calls)
             .map_err(|error| {
                 PyValueError::new_err(match error {
@@ -66,10 +75,8 @@ impl PyCircuitBreaker {
             Some(clock) if clock.is(&py.import("time")?.getattr("monotonic")?) => None,
             Some(clock) if clock.is_callable() => Some(clock.unbind()),
             Some(clock) => {
-                return Err(PyTypeError::new_err(format!(
-                    "clock must be callable, not {}",
-                    type_name(&clock)?
-                )))
+                let message = format!("clock must be callable, not {}", type_name(&clock)?);
+                return Err(argument_error(py, &message, "clock", "a callable", true));
             }
         };
         Ok(Self { core, clock })

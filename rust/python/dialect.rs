@@ -1,13 +1,13 @@
 //! `StreamDecoder`: provider response bytes in, normalized events out, entirely in native code.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyString};
 
+use super::arguments::{argument_error, describe, py_repr};
 use super::events::{event_to_py, partial_call_to_py, usage_to_py};
 use super::metrics::{metrics_error, PyMetrics};
 use super::{decode_error_with, guard};
-use crate::dialect::{Failure, StreamDecoder};
+use crate::dialect::{Failure, StreamDecoder, DIALECTS};
 use crate::error::ErrorClass;
 use crate::events::Event;
 
@@ -23,11 +23,31 @@ pub struct PyStreamDecoder {
 impl PyStreamDecoder {
     #[new]
     #[pyo3(signature = (dialect, metrics = None))]
-    fn new(py: Python<'_>, dialect: &str, metrics: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let mut core = StreamDecoder::new(dialect).map_err(PyValueError::new_err)?;
+    fn new(
+        py: Python<'_>,
+        dialect: &Bound<'_, PyAny>,
+        metrics: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let expected = format!("one of: {}", DIALECTS.join(", "));
+        let Ok(name) = dialect.cast::<PyString>() else {
+            let message = format!(
+                "dialect must be a str ({expected}), not {}",
+                describe(dialect)?
+            );
+            return Err(argument_error(py, &message, "dialect", &expected, true));
+        };
+        let name = name.to_cow()?;
+        let mut core = StreamDecoder::new(&name).map_err(|_| {
+            let message = format!(
+                "unknown stream dialect {}; expected {expected}",
+                py_repr(py, &name).unwrap_or_default()
+            );
+            argument_error(py, &message, "dialect", &expected, false)
+        })?;
         if let Some(metrics) = metrics {
             let metrics = metrics.cast::<PyMetrics>().map_err(|_| {
-                PyTypeError::new_err("metrics must be a fluent_ai.Metrics (of the native backend)")
+                let message = "metrics must be a fluent_ai.Metrics (of the native backend)";
+                argument_error(py, message, "metrics", "", true)
             })?;
             core.record_into(metrics.borrow().inner())
                 .map_err(|error| metrics_error(py, &error))?;

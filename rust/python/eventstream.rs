@@ -4,11 +4,12 @@
 //! (timestamps) and `uuid.UUID`. The header dict is built once per message and copied on each
 //! `.headers` access, so a message cannot be changed through it.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 
+use super::arguments::limit;
 use super::{decode_error_with, guard};
 use crate::eventstream::{
     Decoder, HeaderValue, Message, DEFAULT_MAX_MESSAGE_BYTES, MIN_MESSAGE_LEN,
@@ -182,26 +183,6 @@ impl<'a, 'py> FromPyObject<'a, 'py> for AnyArg {
     }
 }
 
-/// `max_message_bytes`: an int of at least 16; values past `u64` mean "no limit".
-fn message_limit(py: Python<'_>, argument: AnyArg) -> PyResult<u64> {
-    let Some(object) = argument.0 else {
-        return Ok(DEFAULT_MAX_MESSAGE_BYTES);
-    };
-    let object = object.bind(py);
-    if !object.is_instance_of::<PyInt>() {
-        let name = type_name(object)?;
-        return Err(PyTypeError::new_err(format!(
-            "max_message_bytes must be an int, not {name}"
-        )));
-    }
-    if object.lt(MIN_MESSAGE_LEN)? {
-        return Err(PyValueError::new_err(format!(
-            "max_message_bytes must be at least 16 (the smallest message), got {object}"
-        )));
-    }
-    Ok(object.extract::<u64>().unwrap_or(u64::MAX))
-}
-
 /// AWS event-stream (`application/vnd.amazon.eventstream`) framer with CRC checks.
 #[pyclass(module = "fluent_ai._core", name = "EventStreamDecoder")]
 pub struct PyEventStreamDecoder {
@@ -244,8 +225,16 @@ impl PyEventStreamDecoder {
         text_signature = "(max_message_bytes=16777216)"
     )]
     fn new(py: Python<'_>, max_message_bytes: AnyArg) -> PyResult<Self> {
+        let given = max_message_bytes.0.map(|object| object.into_bound(py));
+        // At least 16: the smallest message.
+        let max = limit(
+            given.as_ref(),
+            "max_message_bytes",
+            MIN_MESSAGE_LEN as u64,
+            DEFAULT_MAX_MESSAGE_BYTES,
+        )?;
         Ok(Self {
-            decoder: Decoder::new(message_limit(py, max_message_bytes)?),
+            decoder: Decoder::new(max),
         })
     }
 

@@ -8,6 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 
+use super::arguments::limit;
 use super::key_cache::KeyCache;
 use super::text::borrow_utf8;
 use super::{decode_error, guard};
@@ -127,14 +128,19 @@ pub struct PyJsonStream {
 impl PyJsonStream {
     #[new]
     #[pyo3(
-        signature = (max_depth = DEFAULT_MAX_DEPTH, max_bytes = DEFAULT_MAX_BYTES),
+        signature = (max_depth = None, max_bytes = None),
         text_signature = "(max_depth=256, max_bytes=67108864)"
     )]
-    fn new(max_depth: usize, max_bytes: u64) -> Self {
-        Self {
-            parser: JsonParser::new(max_depth, max_bytes),
+    fn new(
+        max_depth: Option<&Bound<'_, PyAny>>,
+        max_bytes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let max_depth = limit(max_depth, "max_depth", 0, DEFAULT_MAX_DEPTH as u64)?;
+        let max_bytes = limit(max_bytes, "max_bytes", 0, DEFAULT_MAX_BYTES)?;
+        Ok(Self {
+            parser: JsonParser::new(usize::try_from(max_depth).unwrap_or(usize::MAX), max_bytes),
             tree: Tree::default(),
-        }
+        })
     }
 
     /// Consume a fragment; return `True` once the top-level value is complete.

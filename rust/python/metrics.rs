@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyString};
 
-use super::arguments::{py_repr, string, type_name};
+use super::arguments::{argument_error, limit, py_repr, string, type_name};
 use super::guard;
 use crate::float_repr::python_float_repr;
 use crate::metrics::{
@@ -36,11 +35,13 @@ fn labels_of(labels: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(PyBackedStr, P
     let mut owned = Vec::with_capacity(labels.len());
     for (key, value) in labels.iter() {
         let Ok(text) = value.cast::<PyString>() else {
-            return Err(PyTypeError::new_err(format!(
+            let message = format!(
                 "label {} must be a str, not {}",
                 key.repr()?,
                 type_name(&value)?
-            )));
+            );
+            let label = key.extract::<String>()?;
+            return Err(argument_error(labels.py(), &message, &label, "a str", true));
         };
         owned.push((
             key.extract::<PyBackedStr>()?,
@@ -67,6 +68,19 @@ fn record(
 
 /// The `ValueError` of a core error, worded as the pure-Python backend words it.
 pub(crate) fn metrics_error(py: Python<'_>, error: &MetricsError) -> PyErr {
+    // The argument at fault: the metric's name, a label (named by its keyword), or the value
+    // (`inc(value)`, `observe(seconds)`, `gauge_add(delta)`).
+    let argument = match error {
+        MetricsError::MetricName(_) | MetricsError::KindConflict { .. } => "name",
+        MetricsError::LabelName(name)
+        | MetricsError::DuplicateLabel(name)
+        | MetricsError::ReservedLabel(name) => name.as_str(),
+        MetricsError::Value { kind, .. } => match kind {
+            Kind::Counter => "value",
+            Kind::Histogram => "seconds",
+            Kind::Gauge => "delta",
+        },
+    };
     let message = match error {
         MetricsError::MetricName(name) => py_repr(py, name)
             .map(|name| format!("metric name {name} must match [a-zA-Z_:][a-zA-Z0-9_:]*")),
@@ -98,7 +112,7 @@ pub(crate) fn metrics_error(py: Python<'_>, error: &MetricsError) -> PyErr {
         }
     };
     match message {
-        Ok(message) => PyValueError::new_err(message),
+        Ok(message) => argument_error(py, &message, argument, "", false),
         Err(error) => error,
     }
 }
@@ -132,11 +146,14 @@ fn histogram_dict<'py>(py: Python<'py>, h: &HistogramSummary) -> PyResult<Bound<
 #[pymethods]
 impl PyMetrics {
     #[new]
-    #[pyo3(signature = (max_series = DEFAULT_MAX_SERIES), text_signature = "(max_series=1000)")]
-    fn new(max_series: usize) -> Self {
-        Self {
-            inner: Arc::new(Metrics::new(max_series)),
-        }
+    #[pyo3(signature = (max_series = None), text_signature = "(max_series=1000)")]
+    fn new(max_series: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let max_series = limit(max_series, "max_series", 0, DEFAULT_MAX_SERIES as u64)?;
+        Ok(Self {
+            inner: Arc::new(Metrics::new(
+                usize::try_from(max_series).unwrap_or(usize::MAX),
+            )),
+        })
     }
 
     /// Add ``value`` (finite, >= 0) to the counter ``name`` with these labels.

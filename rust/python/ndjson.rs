@@ -3,6 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
+use super::arguments::limit;
 use super::json::{PySink, Tree};
 use super::{decode_error_with, guard};
 use crate::error::DecodeError;
@@ -53,13 +54,15 @@ impl LineParser<'_> {
 impl PyNdjsonDecoder {
     #[new]
     #[pyo3(
-        signature = (max_line_bytes = DEFAULT_MAX_LINE_BYTES),
+        signature = (max_line_bytes = None),
         text_signature = "(max_line_bytes=8388608)"
     )]
-    fn new(max_line_bytes: usize) -> Self {
-        Self {
-            splitter: LineSplitter::new(max_line_bytes),
-        }
+    fn new(max_line_bytes: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let default = DEFAULT_MAX_LINE_BYTES as u64;
+        let max_line_bytes = limit(max_line_bytes, "max_line_bytes", 0, default)?;
+        Ok(Self {
+            splitter: LineSplitter::new(usize::try_from(max_line_bytes).unwrap_or(usize::MAX)),
+        })
     }
 
     /// Consume a chunk; return the values of the lines it completes.

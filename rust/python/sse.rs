@@ -9,6 +9,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString, PyTuple, PyType};
 
+use super::arguments::limit;
 use super::{decode_error, decode_error_with, guard};
 use crate::sse::{same_text, EventRef, SseDecoder, DEFAULT_MAX_EVENT_BYTES};
 
@@ -213,14 +214,20 @@ pub struct PySseDecoder {
 impl PySseDecoder {
     #[new]
     #[pyo3(
-        signature = (max_event_bytes = DEFAULT_MAX_EVENT_BYTES),
+        signature = (max_event_bytes = None),
         text_signature = "(max_event_bytes=8388608)"
     )]
-    fn new(max_event_bytes: u64) -> Self {
-        Self {
+    fn new(max_event_bytes: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let max_event_bytes = limit(
+            max_event_bytes,
+            "max_event_bytes",
+            0,
+            DEFAULT_MAX_EVENT_BYTES,
+        )?;
+        Ok(Self {
             core: SseDecoder::new(max_event_bytes),
             reuse: Reuse::default(),
-        }
+        })
     }
 
     fn feed(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<Py<PySseEvent>>> {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
+use super::arguments::limit;
 use super::events::{event_to_py, ToolCallDelta, ToolCallInvalid};
 use super::json::encode_utf8_surrogatepass;
 use super::text::borrow_utf8;
@@ -55,12 +56,23 @@ impl<'py> Text<'py> {
 impl PyToolCallAssembler {
     // Literal defaults (crate::toolcall::DEFAULT_*) so that the text signature shows them.
     #[new]
-    #[pyo3(signature = (max_calls = 64, max_argument_bytes = 8_388_608))]
-    fn new(max_calls: usize, max_argument_bytes: u64) -> Self {
-        Self {
-            core: ToolCallAssembler::new(max_calls, max_argument_bytes),
+    #[pyo3(
+        signature = (max_calls = None, max_argument_bytes = None),
+        text_signature = "(max_calls=64, max_argument_bytes=8388608)"
+    )]
+    fn new(
+        max_calls: Option<&Bound<'_, PyAny>>,
+        max_argument_bytes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let max_calls = limit(max_calls, "max_calls", 0, 64)?;
+        let max_argument_bytes = limit(max_argument_bytes, "max_argument_bytes", 0, 8_388_608)?;
+        Ok(Self {
+            core: ToolCallAssembler::new(
+                usize::try_from(max_calls).unwrap_or(usize::MAX),
+                max_argument_bytes,
+            ),
             surrogate_raw: HashMap::new(),
-        }
+        })
     }
 
     /// Add what one chunk says of the call `index`; return the events it completes.

@@ -14,7 +14,8 @@ import time
 from threading import Lock
 from typing import Callable, final
 
-from ._arguments import real, unsigned
+from .._validation import argument_error, check_limit, check_number
+from ._arguments import real
 
 __all__ = ["CircuitBreaker"]
 
@@ -45,17 +46,12 @@ class CircuitBreaker:
         half_open_max_calls: int = 1,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        threshold = unsigned(failure_threshold)
-        recovery = real(recovery_time)
-        trials = unsigned(half_open_max_calls)
-        if threshold == 0:
-            raise ValueError("failure_threshold must be at least 1")
-        if not (recovery >= 0 and recovery != float("inf")):
-            raise ValueError(f"recovery_time must be finite and >= 0, not {recovery!r}")
-        if trials == 0:
-            raise ValueError("half_open_max_calls must be at least 1")
+        threshold = check_limit("failure_threshold", failure_threshold, 1)
+        recovery = check_number("recovery_time", recovery_time, minimum=0.0)
+        trials = check_limit("half_open_max_calls", half_open_max_calls, 1)
         if clock is not None and not callable(clock):
-            raise TypeError(f"clock must be callable, not {type(clock).__name__}")
+            message = f"clock must be callable, not {type(clock).__name__}"
+            raise argument_error(message, "clock", "a callable", wrong_type=True)
         self._failure_threshold = min(threshold, _COUNT_LIMIT)
         self._recovery_time = recovery
         self._half_open_max_calls = min(trials, _COUNT_LIMIT)

@@ -19,6 +19,7 @@ import uuid
 import zlib
 from typing import Union
 
+from .._validation import check_limit
 from ..errors import EventStreamError, LimitExceeded, StreamDecodeError
 from ._excerpt import RecentBytes
 
@@ -287,16 +288,8 @@ class EventStreamDecoder:
     __slots__ = ("_failure", "_limit", "_pending", "_pending_total", "_position", "_recent")
 
     def __init__(self, max_message_bytes: int = _DEFAULT_MAX_MESSAGE_BYTES) -> None:
-        if not isinstance(max_message_bytes, int):
-            raise TypeError(
-                f"max_message_bytes must be an int, not {type(max_message_bytes).__name__}"
-            )
-        if max_message_bytes < _MIN_MESSAGE_LEN:
-            raise ValueError(
-                "max_message_bytes must be at least 16 (the smallest message), "
-                f"got {max_message_bytes}"
-            )
-        self._limit = min(int(max_message_bytes), _U64_MAX)
+        # At least 16: the smallest message.
+        self._limit = check_limit("max_message_bytes", max_message_bytes, _MIN_MESSAGE_LEN)
         # The start of a message that began in an earlier chunk and is not complete yet, and
         # its total_length once its prelude has passed the checks (0 before).
         self._pending = bytearray()

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Union, final
 
+from .._validation import argument_error, check_limit
 from ._arguments import real, unsigned
 from ._exposition import Families, prometheus_text
 from ._histogram import Histogram
@@ -70,22 +71,30 @@ _KINDS: dict[str, type[_Counter] | type[_Gauge] | type[_Histogram]] = {
 def _labels(labels: dict[str, Any]) -> _Labels:
     for key, value in labels.items():
         if not isinstance(value, str):
-            raise TypeError(f"label {key!r} must be a str, not {type(value).__name__}")
+            message = f"label {key!r} must be a str, not {type(value).__name__}"
+            raise argument_error(message, key, "a str", wrong_type=True)
     return tuple(sorted(labels.items()))
 
 
 def _validate(kind: str, name: str, labels: _Labels) -> None:
     if not _METRIC_NAME.match(name):
-        raise ValueError(f"metric name {name!r} must match [a-zA-Z_:][a-zA-Z0-9_:]*")
+        message = f"metric name {name!r} must match [a-zA-Z_:][a-zA-Z0-9_:]*"
+        raise argument_error(message, "name")
     for label, _ in labels:
         if not _LABEL_NAME.match(label):
-            raise ValueError(f"label name {label!r} must match [a-zA-Z_][a-zA-Z0-9_]*")
+            message = f"label name {label!r} must match [a-zA-Z_][a-zA-Z0-9_]*"
+            raise argument_error(message, label)
         if kind == "histogram" and label == "quantile":
-            raise ValueError(f"label name {label!r} is reserved for histogram quantiles")
+            message = f"label name {label!r} is reserved for histogram quantiles"
+            raise argument_error(message, label)
+
+
+# The parameter that carries the value of each kind of call.
+_VALUE_ARGUMENTS = {"counter": "value", "histogram": "seconds", "gauge": "delta"}
 
 
 def _conflict(name: str, existing: str, requested: str) -> ValueError:
-    return ValueError(f"metric {name!r} is a {existing}, not a {requested}")
+    return argument_error(f"metric {name!r} is a {existing}, not a {requested}", "name")
 
 
 def _label_key(labels: Iterable[tuple[str, str]]) -> str:
@@ -99,7 +108,7 @@ class Metrics:
     __slots__ = ("_families", "_lock", "_max_series", "_series")
 
     def __init__(self, max_series: int = 1000) -> None:
-        self._max_series = unsigned(max_series)
+        self._max_series = check_limit("max_series", max_series)
         self._lock = threading.Lock()
         self._series: dict[_Key, _Series] = {}
         #: name -> [kind, number of label sets with a series]
@@ -108,11 +117,13 @@ class Metrics:
     def _record(self, kind: str, name: object, value: float, labels: dict[str, Any]) -> _Series:
         """Check the call as the native binding does (in the same order); return its series."""
         if not isinstance(name, str):
-            raise TypeError(f"metric name must be a str, not {type(name).__name__}")
+            message = f"metric name must be a str, not {type(name).__name__}"
+            raise argument_error(message, "metric name", "a str", wrong_type=True)
         key = (name, _labels(labels))
         valid = math.isfinite(value) and (kind == "gauge" or value >= 0)
         if not valid:
-            raise ValueError(f"{_LIMIT_MESSAGES[kind]}, not {value!r}")
+            argument = _VALUE_ARGUMENTS[kind]
+            raise argument_error(f"{_LIMIT_MESSAGES[kind]}, not {value!r}", argument)
         series = self._series.get(key)
         if series is None:
             series = self._create(kind, key)

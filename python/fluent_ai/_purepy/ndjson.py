@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._validation import check_limit
 from ..errors import JsonStreamError, LimitExceeded, StreamDecodeError
 from ._excerpt import RecentBytes
 from .json.document import parse_document
@@ -27,7 +28,7 @@ class NdjsonDecoder:
     __slots__ = ("_error", "_max_line_bytes", "_pending", "_position", "_recent")
 
     def __init__(self, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
-        self._max_line_bytes = max_line_bytes
+        self._max_line_bytes = check_limit("max_line_bytes", max_line_bytes)
         self._pending = bytearray()
         self._position = 0
         self._recent = RecentBytes()

@@ -19,10 +19,10 @@ per-byte limit accounting only runs for a chunk that could cross the limit at al
 
 from __future__ import annotations
 
-import operator
 import re
 from typing import Optional
 
+from .._validation import check_limit
 from ..errors import LimitExceeded
 from ._excerpt import RecentBytes
 
@@ -126,16 +126,6 @@ def _retry_argument(value: object) -> int | None:
     return value
 
 
-def _u64_argument(value: int) -> int:
-    """Checks an integer argument the way the native core's ``u64`` parameters do."""
-    number = operator.index(value)
-    if number < 0:
-        raise OverflowError("can't convert negative int to unsigned")
-    if number > _U64_MAX:
-        raise OverflowError("int too big to convert")
-    return int(number)
-
-
 def _bytes_argument(data: object) -> bytes:
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
@@ -173,7 +163,7 @@ class SseDecoder:
     )
 
     def __init__(self, max_event_bytes: int = _DEFAULT_MAX_EVENT_BYTES) -> None:
-        self._max = _u64_argument(max_event_bytes)
+        self._max = check_limit("max_event_bytes", max_event_bytes)
         self._position = 0  # bytes consumed (after an error: the error position)
         self._block_start = 0  # stream offset of the current block's first byte
         # The stream so far is this many bytes of a BOM (None: decided).

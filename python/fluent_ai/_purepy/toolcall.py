@@ -11,6 +11,7 @@ import itertools
 from typing import Any
 
 from .._json_text import compact_json
+from .._validation import check_limit
 from ..errors import LimitExceeded, StreamDecodeError
 from .events import PartialToolCall, ToolCallDelta, ToolCallDone, ToolCallInvalid, ToolCallStart
 from .json import JsonStream
@@ -77,8 +78,8 @@ class ToolCallAssembler:
         max_calls: int = DEFAULT_MAX_CALLS,
         max_argument_bytes: int = DEFAULT_MAX_ARGUMENT_BYTES,
     ) -> None:
-        self._max_calls = max_calls
-        self._max_argument_bytes = max_argument_bytes
+        self._max_calls = check_limit("max_calls", max_calls)
+        self._max_argument_bytes = check_limit("max_argument_bytes", max_argument_bytes)
         self._calls: list[_Call] = []
 
     def add(

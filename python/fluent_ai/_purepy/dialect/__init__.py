@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..._validation import argument_error, describe
 from ...errors import StreamDecodeError, StreamTruncated
 from ..events import ToolCallDone
 from ..eventstream import EventStreamDecoder
@@ -51,10 +52,18 @@ class StreamDecoder:
     )
 
     def __init__(self, dialect: str, metrics: object = None) -> None:
-        handler = _HANDLERS.get(dialect) if isinstance(dialect, str) else None
+        expected = "one of: " + ", ".join(DIALECTS)
+        if not isinstance(dialect, str):
+            raise argument_error(
+                f"dialect must be a str ({expected}), not {describe(dialect)}",
+                "dialect",
+                expected,
+                wrong_type=True,
+            )
+        handler = _HANDLERS.get(dialect)
         if handler is None:
-            raise ValueError(
-                f"unknown stream dialect '{dialect}'; expected one of: {', '.join(DIALECTS)}"
+            raise argument_error(
+                f"unknown stream dialect {dialect!r}; expected {expected}", "dialect", expected
             )
         self._dialect = dialect
         self._handler = handler()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+from ..._validation import argument_error
 from ..metrics import Metrics
 
 __all__ = ["Recorder"]
@@ -32,7 +33,11 @@ class Recorder:
 
     def __init__(self, metrics: object, dialect: str) -> None:
         if not isinstance(metrics, Metrics):
-            raise TypeError("metrics must be a fluent_ai.Metrics (of the python backend)")
+            raise argument_error(
+                "metrics must be a fluent_ai.Metrics (of the python backend)",
+                "metrics",
+                wrong_type=True,
+            )
         # The series exist from the start, as with the native backend's handles.
         for name in EVENT_NAMES:
             metrics._ensure("counter", "fluent_ai_stream_events", dialect=dialect, event=name)

@@ -9,9 +9,9 @@ the input is split, so the cost is linear in the length of the stream.
 
 from __future__ import annotations
 
-import operator
 import re
 
+from ..._validation import check_limit
 from ...errors import JsonStreamError, LimitExceeded, StreamDecodeError
 from .._excerpt import RecentBytes
 from . import _messages as msg
@@ -75,8 +75,8 @@ class JsonStream:
     )
 
     def __init__(self, max_depth: int = 256, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self._max_depth = _unsigned(max_depth)
-        self._max_bytes = _unsigned(max_bytes)
+        self._max_depth = check_limit("max_depth", max_depth)
+        self._max_bytes = check_limit("max_bytes", max_bytes)
         self._base = 0  # stream offset of the fragment being parsed (bytes fed before it)
         self._state = _VALUE
         self._stack: list[Container] = []
@@ -323,16 +323,6 @@ class JsonStream:
                     state = _DONE
         finally:
             self._state = state
-
-
-def _unsigned(value: int) -> int:
-    """A limit as the native module's unsigned 64-bit parameters take it (same errors)."""
-    number = operator.index(value)
-    if number < 0:
-        raise OverflowError("can't convert negative int to unsigned")
-    if number >> 64:
-        raise OverflowError("int too big to convert")
-    return number
 
 
 def _copy(error: StreamDecodeError) -> StreamDecodeError:
