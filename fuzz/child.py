@@ -48,7 +48,7 @@ def fuzz(name: str, seconds: float, workdir: Path) -> dict[str, Any]:
     target = TARGETS[name]
     deadline = time.monotonic() + seconds
     current = workdir / "current.case"
-    stats: dict[str, Any] = {"target": name, "examples": 0, "findings": {}}
+    stats: dict[str, Any] = {"target": name, "examples": 0, "findings": {}, "saves": 0}
 
     @settings(
         database=None,
@@ -63,22 +63,26 @@ def fuzz(name: str, seconds: float, workdir: Path) -> dict[str, Any]:
     def example(case: Case) -> None:
         if time.monotonic() > deadline:
             raise BudgetSpent
-        write_case(current, name, case)
         stats["examples"] += 1
+        write_case(current, name, case, [f"example {stats['examples']}"])
         findings = target.check(case)
         if findings:
+            stats["saves"] += 1
             key = signature(findings)
             stats["findings"][key] = findings[0][:300]
             write_case(workdir / f"finding-{key}.case", name, case, findings)
             raise AssertionError("\n".join(findings))
 
     while time.monotonic() < deadline:
+        saves = stats["saves"]
         try:
             example()
         except BudgetSpent:
             break
         except Exception:
-            continue
+            if stats["saves"] == saves:
+                raise  # not a finding: the harness itself failed (e.g. a strategy)
+            # A finding, already saved: look for more.
     return stats
 
 

@@ -72,6 +72,12 @@ def run_target(name: str, seconds: float, out: Path) -> dict[str, Any]:
             report["examples"] += stats["examples"]
             return report
         current = workdir / "current.case"
+        if current.exists():
+            report["examples"] += _examples_before(current)
+        if isinstance(status, int) and status > 0:
+            # Not a signal: the harness failed (a traceback), which restarting cannot mend.
+            report["crashes"].append(f"harness error (exit status {status}): {stderr[-3000:]}")
+            break
         kind = "hang" if status == "hang" else _describe_status(status)
         if current.exists():
             prefix = "hang" if status == "hang" else "crash"
@@ -86,6 +92,12 @@ def run_target(name: str, seconds: float, out: Path) -> dict[str, Any]:
         if status == "hang":
             break
     return report
+
+
+def _examples_before(current: Path) -> int:
+    """The example number the child wrote in the case it was running."""
+    first = current.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0]
+    return int(first.split()[-1]) if first.startswith("# example ") else 0
 
 
 def _describe_status(status: int | str) -> str:
