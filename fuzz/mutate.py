@@ -100,7 +100,7 @@ ODD_VALUES: tuple[Any, ...] = (
 DEPTHS = tuple(
     depth
     for depth in (2, 16, 255, 256, 257, 1_000, 2_500, 10_000, 100_000, 250_000)
-    if depth <= int(os.environ.get("FUZZ_MAX_DEPTH", "0") or 10**9)
+    if depth <= int(os.environ.get("FUZZ_MAX_DEPTH", "") or 10**9)
 )
 OPENERS = (b"[", b'{"a":', b'{"args":[', b'[{"x":')
 
@@ -138,8 +138,9 @@ def _apply_bytes(rng: random.Random, data: bytes, others: list[bytes]) -> bytes:
     return bytes(buf)
 
 
-def _mutate_value(rng: random.Random, value: Any) -> Any:
-    """A copy of a parsed JSON value with one node replaced, removed or nested deeply."""
+def _mutate_value(rng: random.Random, value: Any, deep: bool = False) -> Any:
+    """A copy of a parsed JSON value with one node replaced, removed or nested deeply (always
+    nested when ``deep``)."""
     nodes: list[tuple[Any, Any]] = []  # (container, key)
     stack = [value]
     while stack and len(nodes) < 5_000:
@@ -155,7 +156,7 @@ def _mutate_value(rng: random.Random, value: Any) -> Any:
     if not nodes:
         return rng.choice(ODD_VALUES)
     container, key = rng.choice(nodes)
-    op = rng.randrange(6)
+    op = 1 if deep else rng.randrange(6)
     if op == 0 and isinstance(container, dict):
         del container[key]
     elif op == 1:  # deep nesting in place of the node (written by ``dumps``)
@@ -209,7 +210,9 @@ def dumps(rng: random.Random, value: Any) -> bytes:
     return _DEEP.sub(_nested, text.encode("utf-8", "surrogatepass"))
 
 
-def _frame_json(rng: random.Random, data: bytes, separator: bytes, prefix: bytes) -> bytes:
+def _frame_json(
+    rng: random.Random, data: bytes, separator: bytes, prefix: bytes, deep: bool
+) -> bytes:
     """JSON-aware mutation of some frames of an SSE (``data:`` lines) or NDJSON stream."""
     lines = data.split(separator)
     candidates = [
@@ -219,14 +222,14 @@ def _frame_json(rng: random.Random, data: bytes, separator: bytes, prefix: bytes
     ]
     if not candidates:
         return data
-    for _ in range(rng.randint(1, 6)):
+    for _ in range(1 if deep else rng.randint(1, 6)):
         i = rng.choice(candidates)
         text = lines[i].strip()[len(prefix) :]
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):
             continue
-        lines[i] = prefix + dumps(rng, _mutate_value(rng, value))
+        lines[i] = prefix + dumps(rng, _mutate_value(rng, value, deep))
     return separator.join(lines)
 
 
@@ -254,7 +257,7 @@ def encode_message(headers: bytes, payload: bytes) -> bytes:
     return body + struct.pack(">I", zlib.crc32(body))
 
 
-def _eventstream_json(rng: random.Random, data: bytes) -> bytes:
+def _eventstream_json(rng: random.Random, data: bytes, deep: bool) -> bytes:
     """JSON-aware mutation of the payloads of a valid event stream, re-framed."""
     messages = _eventstream_messages(data)
     if messages is None:
@@ -264,7 +267,7 @@ def _eventstream_json(rng: random.Random, data: bytes) -> bytes:
         body = payload
         if rng.random() < 0.4 and payload.startswith(b"{"):
             with contextlib.suppress(ValueError, RecursionError):
-                body = dumps(rng, _mutate_value(rng, json.loads(payload)))
+                body = dumps(rng, _mutate_value(rng, json.loads(payload), deep))
         out.append(encode_message(headers, body))
     if rng.random() < 0.2:  # reorder or repeat messages
         if rng.random() < 0.5:
@@ -274,16 +277,21 @@ def _eventstream_json(rng: random.Random, data: bytes) -> bytes:
     return b"".join(out)
 
 
-def mutate(rng: random.Random, seed: Seed, others: list[bytes]) -> bytes:
-    """A hostile variant of ``seed``: JSON-aware (most of the time) then byte-level changes."""
+def mutate(rng: random.Random, seed: Seed, others: list[bytes], deep: bool = False) -> bytes:
+    """A hostile variant of ``seed``: JSON-aware (most of the time) then byte-level changes.
+    ``deep``: only one member of one frame, replaced by deep nesting (a frame that stays valid
+    JSON reaches the code that converts values, where unbounded recursion would crash)."""
     data = seed.data
-    if rng.random() < 0.6:
+    if deep or rng.random() < 0.6:
         if data[:4] != b"data" and _eventstream_messages(data) is not None:
-            data = _eventstream_json(rng, data)
+            data = _eventstream_json(rng, data, deep)
         elif b"data:" in data:
-            data = _frame_json(rng, data, b"\n", b"data: " if b"data: " in data else b"data:")
+            prefix = b"data: " if b"data: " in data else b"data:"
+            data = _frame_json(rng, data, b"\n", prefix, deep)
         else:
-            data = _frame_json(rng, data, b"\n", b"")
+            data = _frame_json(rng, data, b"\n", b"", deep)
+        if deep:
+            return data
     for _ in range(rng.choice((0, 0, 1, 1, 2, 4, 8))):
         data = _apply_bytes(rng, data, others)
     return data
@@ -300,7 +308,7 @@ def inputs(seeds: tuple[Seed, ...], everything: tuple[Seed, ...]) -> st.SearchSt
         pool = seeds if draw(st.integers(0, 9)) else everything
         seed = draw(st.sampled_from(pool))
         rng = draw(st.randoms(use_true_random=False))
-        return mutate(rng, seed, others)
+        return mutate(rng, seed, others, deep=draw(st.integers(0, 4)) == 0)
 
     return build()
 

@@ -10,7 +10,10 @@ running is saved as ``crash-<target>-<hash>.case`` and the target restarts for t
 budget. A child that outlives its budget by ``GRACE`` seconds is killed and its input saved as
 a hang. Disagreements between the backends and undocumented exceptions are saved as
 ``finding-<target>-<signature>.case``. ``python -m fuzz.run --replay FILE`` runs one saved case
-again in this process (a crash then crashes it). Exit status 1 when anything was found.
+again in this process (a crash then crashes it). Beside a crash's case, ``.previous`` holds the
+case run before it: a crash in a destructor (an object freed later, by the garbage collector)
+or at the edge of a small stack may not reproduce from the case alone. Exit status 1 when
+anything was found.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -72,11 +74,20 @@ def run_target(name: str, seconds: float, out: Path) -> dict[str, Any]:
             report["examples"] += stats["examples"]
             return report
         current = workdir / "current.case"
+        if current.exists():
+            report["examples"] += _examples_before(current)
+        if isinstance(status, int) and status > 0:
+            # Not a signal: the harness failed (a traceback), which restarting cannot mend.
+            report["crashes"].append(f"harness error (exit status {status}): {stderr[-3000:]}")
+            break
         kind = "hang" if status == "hang" else _describe_status(status)
         if current.exists():
             prefix = "hang" if status == "hang" else "crash"
             saved = out / f"{prefix}-{safe}-{_case_id(current)}.case"
             shutil.copyfile(current, saved)
+            previous = workdir / "previous.case"
+            if previous.exists():
+                shutil.copyfile(previous, saved.with_suffix(".previous"))
             where = str(saved.relative_to(ROOT) if saved.is_relative_to(ROOT) else saved)
             if f"{kind}: {where}" not in report["crashes"]:
                 report["crashes"].append(f"{kind}: {where}")
@@ -86,6 +97,12 @@ def run_target(name: str, seconds: float, out: Path) -> dict[str, Any]:
         if status == "hang":
             break
     return report
+
+
+def _examples_before(current: Path) -> int:
+    """The example number the child wrote in the case it was running."""
+    first = current.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0]
+    return int(first.split()[-1]) if first.startswith("# example ") else 0
 
 
 def _describe_status(status: int | str) -> str:
@@ -100,24 +117,13 @@ def _describe_status(status: int | str) -> str:
 def replay(path: Path) -> int:
     """Runs a saved case in this process and prints its findings."""
     sys.path.insert(0, str(ROOT))
-    from fuzz.targets import TARGETS  # noqa: PLC0415  (after the path is set)
+    from fuzz.child import checked_on_stack  # noqa: PLC0415  (after the path is set)
+    from fuzz.targets import TARGETS  # noqa: PLC0415
 
     text = path.read_text(encoding="utf-8", errors="surrogatepass")
     literal = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     saved = ast.literal_eval(literal)
-    findings: list[str] = []
-
-    def check() -> None:
-        findings.extend(TARGETS[saved["target"]].check(saved["case"]))
-
-    stack_kib = int(os.environ.get("FUZZ_STACK_KIB", "0") or 0)
-    if stack_kib:  # as the child runs it: on a thread with a small stack
-        threading.stack_size(stack_kib * 1024)
-        worker = threading.Thread(target=check)
-        worker.start()
-        worker.join()
-    else:
-        check()
+    findings = checked_on_stack(TARGETS[saved["target"]].check, saved["case"])
     print("\n".join(findings) or "no finding")
     return 1 if findings else 0
 

@@ -10,7 +10,8 @@ from typing import Any, Final, TypeAlias, final
 
 __version__: Final[str]
 SIMD_LEVEL: Final[str]
-"""The scanning kernels chosen at run time: ``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``."""
+"""The scanning kernels chosen at run time: ``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``
+(``FLUENT_AI_SIMD`` forces one; a bad value or a level the CPU lacks fails the import)."""
 
 @final
 class SseEvent:
