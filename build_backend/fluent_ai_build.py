@@ -91,7 +91,7 @@ def _native(hook: str, *args: Any) -> Any:
     function: Callable[..., Any] = getattr(_maturin(), hook)
     try:
         return function(*args)
-    except BaseException:
+    except (Exception, SystemExit):  # maturin's hooks sys.exit() when cargo fails
         print(
             "fluent-ai: the native build (maturin) failed; FLUENT_AI_PURE=1 builds the "
             "pure-Python wheel instead",

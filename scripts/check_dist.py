@@ -6,7 +6,8 @@
    same core metadata in all (licence expression, licence files, URLs, classifiers,
    requirements); the licence files in every ``.dist-info/licenses`` and in the sdist; the pure
    wheel holds the native wheel's files less the native module; the sdist holds what both build
-   paths need; ``auditwheel show`` agrees with every Linux wheel's platform tag.
+   paths need; ``auditwheel show`` agrees with every Linux wheel's platform tag, and that tag is
+   the promised one: manylinux_2_17 (glibc 2.17) or musllinux_1_2.
 2. Smoke: each wheel this machine can run goes into a fresh venv of every CPython >= 3.9 that
    pyenv has (or ``--python`` names) and passes scripts/smoke.py there (``--quick``: the oldest
    and newest only); wheels for another libc or CPU are named, not run.
@@ -206,14 +207,16 @@ def inspect(dist: Path) -> tuple[Path, Path, list[Path]]:
 def audit(wheel: Path) -> None:
     tool = shutil.which("auditwheel", path=str(Path(sys.executable).parent)) or "auditwheel"
     code, out = run([tool, "show", str(wheel)])
-    found = re.search(r'consistent with the following platform tag:\s*"([^"]+)"', out)
+    found = re.search(r'consistent\s+with\s+the\s+following\s+platform\s+tag:\s*"([^"]+)"', out)
     consistent = found.group(1) if found else "?"
     tags = wheel.name[:-4].split("-")[-1].split(".")
+    # The oldest libc the project promises: glibc 2.17 (manylinux2014) or musl 1.2.
+    promised = "musllinux_1_2" if "musllinux" in wheel.name else "manylinux_2_17"
     record(
         wheel.name,
         "-",
-        f"auditwheel show: consistent with {consistent}",
-        code == 0 and consistent in tags,
+        f"auditwheel show: consistent with {consistent}; promised {promised}",
+        code == 0 and consistent in tags and consistent.startswith(promised),
     )
 
 
