@@ -133,11 +133,16 @@ fn emit(
     on_line(line, start)
 }
 
+/// How deeply a line's JSON may nest (as a `StreamDecoder` frame): deeper is
+/// `LimitExceeded`. The parser itself has no recursion, but the Python values a line becomes
+/// are freed by CPython recursively, which 3.13 cannot do on a small thread stack beyond a
+/// few thousand levels.
+pub const MAX_LINE_DEPTH: usize = 512;
+
 /// Parse one line as a whole JSON text into `sink`. An error's position is the line's
 /// start; the message says where in the line it went wrong.
 pub fn parse_line(line: &[u8], start: u64, sink: &mut impl Sink) -> Result<(), DecodeError> {
-    // Depth is bounded by the line length: the parser keeps its stack on the heap.
-    let mut parser = JsonParser::new(usize::MAX, u64::MAX);
+    let mut parser = JsonParser::new(MAX_LINE_DEPTH, u64::MAX);
     let outcome = parser.feed(line, sink).and_then(|_| parser.finish(sink));
     outcome.map_err(|inner| DecodeError {
         class: inner.class,

@@ -58,7 +58,10 @@ class SseDecoder:
 
 @final
 class NdjsonDecoder:
-    """Newline-delimited JSON: one JSON value per line, blank lines skipped, CRLF accepted."""
+    """Newline-delimited JSON: one JSON value per line, blank lines skipped, CRLF accepted.
+
+    A line may nest 512 containers; deeper raises ``LimitExceeded``.
+    """
 
     def __new__(cls, max_line_bytes: int = 8388608) -> NdjsonDecoder: ...
     def feed(self, data: bytes) -> list[object]:

@@ -3,7 +3,7 @@
 Lines are split with ``bytes.find``; each line goes through the C-accelerated ``json.loads``
 when that gives exactly what ``JsonStream`` would, and through the pure-Python ``JsonStream``
 otherwise (invalid lines, for the exact error; unpaired surrogate escapes, NaN, integers
-beyond Python's digit limit, and nesting too deep for ``json.loads``' recursion).
+beyond Python's digit limit, and nesting ``json.loads`` may not safely recurse into).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from .json.document import parse_document
 __all__ = ["NdjsonDecoder"]
 
 DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024
+# How deeply a line's JSON may nest, as a StreamDecoder frame (see rust/ndjson.rs).
+MAX_LINE_DEPTH = 512
 
 _BLANK = b" \t\r"
 
@@ -168,7 +170,7 @@ def _content(line: bytes) -> bytes | None:
 
 def _parse_line(line: bytes, start: int) -> object:
     try:
-        return parse_document(line)
+        return parse_document(line, MAX_LINE_DEPTH)
     except StreamDecodeError as inner:
         raise _line_error(inner, start) from None
 
