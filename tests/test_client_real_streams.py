@@ -1,7 +1,9 @@
-"""Real recorded openai-chat streams (tests/data/real) served over loopback and read through
-``Client.stream``: the caller gets exactly the events ``StreamDecoder`` gives for the same
-bytes, and a body that ends cleanly after every choice finished (Perplexity sends no
-``data: [DONE]``) is a complete answer, while one cut before any finish is an error."""
+"""Real recorded streams (tests/data/real) served over loopback and read through
+``Client.stream`` (openai-chat through a registered provider; anthropic, gemini, cohere and
+ollama through the named providers): the caller gets exactly the events ``StreamDecoder``
+gives for the same bytes, and an openai-chat body that ends cleanly after every choice
+finished (Perplexity sends no ``data: [DONE]``) is a complete answer, while one cut before
+any finish is an error."""
 
 # The fixtures server and mode come from client_helpers (imported by name).
 # ruff: noqa: F811
@@ -27,31 +29,58 @@ MANIFEST = json.loads(
 MESSAGES = [{"role": "user", "content": "Hi"}]
 
 
+# dialect: (provider, model, path, auth header, streams by path)
+ROUTES = {
+    "openai-chat": ("real", "real/m", "/real/v1/chat/completions", "authorization", False),
+    "anthropic": ("anthropic", "anthropic/c", "/v1/messages", "x-api-key", False),
+    "gemini": (
+        "gemini",
+        "gemini/g",
+        "/v1beta/models/g:streamGenerateContent",
+        "x-goog-api-key",
+        True,
+    ),
+    "cohere": ("cohere", "cohere/c", "/v2/chat", "authorization", False),
+    "ollama": ("ollama", "ollama/o", "/api/chat", "authorization", False),
+}
+
+
 def chosen() -> list[Any]:
-    """One stream per provider, and every stream that ends without ``[DONE]``."""
+    """Per dialect, the first streams of each provider and source, and every openai-chat
+    stream that ends without ``[DONE]``."""
     picked: dict[str, Any] = {}
+    seen: dict[tuple[str, str, str], int] = {}
     for entry in MANIFEST:
-        if entry["dialect"] != "openai-chat":
+        if entry["dialect"] not in ROUTES:
             continue
+        key = (entry["dialect"], entry["provider"], entry["source_repository"])
         data = (SHARED / "real" / entry["file"]).read_bytes()
-        if b"[DONE]" not in data or entry["provider"] not in picked:
-            picked.setdefault(entry["provider"], entry)
+        no_done = entry["dialect"] == "openai-chat" and b"[DONE]" not in data
+        if no_done or seen.get(key, 0) < 3:
+            seen[key] = seen.get(key, 0) + 1
             picked[entry["file"]] = entry
-    unique = {e["file"]: e for e in picked.values()}
-    return [pytest.param(e, id=e["file"]) for e in sorted(unique.values(), key=lambda e: e["file"])]
+    return [pytest.param(e, id=e["file"]) for e in sorted(picked.values(), key=lambda e: e["file"])]
 
 
-def serve(server: LoopbackServer, data: bytes, **options: Any) -> Runner:
+def serve(server: LoopbackServer, dialect: str, data: bytes, **options: Any) -> Runner:
+    name, _, path, header, by_path = ROUTES[dialect]
     server.reset()
+    value = KEY if header != "authorization" else f"Bearer {KEY}"
     install(
         server,
-        "/real/v1/chat/completions",
-        auth=("authorization", f"Bearer {KEY}"),
+        path,
+        auth=(header, value),
         checks=lambda request: [],
-        stream=frames(data),
+        stream=frames(data)
+        if dialect != "ollama"
+        else [data[i : i + 97] for i in range(0, len(data), 97)],
+        streaming=True if by_path else None,
     )
-    provider = {"base_url": server.url + "/real/v1", "api_key": KEY, "dialect": "openai-chat"}
-    return Runner(mode="sync", providers={"real": provider}, **options)
+    base = server.url + "/real/v1" if name == "real" else server.url
+    provider: dict[str, Any] = {"base_url": base, "api_key": KEY}
+    if name == "real":
+        provider["dialect"] = "openai-chat"
+    return Runner(mode="sync", providers={name: provider}, **options)
 
 
 @pytest.mark.parametrize("entry", chosen())
@@ -59,10 +88,10 @@ def test_real_streams_reach_the_caller_as_decoded(
     server: LoopbackServer, mode: str, entry: dict[str, Any]
 ) -> None:
     data = (SHARED / "real" / entry["file"]).read_bytes()
-    runner = serve(server, data)
+    runner = serve(server, entry["dialect"], data)
     runner.mode = mode
-    result = runner.stream("real/m", MESSAGES)
-    expected = decode(_core, "openai-chat", [data])
+    result = runner.stream(ROUTES[entry["dialect"]][1], MESSAGES)
+    expected = decode(_core, entry["dialect"], [data])
     assert expected.error is None
     if expected.of("ProviderErrorEvent"):
         assert result.error is not None
@@ -82,7 +111,7 @@ def test_a_body_cut_before_any_finish_is_not_an_answer(server: LoopbackServer, m
     data = (SHARED / "real" / entry["file"]).read_bytes()
     cut = data[: data.find(b'"finish_reason":"stop"')]
     cut = cut[: cut.rfind(b"\n\n") + 2]
-    runner = serve(server, cut, max_retries=0)
+    runner = serve(server, "openai-chat", cut, max_retries=0)
     runner.mode = mode
     result = runner.stream("real/m", MESSAGES)
     # The stream ended before its end: a connection failure (retryable), with the text.

@@ -737,3 +737,23 @@ def test_random_partial_args_agree_on_both_backends(seed: int) -> None:
     )
     assert native.plain() == python.plain()
     assert error_summary(native.error) == error_summary(python.error)
+
+
+def test_a_part_repeating_the_open_calls_name_goes_on_with_it(core: ModuleType) -> None:
+    """After `willContinue: true` the next part belongs to the same call, also when the
+    server repeats the name (or id); another name, another id or whole `args` start a new
+    call."""
+    data = sse(
+        chunk(call_part(name="f", id="1", willContinue=True)),
+        chunk(call_part(name="f", partialArgs=[partial("$.a", "x", more=True)], willContinue=True)),
+        chunk(call_part(id="1", partialArgs=[partial("$.a", "y")], willContinue=True)),
+        chunk(call_part(name="f", id="2", willContinue=True)),
+        chunk(call_part(name="g", partialArgs=[partial("$.b", 1, "numberValue")])),
+        chunk(call_part(name="g", args={"c": 2})),
+        chunk(call_part(name=""), finish="STOP"),
+    )
+    result = decode(core, "gemini", [data])
+    calls = [(c.id, c.name, c.arguments) for c in result.of("ToolCallDone")]
+    assert calls[0] == ("1", "f", {"a": "xy"})
+    assert calls[1] == ("2", "f", {})
+    assert [c[1:] for c in calls[2:]] == [("g", {"b": 1}), ("g", {"c": 2})]

@@ -17,10 +17,31 @@ pub struct Gemini {
     /// Function calls seen so far: each `functionCall` part is a call of its own (Gemini
     /// sends calls whole and usually without an id), keyed by this counter.
     calls: i64,
-    /// The call whose arguments are streaming as `partialArgs` (Vertex AI), by key.
-    streamed: Option<(i64, PartialArguments)>,
+    /// The call whose arguments are streaming as `partialArgs` (Vertex AI).
+    streamed: Option<Streamed>,
     /// A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
     bare: BareObject,
+}
+
+/// A call whose arguments stream as `partialArgs`, open until its closing part.
+#[derive(Debug)]
+struct Streamed {
+    key: i64,
+    name: Option<String>,
+    id: Option<String>,
+    arguments: PartialArguments,
+}
+
+impl Streamed {
+    /// Whether a part with this name, id and no `args` goes on with this call: a part that
+    /// repeats the call's name or id (or gives none) does, another name or id does not.
+    fn continued_by(&self, name: Option<&str>, id: Option<&str>) -> bool {
+        let same = |sent: Option<&str>, open: &Option<String>| match (sent, open) {
+            (Some(sent), Some(open)) => sent == open,
+            _ => true,
+        };
+        same(name, &self.name) && same(id, &self.id)
+    }
 }
 
 /// Collects the lines of a bare JSON object until its braces balance (as Google's SDK does).
@@ -185,21 +206,34 @@ impl Gemini {
     ) -> Result<(), DecodeError> {
         let partial = call.get("partialArgs").and_then(Value::as_array);
         let continues = matches!(call.get("willContinue"), Some(Value::Bool(true)));
-        let named = call.get("name").is_some() || call.get("args").is_some();
-        if named {
-            // A new call ends the streamed one.
+        let name = str_of(call, "name").filter(|name| !name.is_empty());
+        let id = str_of(call, "id").filter(|id| !id.is_empty());
+        let has_args = call.get("args").is_some();
+        let named = name.is_some() || has_args;
+        let goes_on = !has_args
+            && self
+                .streamed
+                .as_ref()
+                .is_some_and(|open| open.continued_by(name, id));
+        if named && !goes_on {
+            // Another call ends the streamed one.
             self.end_streamed(out)?;
         }
-        let streams = (partial.is_some() || continues) && call.get("args").is_none();
+        let streams = (partial.is_some() || continues) && !has_args;
         if self.streamed.is_none() && streams {
             let key = self.calls;
             self.calls += 1;
-            out.tool(key, str_of(call, "id"), str_of(call, "name"), None)?;
-            self.streamed = Some((key, PartialArguments::default()));
+            out.tool(key, id, name, None)?;
+            self.streamed = Some(Streamed {
+                key,
+                name: name.map(str::to_owned),
+                id: id.map(str::to_owned),
+                arguments: PartialArguments::default(),
+            });
         }
-        if let Some((_, arguments)) = &mut self.streamed {
+        if let Some(open) = &mut self.streamed {
             for entry in partial.unwrap_or(&[]) {
-                arguments.apply(entry, start)?;
+                open.arguments.apply(entry, start)?;
             }
             if !continues {
                 self.end_streamed(out)?;
@@ -215,11 +249,11 @@ impl Gemini {
 
     /// The streamed call, if one is open: its assembled arguments, then its end.
     fn end_streamed(&mut self, out: &mut Output) -> Result<(), DecodeError> {
-        if let Some((key, arguments)) = self.streamed.take() {
-            if let Some(text) = arguments.text() {
-                out.tool(key, None, None, Some(Arguments::Fragment(&text)))?;
+        if let Some(open) = self.streamed.take() {
+            if let Some(text) = open.arguments.text() {
+                out.tool(open.key, None, None, Some(Arguments::Fragment(&text)))?;
             }
-            out.tool_end(key);
+            out.tool_end(open.key);
         }
         Ok(())
     }

@@ -57,6 +57,26 @@ class _BareObject:
         return text, self.start
 
 
+class _Streamed:
+    """A call whose arguments stream as ``partialArgs``, open until its closing part."""
+
+    __slots__ = ("arguments", "id", "key", "name")
+
+    def __init__(self, key: int, name: str | None, id: str | None) -> None:
+        self.key = key
+        self.name = name
+        self.id = id
+        self.arguments = PartialArguments()
+
+    def continued_by(self, name: str | None, id: str | None) -> bool:
+        """Whether a part with this name, id and no ``args`` goes on with this call: a part
+        that repeats the call's name or id (or gives none) does, another name or id does
+        not."""
+        return (name is None or self.name is None or name == self.name) and (
+            id is None or self.id is None or id == self.id
+        )
+
+
 class Gemini:
     """See the module documentation."""
 
@@ -69,8 +89,8 @@ class Gemini:
         # Function calls seen so far: each ``functionCall`` part is a call of its own (Gemini
         # sends calls whole and usually without an id), keyed by this counter.
         self._calls = 0
-        # The call whose arguments are streaming as ``partialArgs`` (Vertex AI), by key.
-        self._streamed: tuple[int, PartialArguments] | None = None
+        # The call whose arguments are streaming as ``partialArgs`` (Vertex AI).
+        self._streamed: _Streamed | None = None
         # A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
         self._bare = _BareObject()
 
@@ -147,18 +167,23 @@ class Gemini:
         if type(partial) is not list:
             partial = None
         continues = call.get("willContinue") is True
-        named = "name" in call or "args" in call
-        if named:
-            # A new call ends the streamed one.
+        name = str_of(call, "name") or None
+        id = str_of(call, "id") or None
+        has_args = "args" in call
+        named = name is not None or has_args
+        open_call = self._streamed
+        goes_on = not has_args and open_call is not None and open_call.continued_by(name, id)
+        if named and not goes_on:
+            # Another call ends the streamed one.
             self._end_streamed(out)
-        streams = (partial is not None or continues) and "args" not in call
+        streams = (partial is not None or continues) and not has_args
         if self._streamed is None and streams:
             key = self._calls
             self._calls += 1
-            out.tool(key, str_of(call, "id"), str_of(call, "name"), None)
-            self._streamed = (key, PartialArguments())
+            out.tool(key, id, name, None)
+            self._streamed = _Streamed(key, name, id)
         if self._streamed is not None:
-            arguments = self._streamed[1]
+            arguments = self._streamed.arguments
             for entry in partial or ():
                 arguments.apply(entry, start)
             if not continues:
@@ -171,13 +196,13 @@ class Gemini:
 
     def _end_streamed(self, out: Output) -> None:
         """The streamed call, if one is open: its assembled arguments, then its end."""
-        if self._streamed is not None:
-            key, arguments = self._streamed
+        open_call = self._streamed
+        if open_call is not None:
             self._streamed = None
-            text = arguments.text()
+            text = open_call.arguments.text()
             if text is not None:
-                out.tool(key, None, None, text)
-            out.tool_end(key)
+                out.tool(open_call.key, None, None, text)
+            out.tool_end(open_call.key)
 
     def _whole_call(self, call: dict[str, Any], out: Output) -> None:
         """A whole call: started, given its arguments and done within this part."""
