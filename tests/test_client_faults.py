@@ -19,15 +19,22 @@ from fake_providers import ANTHROPIC_TOOLS_WHOLE, KEY, OPENAI_TOOLS_WHOLE, trans
 from fluent_ai import AsyncClient, Client, RetryPolicy, StreamDecoder, Timeout, errors
 
 MESSAGES = [{"role": "user", "content": "What's the weather?"}]
-MODELS = {"anthropic": "anthropic/claude-sonnet-4-5", "openai": "openai/gpt-4o"}
+MODELS = {
+    "anthropic": "anthropic/claude-sonnet-4-5",
+    "openai": "openai/gpt-4o",
+    "ollama": "ollama/llama3.2",
+}
 WHOLE = {"anthropic": ANTHROPIC_TOOLS_WHOLE, "openai": OPENAI_TOOLS_WHOLE}
-DIALECT = {"anthropic": "anthropic", "openai": "openai-chat"}
+DIALECT = {"anthropic": "anthropic", "openai": "openai-chat", "ollama": "ollama"}
+# Where a frame of each dialect ends.
+FRAME_END = {"anthropic": b"\n\n", "openai": b"\n\n", "ollama": b"\n"}
 
 
 def providers(server: CutServer) -> dict[str, dict[str, str]]:
     return {
         "openai": {"base_url": server.url + "/v1", "api_key": KEY},
         "anthropic": {"base_url": server.url, "api_key": KEY},
+        "ollama": {"base_url": server.url},
     }
 
 
@@ -47,6 +54,7 @@ def text_and_parallel_calls() -> bytes:
 STREAMS = {
     "anthropic": transcript("anthropic_tool_use.txt"),
     "openai": text_and_parallel_calls(),
+    "ollama": transcript("ollama_chat_tool_call.ndjson"),
 }
 
 
@@ -112,7 +120,7 @@ def all_events(dialect: str, data: bytes) -> list[Any]:
 # --- Every cut point of a stream: what StreamInterrupted reports ----------------------------
 
 
-def expected_after(dialect: str, body: bytes) -> tuple[list[Any], Any]:
+def expected_after(dialect: str, body: bytes, end: bytes) -> tuple[list[Any], Any]:
     """What a caller gets from a stream whose body ended after ``body``: the events of the
     whole frames in it, and either the decoder's ``StreamTruncated`` for exactly those frames
     (an independent account: the frames end where the decoder's input ends) or ``None`` when
@@ -122,7 +130,7 @@ def expected_after(dialect: str, body: bytes) -> tuple[list[Any], Any]:
         return [*decoder.feed(body), *decoder.finish()], None
     except errors.StreamDecodeError:
         pass
-    whole_frames = body[: body.rfind(b"\n\n") + 2] if b"\n\n" in body else b""
+    whole_frames = body[: body.rfind(end) + len(end)] if end in body else b""
     decoder = StreamDecoder(dialect)
     events = list(decoder.feed(whole_frames))
     try:
@@ -133,12 +141,12 @@ def expected_after(dialect: str, body: bytes) -> tuple[list[Any], Any]:
     return events, None
 
 
-def cut_plans(data: bytes, every: int) -> list[tuple[int, Plan]]:
+def cut_plans(data: bytes, every: int, end: bytes) -> list[tuple[int, Plan]]:
     """A plan for each cut point (every ``every``-th byte of the response, and each byte next
     to a frame boundary), alternating FIN and reset, chunked and close-delimited bodies."""
     plans = []
     head = wire(Plan(body=data))[1] - len(data)
-    boundaries = {i + 2 for i in range(len(data)) if data.startswith(b"\n\n", i)}
+    boundaries = {i + len(end) for i in range(len(data)) if data.startswith(end, i)}
     near = {head + b + d for b in boundaries for d in (-2, -1, 0, 1)}
     for index, cut in enumerate(sorted(set(range(0, head + len(data) + 9, every)) | near)):
         framing = "close" if index % 4 == 1 else "chunked"
@@ -146,7 +154,7 @@ def cut_plans(data: bytes, every: int) -> list[tuple[int, Plan]]:
     return plans
 
 
-@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+@pytest.mark.parametrize("provider", ["anthropic", "openai", "ollama"])
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_stream_cut_at_every_byte_reports_exactly_what_reached_the_caller(
     mode: str, provider: str
@@ -154,8 +162,8 @@ def test_stream_cut_at_every_byte_reports_exactly_what_reached_the_caller(
     data = STREAMS[provider]
     dialect = DIALECT[provider]
     complete = all_events(dialect, data)
-    every = 1 if mode == "sync" and provider == "anthropic" else 5
-    plans = cut_plans(data, every)
+    every = 1 if mode == "sync" and provider != "openai" else 5
+    plans = cut_plans(data, every, FRAME_END[provider])
     by_trial = dict(enumerate(plan for _, plan in plans))
     with CutServer(lambda fields, attempt: by_trial[fields["trial"]]) as server:
         results = run_calls(mode, server, [("stream", provider, t) for t in by_trial], 0)
@@ -164,7 +172,7 @@ def test_stream_cut_at_every_byte_reports_exactly_what_reached_the_caller(
         response, body_end = wire(plan)
         body_start = body_end - len(data)
         received = data[: max(0, min(cut, len(response)) - body_start)]
-        expected, truncated = expected_after(dialect, received)
+        expected, truncated = expected_after(dialect, received, FRAME_END[provider])
         where = f"cut at {cut} ({plan.framing}, rst={plan.rst})"
         assert events == expected, where
         if truncated is None:  # the end marker had arrived: the answer is whole

@@ -161,10 +161,11 @@ def test_a_dropped_async_stream_is_released_at_once(server: LoopbackServer) -> N
 def test_first_event_counts_from_the_wire_not_from_the_pool(
     server: LoopbackServer, mode: str
 ) -> None:
-    # One connection; the first stream holds it for 1.2 s. The second waits for it, then gets
-    # its first event at once: its first_event limit of 0.6 s is not spent in the pool.
+    # One connection; the first stream holds it for 1.5 s. The second waits for it, then gets
+    # its first event 0.3 s after sending: its first_event limit of 0.6 s is not spent in the
+    # pool.
     server.reset()
-    play(server, pauses={4: 1.2})
+    play(server, pauses={0: 0.3, 4: 1.2})
     timeout = Timeout(connect=5, total=20, first_event=0.6)
     limits = httpx.Limits(max_connections=1)
 
