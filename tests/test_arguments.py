@@ -510,6 +510,16 @@ CORE_CASES = [
     _core_case("breaker-trials-0", V, "half_open_max_calls", "CircuitBreaker", 1, 1.0, 0),
     _core_case("breaker-trials-float", T, "half_open_max_calls", "CircuitBreaker", 1, 1.0, 1.5),
     _core_case("breaker-clock-int", T, "clock", "CircuitBreaker", clock=3),
+    _core_case("sse-feed-str", T, "bytes", "SseDecoder.feed", "data: x\n\n"),
+    _core_case("sse-feed-None", T, "bytes", "SseDecoder.feed", None),
+    _core_case("ndjson-feed-str", T, "bytes", "NdjsonDecoder.feed", "{}\n"),
+    _core_case("ndjson-feed-int", T, "bytes", "NdjsonDecoder.feed", 5),
+    _core_case("eventstream-feed-str", T, "bytes", "EventStreamDecoder.feed", "x"),
+    _core_case("json-feed-int", T, "str or bytes", "JsonStream.feed", 5),
+    _core_case("json-feed-list", T, "str or bytes", "JsonStream.feed", [b"1"]),
+    _core_case("decoder-feed-str", T, "bytes", "StreamDecoder(ollama).feed", "{}\n"),
+    _core_case("decoder-feed-None", T, "bytes", "StreamDecoder(openai-chat).feed", None),
+    _core_case("decoder-feed-bytearray", T, "bytes", "StreamDecoder(gemini).feed", bytearray()),
     _core_case("metrics-name-bytes", T, "metric name", "Metrics.inc", b"calls"),
     _core_case("metrics-name-bad", V, "metric name", "Metrics.inc", "a-b"),
     _core_case("metrics-label-int", T, "label 'provider'", "Metrics.inc", "c", provider=1),
@@ -632,9 +642,10 @@ def _run(case: Case, server: LoopbackServer, sync: bool, stream: bool) -> None:
     if case.kind == "core":
         name, *args = case.args
         cls, _, method = name.partition(".")
+        cls, _, given = cls.rstrip(")").partition("(")
         made = getattr(_core if sync else _purepy, cls)
-        if method:  # a method of a default instance
-            made = getattr(made(), method)
+        if method:  # a method of an instance: "Class.method" or "Class(argument).method"
+            made = getattr(made(*([given] if given else [])), method)
         made(*args, **case.kwargs)
         return
     if case.kind == "value":
