@@ -355,6 +355,8 @@ CONSTRUCTOR_CASES = [
     _setting("base_url-empty", V, "['base_url']", "openai", base_url=""),
     _setting("headers-str", T, "['headers']", "openai", headers="x: y"),
     _setting("headers-value-int", T, "['headers']", "openai", headers={"x": 5}),
+    _setting("headers-value-newline", V, "['headers']", "openai", headers={"x": "a\r\nX-Key: 1"}),
+    _setting("headers-name-space", V, "['headers']", "openai", headers={"x y": "1"}),
     _setting("dialect-unknown", V, "['dialect']", "openai", dialect="openai"),
     _setting("dialect-int", T, "['dialect']", "openai", dialect=5),
     _setting("stream_options-str", T, "['stream_options']", "groq", stream_options="no"),
@@ -510,6 +512,22 @@ CORE_CASES = [
     _core_case("breaker-trials-0", V, "half_open_max_calls", "CircuitBreaker", 1, 1.0, 0),
     _core_case("breaker-trials-float", T, "half_open_max_calls", "CircuitBreaker", 1, 1.0, 1.5),
     _core_case("breaker-clock-int", T, "clock", "CircuitBreaker", clock=3),
+    _core_case("toolcall-add-index-str", T, "index", "ToolCallAssembler.add", "0"),
+    _core_case("toolcall-add-index-bool", T, "index", "ToolCallAssembler.add", True),
+    _core_case("toolcall-add-index-float", T, "index", "ToolCallAssembler.add", 0.0),
+    _core_case("toolcall-add-index-huge", V, "index", "ToolCallAssembler.add", 2**70),
+    _core_case("toolcall-add-id-int", T, "id", "ToolCallAssembler.add", 0, 5),
+    _core_case("toolcall-add-name-bytes", T, "name", "ToolCallAssembler.add", 0, "i", b"f"),
+    _core_case("sse-feed-str", T, "bytes", "SseDecoder.feed", "data: x\n\n"),
+    _core_case("sse-feed-None", T, "bytes", "SseDecoder.feed", None),
+    _core_case("ndjson-feed-str", T, "bytes", "NdjsonDecoder.feed", "{}\n"),
+    _core_case("ndjson-feed-int", T, "bytes", "NdjsonDecoder.feed", 5),
+    _core_case("eventstream-feed-str", T, "bytes", "EventStreamDecoder.feed", "x"),
+    _core_case("json-feed-int", T, "str or bytes", "JsonStream.feed", 5),
+    _core_case("json-feed-list", T, "str or bytes", "JsonStream.feed", [b"1"]),
+    _core_case("decoder-feed-str", T, "bytes", "StreamDecoder(ollama).feed", "{}\n"),
+    _core_case("decoder-feed-None", T, "bytes", "StreamDecoder(openai-chat).feed", None),
+    _core_case("decoder-feed-bytearray", T, "bytes", "StreamDecoder(gemini).feed", bytearray()),
     _core_case("metrics-name-bytes", T, "metric name", "Metrics.inc", b"calls"),
     _core_case("metrics-name-bad", V, "metric name", "Metrics.inc", "a-b"),
     _core_case("metrics-label-int", T, "label 'provider'", "Metrics.inc", "c", provider=1),
@@ -632,9 +650,10 @@ def _run(case: Case, server: LoopbackServer, sync: bool, stream: bool) -> None:
     if case.kind == "core":
         name, *args = case.args
         cls, _, method = name.partition(".")
+        cls, _, given = cls.rstrip(")").partition("(")
         made = getattr(_core if sync else _purepy, cls)
-        if method:  # a method of a default instance
-            made = getattr(made(), method)
+        if method:  # a method of an instance: "Class.method" or "Class(argument).method"
+            made = getattr(made(*([given] if given else [])), method)
         made(*args, **case.kwargs)
         return
     if case.kind == "value":

@@ -94,3 +94,8 @@ pub fn describe(value: &Bound<'_, PyAny>) -> PyResult<String> {
         .call1((value,))?
         .extract::<String>()
 }
+
+/// `ArgumentTypeError(message)` for `argument` (a wrong type given to a core method).
+pub fn type_error(py: Python<'_>, message: &str, argument: &str) -> PyErr {
+    argument_error(py, message, argument, "", true)
+}

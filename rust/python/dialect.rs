@@ -1,9 +1,9 @@
 //! `StreamDecoder`: provider response bytes in, normalized events out, entirely in native code.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
+use pyo3::types::{PyBytes, PyList, PyString};
 
-use super::arguments::{argument_error, describe, py_repr};
+use super::arguments::{argument_error, describe, py_repr, type_error, type_name};
 use super::events::{event_to_py, partial_call_to_py, usage_to_py};
 use super::metrics::{metrics_error, PyMetrics};
 use super::{decode_error_with, guard};
@@ -60,7 +60,15 @@ impl PyStreamDecoder {
     }
 
     /// Consume one network read; return the events it completes.
-    fn feed(&mut self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<Py<PyAny>>> {
+    fn feed(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<Py<PyAny>>> {
+        let Ok(bytes) = data.cast::<PyBytes>() else {
+            let message = format!(
+                "StreamDecoder.feed() argument must be bytes, not {}",
+                type_name(data)?
+            );
+            return Err(type_error(py, &message, "data"));
+        };
+        let data = bytes.as_bytes();
         guard(py, || {
             let outcome = self.core.feed(data);
             self.deliver(py, outcome)

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyType};
 
-use super::arguments::limit;
+use super::arguments::{limit, type_error};
 use super::{decode_error_with, guard};
 use crate::eventstream::{
     Decoder, HeaderValue, Message, DEFAULT_MAX_MESSAGE_BYTES, MIN_MESSAGE_LEN,
@@ -242,10 +242,8 @@ impl PyEventStreamDecoder {
     fn feed(&mut self, data: &Bound<'_, PyAny>) -> PyResult<Py<PyList>> {
         let py = data.py();
         let Ok(bytes) = data.cast::<PyBytes>() else {
-            let name = type_name(data)?;
-            return Err(PyTypeError::new_err(format!(
-                "feed() takes bytes, not {name}"
-            )));
+            let message = format!("feed() takes bytes, not {}", type_name(data)?);
+            return Err(type_error(py, &message, "data"));
         };
         self.run(py, Some(bytes.as_bytes()))
     }

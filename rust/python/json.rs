@@ -4,11 +4,10 @@
 //! parent once, so `partial()` only copies the open containers along the current path
 //! (shallow copies: completed sub-values are shared, never rebuilt).
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 
-use super::arguments::limit;
+use super::arguments::{limit, type_error};
 use super::key_cache::KeyCache;
 use super::text::borrow_utf8;
 use super::{decode_error, guard};
@@ -229,10 +228,11 @@ impl PyJsonStream {
             return self.parse(py, |parser, sink| parser.feed(encoded.as_bytes(), sink));
         }
         let Ok(bytes) = data.cast::<PyBytes>() else {
-            return Err(PyTypeError::new_err(format!(
+            let message = format!(
                 "JsonStream.feed() takes str or bytes, not {}",
                 data.get_type().name()?
-            )));
+            );
+            return Err(type_error(py, &message, "data"));
         };
         self.parse(py, |parser, sink| parser.feed(bytes.as_bytes(), sink))
     }

@@ -1,9 +1,9 @@
 //! `NdjsonDecoder`: newline-delimited JSON, each line parsed straight into Python objects.
 
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyBytes, PyList};
 
-use super::arguments::limit;
+use super::arguments::{limit, type_error, type_name};
 use super::json::{PySink, Tree};
 use super::{decode_error_with, guard};
 use crate::error::DecodeError;
@@ -66,7 +66,15 @@ impl PyNdjsonDecoder {
     }
 
     /// Consume a chunk; return the values of the lines it completes.
-    fn feed(&mut self, py: Python<'_>, data: &[u8]) -> PyResult<Py<PyList>> {
+    fn feed(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyList>> {
+        let Ok(bytes) = data.cast::<PyBytes>() else {
+            let message = format!(
+                "NdjsonDecoder.feed() argument must be bytes, not {}",
+                type_name(data)?
+            );
+            return Err(type_error(py, &message, "data"));
+        };
+        let data = bytes.as_bytes();
         guard(py, || {
             let mut parser = LineParser {
                 py,

@@ -9,7 +9,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString, PyTuple, PyType};
 
-use super::arguments::limit;
+use super::arguments::{limit, type_error};
 use super::{decode_error, decode_error_with, guard};
 use crate::sse::{same_text, EventRef, SseDecoder, DEFAULT_MAX_EVENT_BYTES};
 
@@ -316,10 +316,11 @@ fn bytes_copy<'py>(data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
             .call1((data,))?
             .cast_into::<PyBytes>()?);
     }
-    Err(PyTypeError::new_err(format!(
+    let message = format!(
         "SseDecoder.feed() argument must be bytes, not {}",
         data.get_type().name()?
-    )))
+    );
+    Err(type_error(data.py(), &message, "data"))
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBool, PyBytes, PyInt, PyString};
 
-use super::arguments::limit;
+use super::arguments::{argument_error, describe, limit, type_error};
 use super::events::{event_to_py, ToolCallDelta, ToolCallInvalid};
 use super::json::encode_utf8_surrogatepass;
 use super::text::borrow_utf8;
@@ -80,11 +80,15 @@ impl PyToolCallAssembler {
     fn add(
         &mut self,
         py: Python<'_>,
-        index: i64,
-        id: Option<&str>,
-        name: Option<&str>,
+        index: &Bound<'_, PyAny>,
+        id: Option<&Bound<'_, PyAny>>,
+        name: Option<&Bound<'_, PyAny>>,
         arguments: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Py<PyAny>>> {
+        let index = call_index(index)?;
+        let id = optional_text(id, "id")?;
+        let name = optional_text(name, "name")?;
+        let (id, name) = (id.as_deref(), name.as_deref());
         // The text as given (a fragment), or the compact JSON of a whole object.
         let (given, whole) = match arguments {
             None => (None, false),
@@ -227,4 +231,33 @@ fn compact_json<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bou
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyToolCallAssembler>()
+}
+
+/// `add()`'s `index`: an `int` (not `bool`) that fits in 64 bits; the messages are the pure
+/// backend's.
+fn call_index(index: &Bound<'_, PyAny>) -> PyResult<i64> {
+    let py = index.py();
+    if index.is_instance_of::<PyBool>() || !index.is_instance_of::<PyInt>() {
+        let message = format!("index must be an int, not {}", describe(index)?);
+        return Err(type_error(py, &message, "index"));
+    }
+    index.extract::<i64>().map_err(|_| {
+        let message = "index must be an int in the signed 64-bit range";
+        argument_error(py, message, "index", "", false)
+    })
+}
+
+/// `add()`'s `id` and `name`: a `str` or `None`.
+fn optional_text(value: Option<&Bound<'_, PyAny>>, argument: &str) -> PyResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(value) if value.is_none() => Ok(None),
+        Some(value) => match value.cast::<PyString>() {
+            Ok(text) => Ok(Some(text.to_cow()?.into_owned())),
+            Err(_) => {
+                let message = format!("{argument} must be a str or None, not {}", describe(value)?);
+                Err(type_error(value.py(), &message, argument))
+            }
+        },
+    }
 }

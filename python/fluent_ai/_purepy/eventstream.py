@@ -19,7 +19,7 @@ import uuid
 import zlib
 from typing import Union
 
-from .._validation import check_limit
+from .._validation import argument_error, check_limit
 from ..errors import EventStreamError, LimitExceeded, StreamDecodeError
 from ._excerpt import RecentBytes
 
@@ -306,7 +306,8 @@ class EventStreamDecoder:
     def feed(self, data: bytes) -> list[EventStreamMessage]:
         """Consume a chunk; return the messages it completes. Raises ``EventStreamError``."""
         if not isinstance(data, bytes):
-            raise TypeError(f"feed() takes bytes, not {type(data).__name__}")
+            message = f"feed() takes bytes, not {type(data).__name__}"
+            raise argument_error(message, "data", wrong_type=True)
         return self._feed_messages(data, [])
 
     def _feed_messages(self, data: bytes, starts: list[int]) -> list[EventStreamMessage]:

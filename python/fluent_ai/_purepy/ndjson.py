@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .._validation import check_limit
+from .._validation import argument_error, check_limit
 from ..errors import JsonStreamError, LimitExceeded, StreamDecodeError
 from ._excerpt import RecentBytes
 from .json.document import parse_document
@@ -45,7 +45,9 @@ class NdjsonDecoder:
         """Consume a chunk; return the values of the lines it completes."""
         if self._error is not None:
             raise _copy(self._error)
-        data = bytes(data)
+        if not isinstance(data, bytes):
+            message = f"NdjsonDecoder.feed() argument must be bytes, not {type(data).__name__}"
+            raise argument_error(message, "data", wrong_type=True)
         values: list[object] = []
         try:
             self._split(data, values)
@@ -79,7 +81,9 @@ class NdjsonDecoder:
         error's ``completed`` holds the lines before it, and ``starts`` covers them."""
         if self._error is not None:
             raise _copy(self._error)
-        data = bytes(data)
+        if not isinstance(data, bytes):
+            message = f"NdjsonDecoder.feed() argument must be bytes, not {type(data).__name__}"
+            raise argument_error(message, "data", wrong_type=True)
         lines: list[bytes] = []
         try:
             for line, start in self._lines(data):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .._validation import check_limit
+from .._validation import argument_error, check_limit
 from ..errors import LimitExceeded
 from ._excerpt import RecentBytes
 
@@ -129,7 +129,8 @@ def _retry_argument(value: object) -> int | None:
 def _bytes_argument(data: object) -> bytes:
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
-    raise TypeError(f"SseDecoder.feed() argument must be bytes, not {type(data).__name__}")
+    message = f"SseDecoder.feed() argument must be bytes, not {type(data).__name__}"
+    raise argument_error(message, "data", wrong_type=True)
 
 
 def _parse_retry(value: bytes) -> int | None:

@@ -11,7 +11,7 @@ import itertools
 from typing import Any
 
 from .._json_text import compact_json
-from .._validation import check_limit
+from .._validation import argument_error, check_limit, describe
 from ..errors import LimitExceeded, StreamDecodeError
 from .events import PartialToolCall, ToolCallDelta, ToolCallDone, ToolCallInvalid, ToolCallStart
 from .json import JsonStream
@@ -90,6 +90,7 @@ class ToolCallAssembler:
         arguments: object = None,
     ) -> list[object]:
         """Add what one chunk says of the call ``index``; return the events it completes."""
+        _check_add(index, id, name)
         events: list[object] = []
         try:
             self._add(index, id, name, arguments, events)
@@ -239,3 +240,17 @@ def _close(call: _Call, out: list[object]) -> None:
         else:
             call.state = _OPEN
             out.append(call.done(value))
+
+
+def _check_add(index: object, id: object, name: object) -> None:
+    """``add()``'s arguments, checked as the native binding checks them (same messages)."""
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise argument_error(
+            f"index must be an int, not {describe(index)}", "index", wrong_type=True
+        )
+    if not -(1 << 63) <= index < (1 << 63):
+        raise argument_error("index must be an int in the signed 64-bit range", "index")
+    for argument, value in (("id", id), ("name", name)):
+        if value is not None and not isinstance(value, str):
+            message = f"{argument} must be a str or None, not {describe(value)}"
+            raise argument_error(message, argument, wrong_type=True)

@@ -10,6 +10,7 @@ credential settings are never shown in a message.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -64,6 +65,10 @@ _SECRET = ("api_key", "azure_ad_token", "aws_access_key_id", "aws_secret_access_
 _URLS = ("base_url", "control_base_url", "token_uri", "endpoint")
 
 
+# RFC 9110 §5.6.2: the characters of a header name.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
 def valid_settings(dialect: str, params: Sequence[str] = ()) -> list[str] | None:
     """The setting names a provider of ``dialect`` with parameters ``params`` reads, sorted;
     ``None`` for a dialect registered by the application (its adapter's settings are not
@@ -104,7 +109,11 @@ def _check_value(where: str, name: str, value: object) -> None:
             fail_type(where, "a dict of str header names to str values", value)
         for header, text in value.items():
             check_string(f"a header name in {where}", header)
+            if not _TOKEN.fullmatch(header):
+                fail_value(f"a header name in {where}", "an HTTP token", header)
             check_string(f"{where}[{header!r}]", text, empty=True, secret=True)
+            if any(c in text for c in "\r\n\0"):  # would split or end the header
+                fail_value(f"{where}[{header!r}]", "one line", text, secret=True)
     elif name == "stream_options":
         if not isinstance(value, bool):
             fail_type(where, "a bool", value)

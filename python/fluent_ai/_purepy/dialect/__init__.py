@@ -78,6 +78,9 @@ class StreamDecoder:
 
     def feed(self, data: bytes) -> list[object]:
         """Consume one network read; return the events it completes."""
+        if not isinstance(data, bytes):
+            message = f"StreamDecoder.feed() argument must be bytes, not {type(data).__name__}"
+            raise argument_error(message, "data", wrong_type=True)
         if self._error is not None:
             raise _again(self._error)
         frames = self._frames

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..._validation import check_limit
+from ..._validation import argument_error, check_limit
 from ...errors import JsonStreamError, LimitExceeded, StreamDecodeError
 from .._excerpt import RecentBytes
 from . import _messages as msg
@@ -113,7 +113,8 @@ class JsonStream:
         elif isinstance(data, str):
             chunk = data.encode("utf-8", "surrogatepass")
         else:
-            raise TypeError(f"JsonStream.feed() takes str or bytes, not {type(data).__name__}")
+            message = f"JsonStream.feed() takes str or bytes, not {type(data).__name__}"
+            raise argument_error(message, "data", wrong_type=True)
         room = self._max_bytes - self._base
         try:
             if len(chunk) <= room:
