@@ -1,4 +1,5 @@
-"""Runs one fuzz target for a number of seconds (``python -m fuzz.child TARGET SECONDS DIR``).
+"""Runs one fuzz target until a wall-clock time (``python -m fuzz.child TARGET UNTIL DIR``,
+``UNTIL`` in seconds since the epoch, so that start-up counts against the budget).
 
 Before each example the case is written to ``DIR/current.case``, so that when the process
 dies (a segfault, a stack overflow abort, a hang the runner kills) the runner can save the
@@ -123,10 +124,10 @@ def checked_on_stack(check: Callable[[Case], list[str]], case: Case) -> list[str
 
 
 def main(argv: list[str]) -> int:
-    name, seconds, folder = argv
+    name, until, folder = argv
     workdir = Path(folder)
     workdir.mkdir(parents=True, exist_ok=True)
-    result = fuzz(name, float(seconds), workdir)
+    result = fuzz(name, float(until) - time.time(), workdir)
     print(json.dumps(result))
     return FOUND if result.get("findings") else 0
 

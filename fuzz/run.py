@@ -52,7 +52,9 @@ def run_target(name: str, seconds: float, out: Path) -> dict[str, Any]:
             break
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
-        command = [sys.executable, "-m", "fuzz.child", name, f"{left:.1f}", str(workdir)]
+        # The end as wall-clock time: the child's start-up counts against the budget.
+        until = f"{time.time() + left:.3f}"
+        command = [sys.executable, "-m", "fuzz.child", name, until, str(workdir)]
         try:
             child = subprocess.run(
                 command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=left + GRACE

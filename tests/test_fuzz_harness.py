@@ -5,6 +5,7 @@ saved (checked with targets that misbehave on purpose, FUZZ_SELFTEST=1)."""
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import subprocess
@@ -101,3 +102,30 @@ def test_a_short_real_run_finds_nothing_in_the_sse_framer(tmp_path: Path) -> Non
     assert " 0 found" in result.stdout
     examples = re.search(r"^\s+sse\s+(\d+) examples", result.stdout, re.MULTILINE)
     assert examples and int(examples.group(1)) > 20, result.stdout
+
+
+def test_event_stream_mutations_stay_well_framed() -> None:
+    """Payload mutations are re-framed with valid lengths and CRCs, so they reach the dialect."""
+    from fluent_ai import _core  # noqa: PLC0415
+    from fuzz import mutate  # noqa: PLC0415
+
+    seed = next(s for s in corpus.seeds() if s.kind == "bedrock" and "tool_use" in s.name)
+    changed = 0
+    for number in range(200):
+        data = mutate._eventstream_json(random.Random(number), seed.data, deep=False)
+        decoder = _core.EventStreamDecoder()
+        assert decoder.feed(data) and decoder.finish() == []  # no EventStreamError
+        changed += data != seed.data
+    assert changed > 50
+
+
+def test_deep_mutations_nest_a_member_of_a_valid_frame() -> None:
+    from fuzz import mutate  # noqa: PLC0415
+
+    seed = next(s for s in corpus.seeds() if s.name == "openai_chat_text.txt")
+    depths = set()
+    for number in range(300):
+        data = mutate.mutate(random.Random(number), seed, [], deep=True)
+        depths.add(max(data.count(b"[[["), data.count(b'{"a":{"a":')))
+    assert max(depths) >= 100_000 // 3
+    assert len(depths) >= 5
