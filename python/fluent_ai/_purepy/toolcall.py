@@ -185,6 +185,7 @@ class ToolCallAssembler:
         state = call.state
         error: StreamDecodeError | None = None
         complete = False
+        # After the value closed, only whitespace may follow: that text is parsed too.
         if state == _OPEN or (state == _OVER and call.stream.complete):
             try:
                 complete = call.stream.feed(fragment)
