@@ -33,8 +33,9 @@ from depth_streams import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from streams import error_summary, plain
 
-from fluent_ai import _core
+from fluent_ai import _core, _purepy
 from fluent_ai._json_text import _dumps_iteratively, compact_json
 from fluent_ai.errors import JsonStreamError, LimitExceeded, StreamTruncated
 
@@ -163,6 +164,34 @@ def test_unfinished_deep_arguments_have_their_partial_value(core: ModuleType, di
     for _ in range(ARGUMENT_DEPTH - 1):
         [innermost] = innermost
     assert innermost == ["ta"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dialect=st.sampled_from(ALL_DIALECTS),
+    kind=st.sampled_from(["frame", "text", "object"]),
+    excess=st.integers(-2, 2),
+    chunk=st.integers(1, 700),
+)
+def test_backends_agree_near_the_limits(dialect: str, kind: str, excess: int, chunk: int) -> None:
+    spec = DIALECTS[dialect]
+    if kind == "frame":
+        built = spec.text_stream(arrays(FRAME_DEPTH - 1 + excess))
+    elif kind == "text":
+        built = spec.call_stream(list(pieces(arrays(ARGUMENT_DEPTH + excess), chunk % 97 + 1)))
+    elif spec.object_arguments:
+        built = spec.object_stream(objects(ARGUMENT_DEPTH + excess))
+    else:
+        return
+    outcomes = []
+    for core in (_core, _purepy):
+        events, error = on_small_stack(
+            lambda core=core: decode_all(core, dialect, built.data, chunk)
+        )
+        summary = error_summary(error)
+        outcomes.append(([plain(e) for e in events], summary))
+        assert (error is None) == (excess <= 0), summary
+    assert outcomes[0] == outcomes[1]
 
 
 # --- ToolCallAssembler -------------------------------------------------------------------

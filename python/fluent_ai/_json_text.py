@@ -22,7 +22,13 @@ from itertools import accumulate
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["MAX_LOADS_DEPTH", "compact_json", "loads_bounded", "nesting_bound"]
+__all__ = [
+    "MAX_LOADS_DEPTH",
+    "compact_json",
+    "compact_json_of_frame_value",
+    "loads_bounded",
+    "nesting_bound",
+]
 
 # json.loads recurses in C once per nesting level (a few hundred bytes of stack each): this
 # many levels fit any thread stack Python runs on (256 KiB on musl), whatever the
@@ -69,6 +75,15 @@ def compact_json(value: object) -> str:
         except RecursionError:
             pass  # The caller's own frames used most of the limit.
     return _dumps_iteratively(value)
+
+
+def compact_json_of_frame_value(value: object) -> str:
+    """``compact_json`` for a value parsed from a stream frame, which nests at most 512 levels
+    (the frame limit): ``json.dumps`` is safe on any stack that deep, so the check is spared."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    except RecursionError:
+        return _dumps_iteratively(value)  # The caller's own frames used most of the limit.
 
 
 def _nests_at_most(value: object, limit: int) -> bool:

@@ -23,7 +23,8 @@ pub struct PyToolCallAssembler {
     surrogate_raw: HashMap<u32, Py<PyString>>,
 }
 
-/// A `str` argument as the core takes it: borrowed UTF-8, or its `surrogatepass` bytes.
+/// A `str` argument as the core takes it: its UTF-8 text, or its `surrogatepass` bytes when
+/// it holds a lone surrogate.
 enum Text<'py> {
     Utf8(String),
     Encoded(Bound<'py, PyBytes>),

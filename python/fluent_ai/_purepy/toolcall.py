@@ -8,9 +8,9 @@ numbered 0, 1, ... in order of first appearance.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Callable
 
-from .._json_text import compact_json
+from .._json_text import compact_json, compact_json_of_frame_value
 from .._validation import argument_error, check_limit, describe
 from ..errors import LimitExceeded, StreamDecodeError
 from .events import PartialToolCall, ToolCallDelta, ToolCallDone, ToolCallInvalid, ToolCallStart
@@ -93,7 +93,7 @@ class ToolCallAssembler:
         _check_add(index, id, name)
         events: list[object] = []
         try:
-            self._add(index, id, name, arguments, events)
+            self._add(index, id, name, arguments, events, dumps=compact_json)
         except StreamDecodeError as error:
             error.completed = events
             raise
@@ -115,8 +115,17 @@ class ToolCallAssembler:
         return len(self._calls)
 
     def _add(
-        self, key: int, id: str | None, name: str | None, arguments: object, out: list[object]
+        self,
+        key: int,
+        id: str | None,
+        name: str | None,
+        arguments: object,
+        out: list[object],
+        *,
+        dumps: Callable[[object], str] = compact_json_of_frame_value,
     ) -> None:
+        """``dumps`` writes arguments that come as an object: the decoders' come from a frame
+        (bounded depth), the caller's may nest any depth."""
         call = self._find(key)
         if call is None:
             call = self._start(key, id, name, out)
@@ -131,7 +140,7 @@ class ToolCallAssembler:
         if isinstance(arguments, str):
             self._append(call, arguments, out)
             return
-        self._append(call, compact_json(arguments), out)
+        self._append(call, dumps(arguments), out)
         if call.state == _OPEN:
             _close(call, out)
 
@@ -187,6 +196,7 @@ class ToolCallAssembler:
         state = call.state
         error: StreamDecodeError | None = None
         complete = False
+        # After the value closed, only whitespace may follow: that text is parsed too.
         if state == _OPEN or (state == _OVER and call.stream.complete):
             try:
                 complete = call.stream.feed(fragment)
