@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streams import TRANSCRIPTS, check_invariants, decode, error_summary, plain
+from streams import TRANSCRIPTS, arguments_of, check_invariants, decode, error_summary, plain
 from whole_arguments import (
     ARGS,
     ENDINGS,
@@ -669,7 +669,25 @@ def test_a_streamed_call_cut_off_is_a_partial_call(core: ModuleType) -> None:
     result = decode(core, "gemini", [data])
     assert isinstance(result.error, StreamTruncated)
     [open_call] = result.error.partial_tool_calls
-    assert open_call.name == "f"
+    # What arrived is kept: the arguments so far, as unfinished JSON.
+    assert (open_call.name, open_call.raw, open_call.partial) == ("f", '{"a":"x"', {"a": "x"})
+    assert arguments_of(result.events) == {0: '{"a":"x"'}
+
+
+def test_an_error_cuts_a_streamed_call_off(core: ModuleType) -> None:
+    """An error object while a call's arguments stream: the call is unfinished
+    (`ToolCallInvalid` with what arrived), not a complete call with invented arguments."""
+    data = sse(
+        chunk(call_part(name="f", willContinue=True)),
+        chunk(call_part(partialArgs=[partial("$.a", 1, "numberValue")], willContinue=True)),
+        {"error": {"code": 500, "message": "m", "status": "INTERNAL"}},
+    )
+    result = decode(core, "gemini", [data])
+    assert result.error is None
+    assert result.of("ToolCallDone") == []
+    [invalid] = result.of("ToolCallInvalid")
+    assert (invalid.name, invalid.raw) == ("f", '{"a":1')
+    assert plain(result.events[-1]) == ("Finish", "error", "INTERNAL")
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,12 @@ pub trait Dialect: Send + Sync {
     fn ends_cleanly(&self) -> bool {
         false
     }
+
+    /// The input ended before the end marker (the stream is truncated): hand what is still
+    /// held back to `out` so that it is reported as unfinished.
+    fn end_of_input(&mut self, _out: &mut Output) -> Result<(), DecodeError> {
+        Ok(())
+    }
 }
 
 /// Parse the JSON payload of a frame that starts at stream offset `start`. The error points

@@ -117,6 +117,10 @@ impl Dialect for Gemini {
     fn end_marker(&self) -> &'static str {
         "a chunk with finishReason"
     }
+
+    fn end_of_input(&mut self, out: &mut Output) -> Result<(), DecodeError> {
+        self.cut_streamed(out)
+    }
 }
 
 impl Gemini {
@@ -129,6 +133,7 @@ impl Gemini {
         out: &mut Output,
     ) -> Result<bool, DecodeError> {
         if let Some(error) = Value::non_null(chunk.get("error")) {
+            self.cut_streamed(out)?;
             report_error(error, raw, out);
             return Ok(true);
         }
@@ -245,6 +250,18 @@ impl Gemini {
             return Ok(());
         }
         self.whole_call(call, out)
+    }
+
+    /// A streamed call cut off before its closing part: the arguments received so far, as
+    /// unfinished JSON, so that the call is reported unfinished (`ToolCallInvalid` when the
+    /// stream ends with an error, a `PartialToolCall` when it is truncated).
+    fn cut_streamed(&mut self, out: &mut Output) -> Result<(), DecodeError> {
+        if let Some(open) = self.streamed.take() {
+            if let Some(text) = open.arguments.open_text() {
+                out.tool(open.key, None, None, Some(Arguments::Fragment(&text)))?;
+            }
+        }
+        Ok(())
     }
 
     /// The streamed call, if one is open: its assembled arguments, then its end.

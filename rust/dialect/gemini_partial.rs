@@ -123,6 +123,15 @@ impl PartialArguments {
         Some(out)
     }
 
+    /// The text of the arguments received so far without the closing brace of the object,
+    /// for a call cut off (an error or the end of input before its closing part): its
+    /// assembler reports it as unfinished JSON, with the value received so far.
+    pub fn open_text(&self) -> Option<String> {
+        let mut text = self.text()?;
+        text.pop();
+        Some(text)
+    }
+
     /// The node at `path`, created (and containers on the way replaced when of the wrong
     /// kind) as needed.
     fn slot(&mut self, path: &[Segment]) -> usize {

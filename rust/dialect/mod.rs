@@ -154,10 +154,14 @@ impl StreamDecoder {
         }
         let frames = self.frames;
         let mut outcome = self.flush();
-        if outcome.is_ok() {
-            if !self.out.reached_end() && self.dialect.ends_cleanly() {
+        if outcome.is_ok() && !self.out.reached_end() {
+            if self.dialect.ends_cleanly() {
                 self.out.end();
+            } else {
+                outcome = self.dialect.end_of_input(&mut self.out);
             }
+        }
+        if outcome.is_ok() {
             self.out.close();
             if !self.out.reached_end() {
                 outcome = Err(DecodeError {

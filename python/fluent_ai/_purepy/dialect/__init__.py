@@ -110,9 +110,14 @@ class StreamDecoder:
                 # A message cut off by the end of the stream is an error.
                 framer.finish()
             out = self._out
-            ends_cleanly = getattr(self._handler, "ends_cleanly", None)
-            if not out.reached_end and ends_cleanly is not None and ends_cleanly():
-                out.end()
+            if not out.reached_end:
+                ends_cleanly = getattr(self._handler, "ends_cleanly", None)
+                end_of_input = getattr(self._handler, "end_of_input", None)
+                if ends_cleanly is not None and ends_cleanly():
+                    out.end()
+                elif end_of_input is not None:
+                    # What the dialect still holds back is reported as unfinished.
+                    end_of_input(out)
             out.close()
             if not out.reached_end:
                 position = self.position

@@ -60,6 +60,13 @@ class PartialArguments:
         """The compact JSON text of the arguments, or None when no entry came."""
         return compact_json(self._root) if self._any else None
 
+    def open_text(self) -> str | None:
+        """The text of the arguments received so far without the closing brace of the
+        object, for a call cut off (an error or the end of input before its closing part):
+        its assembler reports it as unfinished JSON, with the value received so far."""
+        text = self.text()
+        return None if text is None else text[:-1]
+
     def _slot(self, path: list[Segment]) -> tuple[Any, Segment]:
         """The container holding the last segment of ``path``, created (and containers on
         the way replaced when of the wrong kind) as needed."""

@@ -119,6 +119,7 @@ class Gemini:
             return False
         error = chunk.get("error")
         if error is not None:
+            self._cut_streamed(out)
             _report_error(error, raw, out)
             return True
         candidates = array_of(chunk, "candidates")
@@ -193,6 +194,21 @@ class Gemini:
             # An empty ``functionCall: {}`` with no streamed call open closes nothing.
             return
         self._whole_call(call, out)
+
+    def end_of_input(self, out: Output) -> None:
+        """The input ended before a chunk with ``finishReason``."""
+        self._cut_streamed(out)
+
+    def _cut_streamed(self, out: Output) -> None:
+        """A streamed call cut off before its closing part: the arguments received so far,
+        as unfinished JSON, so that the call is reported unfinished (``ToolCallInvalid``
+        when the stream ends with an error, a ``PartialToolCall`` when it is truncated)."""
+        open_call = self._streamed
+        if open_call is not None:
+            self._streamed = None
+            text = open_call.arguments.open_text()
+            if text is not None:
+                out.tool(open_call.key, None, None, text)
 
     def _end_streamed(self, out: Output) -> None:
         """The streamed call, if one is open: its assembled arguments, then its end."""
