@@ -8,7 +8,8 @@ process's deadline, instead of blocking the test run).
 an exception raised in the loop body. ``gc``: the same with the collector running at every
 allocation (``gc.set_threshold(1)``), every stream also put in a reference cycle so that only
 the collector frees it, and full collections at random points. ``async``: ``async for ...:
-break`` on ``AsyncClient``. Prints ``ok <streams> <requests in flight>``.
+break`` (or an exception) on ``AsyncClient``, every other stream in a cycle, with the
+collector at random points. Prints ``ok <streams> <requests in flight>``.
 """
 
 from __future__ import annotations
@@ -83,20 +84,29 @@ def run_async(url: str, count: int) -> float:
             "timeout": Timeout(connect=5, total=30),
             "metrics": metrics,
         }
+        rng = random.Random(11)
         async with AsyncClient(**options) as client:
             for index in range(count):
+                stream = client.stream(MODEL, MESSAGES)
+                if index % 2:
+                    # Every other stream in a cycle, for the collector to end at any point.
+                    holder: list[Any] = [stream]
+                    holder.append(holder)
+                    del holder
                 try:
-                    async for _event in client.stream(MODEL, MESSAGES):
+                    async for _event in stream:
                         if index % 3 == 0:
                             raise Boom
                         break
                 except Boom:
                     pass
-                if index % 97 == 0:
-                    gc.collect()
+                del stream
+                gc.set_threshold(rng.choice([1, 2, 5, 10, 30, 100, 700]))
+            gc.set_threshold(700)
             answer = await client.stream(MODEL, MESSAGES).collect()
             assert answer.finish_reason == "tool_calls", answer
-            for _ in range(5):  # the loop's finalizer tasks of the last streams
+            gc.collect()  # streams still in cycles
+            for _ in range(20):  # the loop's finalizer tasks of the last streams
                 await asyncio.sleep(0.01)
 
     asyncio.run(main())
