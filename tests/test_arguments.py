@@ -902,3 +902,19 @@ def test_providers_that_need_no_key_send_without_one(
         with pytest.raises(e.MissingCredentialsError, match="OPENROUTER_API_KEY"):
             client.chat("openrouter/m", USER)  # its models list is public, chat is not
     assert len(server.requests) == 3
+
+
+def test_an_application_adapter_keeps_its_own_settings() -> None:
+    """A dialect registered by the application has settings fluent-ai cannot list: they pass,
+    while the common ones are still checked."""
+    from fluent_ai.providers import adapters  # noqa: PLC0415
+    from fluent_ai.providers.openai_chat import OpenAIChat  # noqa: PLC0415
+
+    adapters.register_adapter("app-dialect", OpenAIChat)
+    try:
+        mine = {"dialect": "app-dialect", "base_url": "http://127.0.0.1:9", "anything": 5}
+        Client(providers={"mine": mine}).close()
+        with pytest.raises(e.ArgumentTypeError, match=r"providers\['mine'\]\['api_key'\]"):
+            Client(providers={"mine": {**mine, "api_key": 5}})
+    finally:
+        adapters._ADAPTERS.pop("app-dialect")
