@@ -607,3 +607,21 @@ def test_sigv4_secrets_never_show_on_transport_failures(
         ]
         assert not leaks, leaks[:2]
     assert "StreamInterrupted" in " ".join(shown)
+
+
+def test_a_credential_in_a_custom_header_is_a_secret(caplog: pytest.LogCaptureFixture) -> None:
+    """A gateway key in a header of the ``headers`` setting (named like a credential) is kept
+    out of exceptions like the provider's own key."""
+    caplog.set_level(logging.DEBUG)
+    gateway = "gw-canary-0f9e8d7c6b5a"
+    settings = {
+        "base_url": f"http://127.0.0.1:{_closed_port()}/v1",
+        "api_key": KEY,
+        "headers": {"X-Gateway-Api-Key": gateway, "X-Portkey-Virtual-Token": gateway + "2"},
+    }
+    options: dict[str, Any] = {"providers": {"openai": settings}, "retry": FAST}
+    shown = _shown_by_calls(options, [("chat", ("openai/m", MESSAGES))])
+    shown += _logged(caplog)
+    assert any("ConnectionError" in text for text in shown)
+    for secret in (KEY, gateway, gateway + "2"):
+        assert not [t for t in shown if secret in t], secret

@@ -263,7 +263,7 @@ class ResolvedProvider:
             if _SECRET_PARAM.search(key) and isinstance(value, str) and value
         ]
         for name, value in self.headers.items():
-            if name.lower() in _SECRET_HEADERS and value:
+            if (_SECRET_PARAM.search(name) or "auth" in name.lower()) and value:
                 found.append(value)
                 found += _credentials_in(value)
         return tuple(found)
@@ -290,9 +290,6 @@ class ResolvedProvider:
 
 
 _SECRET_PARAM = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
-)
 
 
 def _credentials_in(header: str) -> list[str]:
