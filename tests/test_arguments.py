@@ -918,3 +918,13 @@ def test_an_application_adapter_keeps_its_own_settings() -> None:
             Client(providers={"mine": {**mine, "api_key": 5}})
     finally:
         adapters._ADAPTERS.pop("app-dialect")
+
+
+def test_a_misspelled_provider_gets_a_suggestion() -> None:
+    with Client() as client, pytest.raises(e.UnknownProviderError) as caught:
+        client.chat("opneai/gpt-4o", USER)
+    assert caught.value.suggestions == ["openai"]
+    assert "did you mean 'openai'?" in str(caught.value) and "anthropic" in str(caught.value)
+    with pytest.raises(e.UnknownProviderError) as far:
+        Client(providers={"zzzzzz": {"api_key": KEY}})
+    assert far.value.suggestions == [] and "did you mean" not in str(far.value)

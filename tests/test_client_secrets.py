@@ -625,3 +625,26 @@ def test_a_credential_in_a_custom_header_is_a_secret(caplog: pytest.LogCaptureFi
     assert any("ConnectionError" in text for text in shown)
     for secret in (KEY, gateway, gateway + "2"):
         assert not [t for t in shown if secret in t], secret
+
+
+def test_credentials_in_a_url_setting_are_a_secret(server: LoopbackServer) -> None:
+    """Azure's ``endpoint`` with ``user:password@``: the password is sent as Basic auth only
+    when no key replaces it, and no repr or exception shows it."""
+    password = "pw-canary-3c2b1a09"
+    host = server.url.split("//", 1)[1]
+    settings = {"endpoint": f"http://u:{password}@{host}/azure", "api_key": KEY}
+    server.reset()
+    server.route(
+        "POST",
+        "/azure/openai/deployments/m/chat/completions",
+        json_response({"error": {"message": f"bad {password} {KEY}"}}, 401),
+    )
+    with Client(providers={"azure": settings}, retry=FAST) as client:
+        shown = [repr(client.resolve_provider("azure")), repr(client)]
+        with pytest.raises(fluent_ai.errors.AuthenticationError) as caught:
+            client.chat("azure/m", MESSAGES)
+    shown.append(everything(caught.value))
+    assert server.requests[0].headers["api-key"] == KEY
+    assert "[REDACTED]@" in shown[0]
+    for secret in (password, KEY):
+        assert not [t for t in shown if secret in t], secret
