@@ -213,6 +213,14 @@ CHAT_CASES = [
         "openai/m",
         [{"role": "user", "content": "x", "name": 5}],
     ),
+    _chat("content-surrogate", V, "messages", "openai/m", [{"role": "user", "content": "a\ud800"}]),
+    _chat("message-object", V, "messages", "openai/m", [{**USER[0], "cache": object()}]),
+    _chat("message-nan", V, "messages", "openai/m", [{**USER[0], "weight": NAN}]),
+    _chat("extra-object", V, "extra", extra={"top_p": object()}),
+    _chat("extra-nan", V, "extra", extra={"top_p": NAN}),
+    _chat("extra-inf", V, "extra", extra={"seed": INF}),
+    _chat("tool-params-set", V, "tools", tools=[_function("f", parameters={"enum": {1, 2}})]),
+    _chat("format-bytes", V, "response_format", response_format={"type": "json_schema", "s": b""}),
     # tools and tool_choice
     _chat("tools-str", T, "tools", tools="get_weather"),
     _chat("tools-dict", T, "tools", tools=_function("f")),
@@ -894,3 +902,29 @@ def test_providers_that_need_no_key_send_without_one(
         with pytest.raises(e.MissingCredentialsError, match="OPENROUTER_API_KEY"):
             client.chat("openrouter/m", USER)  # its models list is public, chat is not
     assert len(server.requests) == 3
+
+
+def test_an_application_adapter_keeps_its_own_settings() -> None:
+    """A dialect registered by the application has settings fluent-ai cannot list: they pass,
+    while the common ones are still checked."""
+    from fluent_ai.providers import adapters  # noqa: PLC0415
+    from fluent_ai.providers.openai_chat import OpenAIChat  # noqa: PLC0415
+
+    adapters.register_adapter("app-dialect", OpenAIChat)
+    try:
+        mine = {"dialect": "app-dialect", "base_url": "http://127.0.0.1:9", "anything": 5}
+        Client(providers={"mine": mine}).close()
+        with pytest.raises(e.ArgumentTypeError, match=r"providers\['mine'\]\['api_key'\]"):
+            Client(providers={"mine": {**mine, "api_key": 5}})
+    finally:
+        adapters._ADAPTERS.pop("app-dialect")
+
+
+def test_a_misspelled_provider_gets_a_suggestion() -> None:
+    with Client() as client, pytest.raises(e.UnknownProviderError) as caught:
+        client.chat("opneai/gpt-4o", USER)
+    assert caught.value.suggestions == ["openai"]
+    assert "did you mean 'openai'?" in str(caught.value) and "anthropic" in str(caught.value)
+    with pytest.raises(e.UnknownProviderError) as far:
+        Client(providers={"zzzzzz": {"api_key": KEY}})
+    assert far.value.suggestions == [] and "did you mean" not in str(far.value)

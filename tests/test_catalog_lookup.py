@@ -14,7 +14,12 @@ from catalog_helpers import isolate_catalog
 
 from fluent_ai import catalog
 from fluent_ai.catalog._lookup import _newest_dated
-from fluent_ai.errors import FluentAIError, ModelNotFoundError
+from fluent_ai.errors import (
+    ArgumentTypeError,
+    FluentAIError,
+    InvalidArgumentError,
+    ModelNotFoundError,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -112,8 +117,10 @@ def test_model_info_is_immutable_and_named() -> None:
     assert info.name == "anthropic/claude-sonnet-4-5"
     assert info.json_mode is info.structured_output
     assert info.provenance("input_price").source == info.source
-    with pytest.raises(AttributeError):
+    with pytest.raises(InvalidArgumentError, match="field must be one of mode"):
         info.provenance("provider")
+    with pytest.raises(ArgumentTypeError, match=r"^field must be a non-empty"):
+        info.provenance(5)  # type: ignore[arg-type]
     assert hash(info) == hash(dataclasses.replace(info))
 
 

@@ -607,3 +607,44 @@ def test_sigv4_secrets_never_show_on_transport_failures(
         ]
         assert not leaks, leaks[:2]
     assert "StreamInterrupted" in " ".join(shown)
+
+
+def test_a_credential_in_a_custom_header_is_a_secret(caplog: pytest.LogCaptureFixture) -> None:
+    """A gateway key in a header of the ``headers`` setting (named like a credential) is kept
+    out of exceptions like the provider's own key."""
+    caplog.set_level(logging.DEBUG)
+    gateway = "gw-canary-0f9e8d7c6b5a"
+    settings = {
+        "base_url": f"http://127.0.0.1:{_closed_port()}/v1",
+        "api_key": KEY,
+        "headers": {"X-Gateway-Api-Key": gateway, "X-Portkey-Virtual-Token": gateway + "2"},
+    }
+    options: dict[str, Any] = {"providers": {"openai": settings}, "retry": FAST}
+    shown = _shown_by_calls(options, [("chat", ("openai/m", MESSAGES))])
+    shown += _logged(caplog)
+    assert any("ConnectionError" in text for text in shown)
+    for secret in (KEY, gateway, gateway + "2"):
+        assert not [t for t in shown if secret in t], secret
+
+
+def test_credentials_in_a_url_setting_are_a_secret(server: LoopbackServer) -> None:
+    """Azure's ``endpoint`` with ``user:password@``: the password is sent as Basic auth only
+    when no key replaces it, and no repr or exception shows it."""
+    password = "pw-canary-3c2b1a09"
+    host = server.url.split("//", 1)[1]
+    settings = {"endpoint": f"http://u:{password}@{host}/azure", "api_key": KEY}
+    server.reset()
+    server.route(
+        "POST",
+        "/azure/openai/deployments/m/chat/completions",
+        json_response({"error": {"message": f"bad {password} {KEY}"}}, 401),
+    )
+    with Client(providers={"azure": settings}, retry=FAST) as client:
+        shown = [repr(client.resolve_provider("azure")), repr(client)]
+        with pytest.raises(fluent_ai.errors.AuthenticationError) as caught:
+            client.chat("azure/m", MESSAGES)
+    shown.append(everything(caught.value))
+    assert server.requests[0].headers["api-key"] == KEY
+    assert "[REDACTED]@" in shown[0]
+    for secret in (password, KEY):
+        assert not [t for t in shown if secret in t], secret

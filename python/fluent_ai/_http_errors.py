@@ -152,18 +152,10 @@ def error_from_transport(
     return errors.ConnectionError(f"connection failed: {text}", provider=provider)
 
 
-# Request headers whose value is a credential (httpx masks only Authorization in its repr).
-_SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "x-goog-api-key",
-        "x-amz-security-token",
-        "cookie",
-    }
-)
+# Request headers whose value is a credential (httpx masks only Authorization in its repr):
+# Authorization, x-api-key, api-key, x-goog-api-key, x-amz-security-token, cookies, and any
+# header named like a credential.
+_SECRET_HEADER = re.compile(r"auth|key|token|secret|password|credential|cookie", re.IGNORECASE)
 
 
 def scrub(error: BaseException, secrets: Iterable[str | None] = ()) -> BaseException:
@@ -202,7 +194,7 @@ def _scrubbed_request(request: Any, secrets: list[str]) -> Any:
 
 
 def _is_secret_header(name: str, value: str, secrets: list[str]) -> bool:
-    return name.lower() in _SECRET_HEADERS or any(secret in value for secret in secrets)
+    return bool(_SECRET_HEADER.search(name)) or any(secret in value for secret in secrets)
 
 
 def request_id_from(headers: Mapping[str, str], body: object = None) -> str | None:

@@ -16,6 +16,7 @@ shared parts (the httpx client, breakers, rate limits, resolved providers) lock 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,8 @@ from ._models import ModelsPage
 from ._release import reap
 from ._streaming import whole_response
 from ._validation import check_count, check_mapping, check_string, fail_type
-from .providers.base import ChatParams
+from .errors import FluentAIError, InvalidArgumentError
+from .providers.base import ChatParams, HttpRequest
 from .providers.registry import ResolvedProvider, check_providers
 from .resilience import (
     BreakerPolicy,
@@ -98,6 +100,29 @@ def _check_client(
     ):
         fail_type("metrics", "a fluent_ai.Metrics or None", metrics)
     check_providers(providers)
+
+
+def _chat_request(call: Call, params: ChatParams) -> HttpRequest:
+    """The adapter's request for ``params``. A value the JSON body cannot hold (an object of
+    another type, NaN, a lone surrogate) anywhere in the lingua-franca arguments raises
+    ``InvalidArgumentError`` naming the argument, before anything is sent."""
+    try:
+        return call.adapter.chat_request(params)
+    except (TypeError, ValueError) as error:
+        if isinstance(error, FluentAIError):
+            raise
+        for name in ("messages", "tools", "tool_choice", "response_format", "extra"):
+            value = getattr(params, name)
+            try:
+                json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+            except (TypeError, ValueError) as problem:
+                raise InvalidArgumentError(
+                    f"{name} must hold only JSON values (str, number, bool, None, lists and "
+                    f"dicts with str keys; no NaN or infinity, no lone surrogate): {problem}",
+                    argument=name,
+                    expected="JSON values",
+                ) from None
+        raise
 
 
 class _BaseClient:
@@ -274,7 +299,7 @@ class Client(_BaseClient):
             extra=extra,
         )
         with call:
-            request = call.adapter.chat_request(params)
+            request = _chat_request(call, params)
             body, answer = _sync.request_json(call, self._http, request)
             return whole_response(call, params.model, body, request_id_from(answer.headers))
 
@@ -305,7 +330,7 @@ class Client(_BaseClient):
             timeout=timeout,
             extra=extra,
         )
-        request = call.adapter.chat_request(params)
+        request = _chat_request(call, params)
         return ChatStream(call, self._http, request, params.model, self._settings.metrics)
 
     def embed(
@@ -432,7 +457,7 @@ class AsyncClient(_BaseClient):
             extra=extra,
         )
         with call:
-            request = call.adapter.chat_request(params)
+            request = _chat_request(call, params)
             body, answer = await _async.request_json(call, self._http, request)
             return whole_response(call, params.model, body, request_id_from(answer.headers))
 
@@ -462,7 +487,7 @@ class AsyncClient(_BaseClient):
             timeout=timeout,
             extra=extra,
         )
-        request = call.adapter.chat_request(params)
+        request = _chat_request(call, params)
         return AsyncChatStream(call, self._http, request, params.model, self._settings.metrics)
 
     async def embed(

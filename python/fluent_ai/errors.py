@@ -8,6 +8,7 @@ the exception alone. They also inherit from :class:`ValueError`, so code that al
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 __all__ = [
@@ -280,8 +281,13 @@ class UnknownProviderError(_UnknownNameError):
     def __init__(self, provider: str, known: list[str] | tuple[str, ...] = ()) -> None:
         self.provider = provider
         self.known = list(known)
+        #: Close matches among ``known`` (``difflib``), best first.
+        self.suggestions = difflib.get_close_matches(str(provider), self.known, n=3, cutoff=0.6)
+        hint = (
+            f"; did you mean {', '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+        )
         listed = f"; known providers: {', '.join(self.known)}" if known else ""
-        self.message = f"unknown provider {provider!r}{listed}"
+        self.message = f"unknown provider {provider!r}{hint}{listed}"
         super().__init__(self.message)
 
     def __reduce__(self) -> tuple[object, ...]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from .._validation import check_string, fail_value
 
 __all__ = ["DATA_FIELDS", "Cost", "ModelInfo", "Provenance"]
 
@@ -84,7 +87,11 @@ class ModelInfo:
     def provenance(self, field: str) -> Provenance:
         """Where the value of ``field`` came from (``source``/``as_of`` or the live endpoint)."""
         if field not in DATA_FIELDS:
-            raise AttributeError(f"ModelInfo has no data field {field!r}")
+            # A typed argument error (a ValueError; a TypeError too for a non-str).
+            check_string("field", field)
+            close = difflib.get_close_matches(field, DATA_FIELDS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            fail_value("field", "one of " + ", ".join(DATA_FIELDS) + hint, field)
         if field in self.live_fields and self.live_source is not None:
             return Provenance(self.live_source, self.live_as_of or "")
         return Provenance(self.source, self.as_of)

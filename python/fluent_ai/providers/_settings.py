@@ -63,6 +63,9 @@ AUTH_SCHEMES = ("bearer", "x-api-key", "x-goog-api-key", "api-key", "sigv4", "go
 _SECRET = ("api_key", "azure_ad_token", "aws_access_key_id", "aws_secret_access_key",
            "aws_session_token", "access_token")  # fmt: skip
 _URLS = ("base_url", "control_base_url", "token_uri", "endpoint")
+_KNOWN = frozenset(
+    {*COMMON_SETTINGS, *_SECRET, *_URLS, *(n for names in DIALECT_SETTINGS.values() for n in names)}
+)
 
 
 # RFC 9110 §5.6.2: the characters of a header name.
@@ -89,6 +92,8 @@ def check_setting(
     if valid is not None and name not in valid:
         close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.6)
         raise UnknownSettingError(provider, name, sorted(valid), close)
+    if valid is None and name not in _KNOWN:
+        return  # a setting of an application's own adapter: its kind is not known here
     _check_value(f"{where}[{name!r}]", name, value)
 
 

@@ -117,8 +117,9 @@ class ApiKeyAuth:
 
 
 def dumps(body: Mapping[str, Any]) -> bytes:
-    """A JSON body as sent: compact, UTF-8 (not ASCII-escaped)."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    """A JSON body as sent: compact, UTF-8 (not ASCII-escaped). NaN and infinities are refused
+    (``ValueError``): they are not JSON, and a provider would reject the body."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 # The model a stream names in its first frames (OpenAI chunks, Anthropic message_start).

@@ -245,7 +245,7 @@ class ResolvedProvider:
     def __repr__(self) -> str:
         # Settings named like a credential (an Entra token, an AWS secret) are hidden too.
         params = {
-            key: "<redacted>" if _SECRET_PARAM.search(key) else value
+            key: "<redacted>" if _SECRET_PARAM.search(key) else _without_userinfo(value)
             for key, value in self.params.items()
         }
         return (
@@ -257,13 +257,13 @@ class ResolvedProvider:
         """Every credential this provider's settings hold, for redaction: the key, values of
         settings named like a credential, and the credentials taken out of the base URL."""
         found = [self.api_key] if self.api_key else []
-        found += [
-            str(value)
-            for key, value in self.params.items()
-            if _SECRET_PARAM.search(key) and isinstance(value, str) and value
-        ]
+        for key, value in self.params.items():
+            if isinstance(value, str) and value:
+                if _SECRET_PARAM.search(key):
+                    found.append(value)
+                found += _url_credentials(value)
         for name, value in self.headers.items():
-            if name.lower() in _SECRET_HEADERS and value:
+            if (_SECRET_PARAM.search(name) or "auth" in name.lower()) and value:
                 found.append(value)
                 found += _credentials_in(value)
         return tuple(found)
@@ -290,9 +290,24 @@ class ResolvedProvider:
 
 
 _SECRET_PARAM = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
-)
+
+
+def _url_credentials(text: str) -> list[str]:
+    """The password (raw and decoded) of a URL with ``user:password@``, else nothing."""
+    if "@" not in text or "://" not in text:
+        return []
+    userinfo = urlsplit(text).netloc.rpartition("@")[0]
+    password = userinfo.partition(":")[2]
+    return [part for part in {password, unquote(password), userinfo} if part]
+
+
+def _without_userinfo(value: Any) -> Any:
+    """A URL setting as ``repr`` shows it: ``user:password@`` replaced."""
+    if not isinstance(value, str) or "@" not in value or "://" not in value:
+        return value
+    parts = urlsplit(value)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc="[REDACTED]@" + host))
 
 
 def _credentials_in(header: str) -> list[str]:
