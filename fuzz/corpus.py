@@ -1,5 +1,5 @@
 """The seed corpus: real streams shipped with the package and the shared specs, the shared
-conformance suites, and ``tests/data/real/`` (recorded provider traffic) when it exists at run
+conformance suites, and ``shared/real/`` (recorded provider traffic) when it exists at run
 time. Each seed says which decoders it is meant for; the mutators also feed it to the others."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ SHARED = ROOT.parent / "shared"
 EXAMPLES = ROOT / "python" / "fluent_ai" / "examples"
 TRANSCRIPTS = SHARED / "spec" / "transcripts"
 CONFORMANCE = SHARED / "conformance"
-REAL = ROOT / "tests" / "data" / "real"
+# Recorded provider traffic: its bytes live in shared/real (see tests/data/real/README.md).
+REAL = SHARED / "real"
 
 DIALECTS = ("openai-chat", "openai-responses", "anthropic", "gemini", "bedrock", "cohere", "ollama")
 

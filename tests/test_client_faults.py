@@ -120,21 +120,23 @@ def all_events(dialect: str, data: bytes) -> list[Any]:
 # --- Every cut point of a stream: what StreamInterrupted reports ----------------------------
 
 
-def expected_after(dialect: str, body: bytes, end: bytes) -> tuple[list[Any], Any]:
-    """What a caller gets from a stream whose body ended after ``body``: the events of the
+def expected_after(dialect: str, body: bytes, end: bytes, *, clean: bool) -> tuple[list[Any], Any]:
+    """What a caller gets from a stream whose body ended after ``body`` (``clean``: as its
+    HTTP framing meant it to, not by a reset or a cut chunked/length body): the events of the
     whole frames in it, and either the decoder's ``StreamTruncated`` for exactly those frames
     (an independent account: the frames end where the decoder's input ends) or ``None`` when
     they make a complete answer."""
     decoder = StreamDecoder(dialect)
     try:  # a last frame without its blank line still counts when it ends the stream
-        return [*decoder.feed(body), *decoder.finish()], None
+        return [*decoder.feed(body), *decoder.finish(clean=clean)], None
     except errors.StreamDecodeError:
         pass
+    # A frame cut in two: the stream did not end as it should, whatever the framing said.
     whole_frames = body[: body.rfind(end) + len(end)] if end in body else b""
     decoder = StreamDecoder(dialect)
     events = list(decoder.feed(whole_frames))
     try:
-        events += decoder.finish()
+        events += decoder.finish(clean=False)
     except errors.StreamTruncated as truncated:
         truncated.tool_calls = decoder.tool_calls  # type: ignore[attr-defined]
         return events, truncated
@@ -172,7 +174,8 @@ def test_stream_cut_at_every_byte_reports_exactly_what_reached_the_caller(
         response, body_end = wire(plan)
         body_start = body_end - len(data)
         received = data[: max(0, min(cut, len(response)) - body_start)]
-        expected, truncated = expected_after(dialect, received, FRAME_END[provider])
+        clean = cut >= len(response) or (plan.framing == "close" and not plan.rst)
+        expected, truncated = expected_after(dialect, received, FRAME_END[provider], clean=clean)
         where = f"cut at {cut} ({plan.framing}, rst={plan.rst})"
         assert events == expected, where
         if truncated is None:  # the end marker had arrived: the answer is whole

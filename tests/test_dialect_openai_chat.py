@@ -12,6 +12,7 @@ from streams import TRANSCRIPTS, check_invariants, decode, error_summary
 
 from chunking import bytewise, random_splits, two_way_splits
 from conftest import BACKENDS
+from fluent_ai import errors
 from fluent_ai.errors import JsonStreamError, StreamTruncated
 
 DIALECT = "openai-chat"
@@ -359,3 +360,25 @@ def test_generated_streams_decode_to_what_was_encoded(
         assert [(c.id, c.name, c.arguments) for c in done] == sorted(calls)
     assert results[0].plain() == results[1].plain(), "backends agree event for event"
     assert error_summary(results[0].error) == error_summary(results[1].error)
+
+
+def test_clean_end_rule_needs_a_clean_end(core: ModuleType) -> None:
+    """Without ``[DONE]``, finished choices make the stream whole only when the body ended as
+    it should: ``finish(clean=False)`` (a broken connection) needs the end marker."""
+    body = (
+        b'data: {"id":"c","choices":[{"index":0,"delta":{"content":"hi"},'
+        b'"finish_reason":"stop"}]}\n\n'
+    )
+    whole = core.StreamDecoder("openai-chat")
+    events = [*whole.feed(body), *whole.finish()]
+    assert [type(e).__name__ for e in events] == ["TextDelta", "Finish"]
+    broken = core.StreamDecoder("openai-chat")
+    assert [type(e).__name__ for e in broken.feed(body)] == ["TextDelta"]
+    with pytest.raises(errors.StreamTruncated) as caught:
+        broken.finish(clean=False)
+    assert caught.value.partial_text == "hi"
+    marked = core.StreamDecoder("openai-chat")
+    events = [*marked.feed(body + b"data: [DONE]\n\n"), *marked.finish(clean=False)]
+    assert [type(e).__name__ for e in events] == ["TextDelta", "Finish"]
+    with pytest.raises(errors.ArgumentTypeError, match="clean must be a bool, not int 1"):
+        core.StreamDecoder("openai-chat").finish(clean=1)

@@ -30,6 +30,13 @@ from fluent_ai.errors import StreamTruncated
 # The bytes live in the steering repository's shared/ (see tests/data/real/README.md); the
 # manifest here pins each file by its SHA-256.
 REAL = SHARED / "real"
+
+# The bytes are not in this repository (see tests/data/real/README.md): without shared/real
+# beside the checkout these tests cannot run, and say so.
+pytestmark = pytest.mark.skipif(
+    not (SHARED / "real").is_dir(),
+    reason="recorded provider streams: ../shared/real is absent (tests/data/real/README.md)",
+)
 MANIFEST_PATH = Path(__file__).parent / "data" / "real" / "MANIFEST.json"
 MANIFEST = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["streams"]
 DIALECTS = {"openai-chat", "openai-responses", "anthropic", "gemini", "bedrock", "cohere"}

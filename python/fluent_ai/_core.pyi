@@ -349,8 +349,11 @@ class StreamDecoder:
     def __new__(cls, dialect: str, metrics: Metrics | None = None) -> StreamDecoder: ...
     def feed(self, data: bytes) -> list[Event]:
         """Consume one network read; return the events it completes."""
-    def finish(self) -> list[Event]:
-        """Signal the end of the response; raises ``StreamTruncated`` if it ended early."""
+    def finish(self, *, clean: bool = True) -> list[Event]:
+        """Signal the end of the response; raises ``StreamTruncated`` if it ended early.
+
+        ``clean=False`` says the connection broke: then only the dialect's end marker completes
+        the stream (openai-chat's clean-end rule does not apply)."""
     @property
     def dialect(self) -> str: ...
     @property

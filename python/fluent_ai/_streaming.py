@@ -150,7 +150,9 @@ class StreamState:
         """The connection failed mid-body: if the end marker had already arrived the stream is
         complete (its last events are returned); otherwise ``failure`` is raised."""
         try:
-            events: list[Any] = self.decoder.finish()
+            # Not a clean end: only the end marker makes the answer whole (openai-chat's
+            # finished-choices rule is for a body that ended as it should).
+            events: list[Any] = self.decoder.finish(clean=False)
         except StreamDecodeError:
             raise failure from None
         if events:

@@ -289,7 +289,7 @@ mod tests {
     fn decode(stream: &[u8]) -> Vec<Event> {
         let mut decoder = StreamDecoder::new("anthropic").unwrap();
         let mut events = decoder.feed(stream).unwrap();
-        events.extend(decoder.finish().unwrap());
+        events.extend(decoder.finish(true).unwrap());
         events
     }
 

@@ -216,7 +216,7 @@ mod tests {
             &events[1],
             Event::Finish { reason: FinishReason::Stop, raw_reason: Some(raw) } if raw == "end_turn"
         ));
-        assert!(decoder.finish().unwrap().is_empty());
+        assert!(decoder.finish(true).unwrap().is_empty());
     }
 
     #[test]

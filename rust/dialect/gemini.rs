@@ -329,7 +329,7 @@ mod tests {
     fn decode(stream: &[u8]) -> Vec<Event> {
         let mut decoder = StreamDecoder::new("gemini").unwrap();
         let mut events = decoder.feed(stream).unwrap();
-        events.extend(decoder.finish().unwrap());
+        events.extend(decoder.finish(true).unwrap());
         events
     }
 
@@ -350,7 +350,7 @@ mod tests {
             let mut decoder = StreamDecoder::new("gemini").unwrap();
             let mut events = decoder.feed(&stream[..split]).unwrap();
             events.extend(decoder.feed(&stream[split..]).unwrap());
-            events.extend(decoder.finish().unwrap());
+            events.extend(decoder.finish(true).unwrap());
             assert!(matches!(&events[0], Event::Text { text, .. } if text == "Hi"));
             let Event::ProviderError {
                 error_type,

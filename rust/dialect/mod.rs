@@ -144,8 +144,11 @@ impl StreamDecoder {
     }
 
     /// Signal the end of input: flush an unterminated final frame, release a held `Finish`,
-    /// and fail with [`ErrorClass::Truncated`] if the end marker never came.
-    pub fn finish(&mut self) -> Result<Vec<Event>, Failure> {
+    /// and fail with [`ErrorClass::Truncated`] if the end marker never came. `clean` says the
+    /// body ended as its transport meant it to; only then may a dialect without an end marker
+    /// on the wire (openai-chat without `[DONE]`) count its stream complete
+    /// (`Dialect::ends_cleanly`). A broken connection passes `false`.
+    pub fn finish(&mut self, clean: bool) -> Result<Vec<Event>, Failure> {
         if let Some(error) = &self.error {
             return Err(Failure {
                 error: error.clone(),
@@ -155,7 +158,7 @@ impl StreamDecoder {
         let frames = self.frames;
         let mut outcome = self.flush();
         if outcome.is_ok() && !self.out.reached_end() {
-            if self.dialect.ends_cleanly() {
+            if clean && self.dialect.ends_cleanly() {
                 self.out.end();
             } else {
                 outcome = self.dialect.end_of_input(&mut self.out);

@@ -103,7 +103,7 @@ mod tests {
             let mut decoder = StreamDecoder::new("ollama").unwrap();
             let mut events = decoder.feed(&stream[..split]).unwrap();
             events.extend(decoder.feed(&stream[split..]).unwrap());
-            events.extend(decoder.finish().unwrap());
+            events.extend(decoder.finish(true).unwrap());
             assert_eq!(events.len(), 7, "{events:?}");
             assert!(matches!(&events[4], Event::ToolCallDone { raw, .. } if raw == "{}"));
             assert!(matches!(&events[5], Event::Usage(u) if u.total_tokens == Some(12)));
@@ -121,7 +121,7 @@ mod tests {
         assert!(
             matches!(&events[0], Event::ProviderError { error_type: None, message, .. } if message == "boom")
         );
-        assert!(decoder.finish().is_ok());
+        assert!(decoder.finish(true).is_ok());
 
         let mut decoder = StreamDecoder::new("ollama").unwrap();
         let failure = decoder.feed(b"{\"done\":false}\n{oops\n").unwrap_err();

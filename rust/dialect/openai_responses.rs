@@ -258,7 +258,7 @@ mod tests {
     fn decode(data: &[u8]) -> Vec<Event> {
         let mut decoder = StreamDecoder::new("openai-responses").unwrap();
         let mut events = decoder.feed(data).unwrap();
-        events.extend(decoder.finish().unwrap());
+        events.extend(decoder.finish(true).unwrap());
         events
     }
 

@@ -1,7 +1,7 @@
 //! `StreamDecoder`: provider response bytes in, normalized events out, entirely in native code.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3::types::{PyBool, PyBytes, PyList, PyString};
 
 use super::arguments::{argument_error, describe, py_repr, type_error, type_name};
 use super::events::{event_to_py, partial_call_to_py, usage_to_py};
@@ -76,9 +76,27 @@ impl PyStreamDecoder {
     }
 
     /// Signal the end of the response; raises `StreamTruncated` if it ended early.
-    fn finish(&mut self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+    ///
+    /// `clean=False` says the connection broke: then only the dialect's end marker completes
+    /// the stream (openai-chat's clean-end rule does not apply).
+    #[pyo3(signature = (*, clean = None))]
+    fn finish(
+        &mut self,
+        py: Python<'_>,
+        clean: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let clean = match clean {
+            None => true,
+            Some(value) => match value.cast::<PyBool>() {
+                Ok(flag) => flag.is_true(),
+                Err(_) => {
+                    let message = format!("clean must be a bool, not {}", describe(value)?);
+                    return Err(argument_error(py, &message, "clean", "a bool", true));
+                }
+            },
+        };
         guard(py, || {
-            let outcome = self.core.finish();
+            let outcome = self.core.finish(clean);
             self.deliver(py, outcome)
         })
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..._validation import argument_error, describe
+from ..._validation import argument_error, describe, fail_type
 from ...errors import StreamDecodeError, StreamTruncated
 from ..events import ToolCallDone
 from ..eventstream import EventStreamDecoder
@@ -90,8 +90,13 @@ class StreamDecoder:
             raise self._fail(error, len(data), frames) from None
         return self._take(len(data), frames)
 
-    def finish(self) -> list[object]:
-        """Signal the end of the response; raises ``StreamTruncated`` if it ended early."""
+    def finish(self, *, clean: bool = True) -> list[object]:
+        """Signal the end of the response; raises ``StreamTruncated`` if it ended early.
+
+        ``clean=False`` says the connection broke: then only the dialect's end marker completes
+        the stream (openai-chat's clean-end rule does not apply)."""
+        if type(clean) is not bool:
+            fail_type("clean", "a bool", clean)
         if self._error is not None:
             raise _again(self._error)
         frames = self._frames
@@ -113,7 +118,7 @@ class StreamDecoder:
             if not out.reached_end:
                 ends_cleanly = getattr(self._handler, "ends_cleanly", None)
                 end_of_input = getattr(self._handler, "end_of_input", None)
-                if ends_cleanly is not None and ends_cleanly():
+                if clean and ends_cleanly is not None and ends_cleanly():
                     out.end()
                 elif end_of_input is not None:
                     # What the dialect still holds back is reported as unfinished.
