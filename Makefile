@@ -13,6 +13,8 @@ OLDEST_VENV := target/test-venv-oldest
 PYTHON_OLDEST ?= $(shell for p in $$HOME/.pyenv/versions/3.9*/bin/python3.9 $$(command -v python3.9); do \
 	"$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 PIP_QUIET := $(if $(CI),-q,)
+# The fuzzing budget of make test (make fuzz alone: FUZZ_SECONDS, default 60).
+FUZZ_SECONDS ?= 60
 
 # Release artifacts (make dist): built from the sdist, so the sdist is proven complete.
 DIST := dist
@@ -52,8 +54,8 @@ rust-check:
 	cargo test
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check python tests benches
-	$(BIN)/ruff format --check python tests benches
+	$(BIN)/ruff check python tests benches fuzz scripts build_backend
+	$(BIN)/ruff format --check python tests benches fuzz scripts build_backend
 	$(BIN)/mypy python/fluent_ai
 	$(BIN)/python -m mypy.stubtest fluent_ai._core --allowlist tests/stubtest-allowlist.txt
 
@@ -66,7 +68,10 @@ test: rust-check build lint
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider tests
 	FLUENT_AI_SIMD=off $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests
 	if [ "$$(uname -m)" = x86_64 ]; then FLUENT_AI_SIMD=sse2 $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests; fi
+	FLUENT_AI_BACKEND=python $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q \
+		tests/test_client_*.py
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q --benchmark-disable benches
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m fuzz.run
 	$(MAKE) test-oldest
 	$(MAKE) dist dist-check test-pure lint-workflows
 
