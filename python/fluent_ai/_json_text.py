@@ -42,7 +42,7 @@ _BRACKETS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[{]}")
 
 
-def nesting_bound(data: bytes, enough: int) -> int:
+def nesting_bound(data: bytes | bytearray, enough: int) -> int:
     """A bound of the depth to which a JSON parser reading ``data`` nests before it ends or
     fails: the number of opening brackets when that is at most ``enough``, else the depth of
     the brackets outside strings (exact for valid JSON). Linear in the length."""
@@ -53,7 +53,7 @@ def nesting_bound(data: bytes, enough: int) -> int:
     return max(accumulate(steps, lambda depth, step: depth + step - 1, initial=0))
 
 
-def loads_bounded(text: str | bytes) -> Any:
+def loads_bounded(text: str | bytes | bytearray) -> Any:
     """``json.loads(text)``, raising ``ValueError`` for nesting deeper than
     ``MAX_LOADS_DEPTH`` (instead of recursing that deep)."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
