@@ -156,12 +156,16 @@ __all__ += [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "catalog":
-        return importlib.import_module(".catalog", __name__)
-    if name in _CLIENT_NAMES or name in _CATALOG_NAMES:
-        module = ".client" if name in _CLIENT_NAMES else ".catalog"
-        value = getattr(importlib.import_module(module, __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Hidden from type checkers: a module ``__getattr__`` would make every misspelt name ``Any``
+# to them (the lazy names are declared by the ``TYPE_CHECKING`` imports above).
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name == "catalog":
+            return importlib.import_module(".catalog", __name__)
+        if name in _CLIENT_NAMES or name in _CATALOG_NAMES:
+            module = ".client" if name in _CLIENT_NAMES else ".catalog"
+            value = getattr(importlib.import_module(module, __name__), name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

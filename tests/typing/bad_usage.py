@@ -91,3 +91,8 @@ def sync_stream_in_async_for(client: Client) -> None:
 def interrupted(error: StreamInterrupted) -> None:
     print(error.tool_calls[0].arguments, error.tool_calls[0].fragment)  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
     print(error.partial_tool_calls[0].partial, fluent_ai.TextDelta("x").to_json())  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
+
+
+def misspelt_names() -> None:
+    fluent_ai.TextDelt("x")  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
+    fluent_ai.catalog.refesh()  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
