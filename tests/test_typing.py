@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -36,6 +37,10 @@ PYRIGHT_CONFIG = EXAMPLES / "pyrightconfig.json"
 EXPECT = re.compile(r"# expect: mypy=(?P<mypy>[a-z-]+) pyright=(?P<pyright>\w+)\s*$")
 MYPY_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: .*\[(?P<code>[a-z-]+)\]$")
 CHECK_SECONDS = 300
+STUB = Path(fluent_ai.__file__).parent / "_core.pyi"
+# Public helpers of the pure ToolCallAssembler that its dialects use; the native assembler keeps
+# them in Rust. Everything else in the stub must be present and alike on the pure backend.
+PURE_ONLY = ("count", "end", "finish_into", "unfinished")
 
 needs_match = pytest.mark.skipif(
     sys.version_info < (3, 10), reason="good_match.py uses match, which Python 3.9 cannot parse"
@@ -197,3 +202,59 @@ def test_event_is_the_union_of_the_active_backends_event_classes() -> None:
     if sys.version_info >= (3, 10):
         assert isinstance(fluent_ai.TextDelta("x"), fluent_ai.Event)
         assert not isinstance(fluent_ai.PartialToolCall(0, "", "", "", None), fluent_ai.Event)
+
+
+def pure_stub(text: str) -> str:
+    """The stub with each ``__new__(cls, ...) -> Class`` written as ``__init__(self, ...) ->
+    None``: the pure classes build themselves in ``__init__``, the native ones in ``__new__``."""
+    out: list[str] = []
+    rest = text
+    while (start := rest.find("def __new__(")) >= 0:
+        end = rest.index(") -> ", start)
+        close = rest.index(": ...", end)
+        head = rest[start:end].replace("def __new__(", "def __init__(", 1)
+        head = re.sub(r"\(\s*cls\b", lambda m: m.group(0).replace("cls", "self"), head, count=1)
+        out += [rest[:start], head, ") -> None"]
+        rest = rest[close:]
+    return "".join([*out, rest])
+
+
+def test_the_stub_matches_the_pure_backend(tmp_path: Path) -> None:
+    # mypy.stubtest compares _core.pyi with the native module in `make lint`; here with the
+    # pure-Python backend, re-exported as a package of its own beside a copy of the stub.
+    package = tmp_path / "fluent_ai_pure_check"
+    package.mkdir()
+    stub = pure_stub(STUB.read_text())
+    assert stub.count("def __init__(") == STUB.read_text().count("def __new__(") >= 20
+    assert "def __new__" not in stub and "cls" not in stub
+    (package / "__init__.pyi").write_text(stub)
+    (package / "__init__.py").write_text(
+        "from fluent_ai._purepy import *  # noqa: F403\n"
+        "from fluent_ai._purepy import SIMD_LEVEL, __version__, _metrics_record_loop\n"
+    )
+    allowlist = tmp_path / "allowlist.txt"
+    names = ["Event"]
+    names += [f"ToolCallAssembler.{name}" for name in PURE_ONLY]
+    allowlist.write_text("".join(f"fluent_ai_pure_check.{name}\n" for name in names))
+    command = [sys.executable, "-m", "mypy.stubtest", "fluent_ai_pure_check"]
+    result = subprocess.run(
+        [*command, "--allowlist", str(allowlist)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=CHECK_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_pure_stub_rewrite() -> None:
+    text = (
+        "class A:\n    def __new__(\n        cls, x: int = 1\n    ) -> A: ...\n"
+        "    def f(self) -> A: ...\n"
+    )
+    assert pure_stub(text) == (
+        "class A:\n    def __init__(\n        self, x: int = 1\n    ) -> None: ...\n"
+        "    def f(self) -> A: ...\n"
+    )

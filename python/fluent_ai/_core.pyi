@@ -1,6 +1,9 @@
-"""Typing for the native core, ``fluent_ai._core``.
+"""Typing for the core: the native ``fluent_ai._core`` and the pure-Python
+``fluent_ai._purepy``, which has the same names, signatures and behaviour.
 
-The pure-Python backend (``fluent_ai._purepy``) has the same names, signatures and behaviour.
+``make lint`` checks this stub against the native module with ``mypy.stubtest``;
+``tests/test_typing.py`` checks it against the pure-Python backend the same way (there the
+constructors are ``__init__`` rather than ``__new__``).
 """
 
 import datetime
@@ -9,9 +12,10 @@ from collections.abc import Callable
 from typing import Any, Final, TypeAlias, final
 
 __version__: Final[str]
-SIMD_LEVEL: Final[str]
+SIMD_LEVEL: Final[str | None]
 """The scanning kernels chosen at run time: ``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``
-(``FLUENT_AI_SIMD`` forces one; a bad value or a level the CPU lacks fails the import)."""
+(``FLUENT_AI_SIMD`` forces one; a bad value or a level the CPU lacks fails the import);
+``None`` on the pure-Python backend, which has no kernels."""
 
 @final
 class SseEvent:
