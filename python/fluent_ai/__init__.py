@@ -82,7 +82,7 @@ else:
     ]
 
 #: The process-wide default ``Metrics`` (pass it as ``StreamDecoder(dialect, metrics=...)``).
-metrics = Metrics()
+metrics: Metrics = Metrics()
 
 __version__: str = core.__version__
 

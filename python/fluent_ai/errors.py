@@ -270,7 +270,7 @@ class ModelNotFoundError(_UnknownNameError):
 
     def __init__(self, name: str, suggestions: list[str] | tuple[str, ...] = ()) -> None:
         self.name = name
-        self.suggestions = list(suggestions)
+        self.suggestions: list[str] = list(suggestions)
         hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
         self.message = f"unknown model {name!r}{hint}"
         super().__init__(self.message)
@@ -284,7 +284,7 @@ class UnknownProviderError(_UnknownNameError):
 
     def __init__(self, provider: str, known: list[str] | tuple[str, ...] = ()) -> None:
         self.provider = provider
-        self.known = list(known)
+        self.known: list[str] = list(known)
         listed = f"; known providers: {', '.join(self.known)}" if known else ""
         self.message = f"unknown provider {provider!r}{listed}"
         super().__init__(self.message)
@@ -344,8 +344,8 @@ class UnknownSettingError(InvalidArgumentError, ConfigurationError):
     ) -> None:
         self.provider = provider
         self.setting = setting
-        self.valid = list(valid)
-        self.suggestions = list(suggestions)
+        self.valid: list[str] = list(valid)
+        self.suggestions: list[str] = list(suggestions)
         hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
         argument = f"providers[{provider!r}][{setting!r}]"
         super().__init__(
@@ -376,7 +376,7 @@ class MissingCredentialsError(ConfigurationError, AuthenticationError):
 
     def __init__(self, message: str, *, provider: str, env: Sequence[str] = ()) -> None:
         AuthenticationError.__init__(self, message, provider=provider)
-        self.env = list(env)
+        self.env: list[str] = list(env)
 
 
 def _rebuild_api_error(cls: type[APIError], message: str, state: dict[str, object]) -> object:
