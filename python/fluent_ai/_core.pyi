@@ -9,7 +9,10 @@ constructors are ``__init__`` rather than ``__new__``).
 import datetime
 import uuid
 from collections.abc import Callable
-from typing import Any, Final, TypeAlias, final
+from typing import Any, Final, Union, final
+
+# typing_extensions, not typing: TypeAlias is new in 3.10 (type checkers always have its stub).
+from typing_extensions import TypeAlias
 
 __version__: Final[str]
 SIMD_LEVEL: Final[str | None]
@@ -330,17 +333,18 @@ class PartialToolCall:
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-Event: TypeAlias = (
-    TextDelta
-    | ReasoningDelta
-    | ToolCallStart
-    | ToolCallDelta
-    | ToolCallDone
-    | ToolCallInvalid
-    | Usage
-    | Finish
-    | ProviderErrorEvent
-)
+# Union[...], not |: checkers evaluate an alias's value for the user's Python version (3.9 too).
+Event: TypeAlias = Union[  # noqa: UP007
+    TextDelta,
+    ReasoningDelta,
+    ToolCallStart,
+    ToolCallDelta,
+    ToolCallDone,
+    ToolCallInvalid,
+    Usage,
+    Finish,
+    ProviderErrorEvent,
+]
 
 @final
 class ToolCallAssembler:
