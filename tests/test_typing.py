@@ -174,6 +174,10 @@ def test_the_good_example_decodes_a_real_stream() -> None:
     assert any(isinstance(event, fluent_ai.ToolCallDone) for event in events)
 
 
+def test_the_good_example_parses_json() -> None:
+    assert load(GOOD).parse(['{"items": [4', ", 5]}"]) == 7
+
+
 @needs_match
 def test_the_match_example_covers_every_event() -> None:
     describe = load(GOOD_MATCH).describe

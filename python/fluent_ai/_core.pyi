@@ -68,9 +68,10 @@ class NdjsonDecoder:
     """Newline-delimited JSON: one JSON value per line, blank lines skipped, CRLF accepted."""
 
     def __new__(cls, max_line_bytes: int = 8388608) -> NdjsonDecoder: ...
-    def feed(self, data: bytes) -> list[object]:
+    # JSON values are Any, as from json.loads: the caller knows their shape, not the decoder.
+    def feed(self, data: bytes) -> list[Any]:
         """Consume a chunk; return the values of the lines it completes."""
-    def finish(self) -> list[object]:
+    def finish(self) -> list[Any]:
         """Signal end of input; a last line without a newline is parsed here."""
     @property
     def position(self) -> int: ...
@@ -123,9 +124,10 @@ class JsonStream:
     def __new__(cls, max_depth: int = 256, max_bytes: int = 67108864) -> JsonStream: ...
     def feed(self, data: str | bytes) -> bool:
         """Consume a fragment; return ``True`` once the top-level value is complete."""
-    def finish(self) -> object:
+    # The value is Any, as from json.loads (see NdjsonDecoder).
+    def finish(self) -> Any:
         """Signal end of input and return the value; raises ``JsonStreamError`` if incomplete."""
-    def partial(self) -> object:
+    def partial(self) -> Any:
         """The value as if the input received so far were closed here (``None`` before one)."""
     @property
     def complete(self) -> bool: ...

@@ -179,6 +179,20 @@ def decode(chunks: Sequence[bytes]) -> list[Event]:
     return events
 
 
+def parse(fragments: Sequence[str]) -> int:
+    """JSON values are ``Any``, as from ``json.loads``: index them without a cast."""
+    parser = fluent_ai.JsonStream(max_depth=64)
+    for fragment in fragments:
+        if parser.feed(fragment):
+            break
+    preview: dict[str, Any] | None = parser.partial()
+    document = parser.finish()
+    lines = fluent_ai.NdjsonDecoder().feed(b'{"n": 1}\n{"n": 2}\n')
+    total: int = document["items"][0] + sum(line["n"] for line in lines)
+    print(preview, parser.position, parser.complete)
+    return total
+
+
 def catalog_lookup() -> float | None:
     info: ModelInfo = fluent_ai.catalog.get("openai/gpt-4.1-mini")
     cost: Cost = fluent_ai.catalog.cost(info, Usage(input_tokens=1000, output_tokens=50))
