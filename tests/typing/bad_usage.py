@@ -96,3 +96,20 @@ def interrupted(error: StreamInterrupted) -> None:
 def misspelt_names() -> None:
     fluent_ai.TextDelt("x")  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
     fluent_ai.catalog.refesh()  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
+
+
+async def async_misuse(client: AsyncClient) -> None:
+    for _ in client.stream("openai/gpt-4.1-mini", MESSAGES):  # expect: mypy=attr-defined pyright=reportGeneralTypeIssues
+        pass
+    await client.stream("openai/gpt-4.1-mini", MESSAGES)  # expect: mypy=misc pyright=reportGeneralTypeIssues
+
+
+def settings() -> None:
+    fluent_ai.Timeout(total="5")  # expect: mypy=arg-type pyright=reportArgumentType
+    Client(max_retries="2")  # expect: mypy=arg-type pyright=reportArgumentType
+    with AsyncClient():  # expect: mypy=attr-defined pyright=reportGeneralTypeIssues
+        pass
+
+
+def frozen_results(response: ChatResponse, call: ToolCallDone) -> None:
+    response.tool_calls.append(call)  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
