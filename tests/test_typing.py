@@ -15,6 +15,7 @@ of both backends: they are examples that work, not only examples that type-check
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -26,6 +27,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from client_helpers import server  # noqa: F401  (the loopback server fixture)
+from fake_providers import KEY, OPENAI_TOOLS_WHOLE, SSE, frames, transcript
+from loopback import LoopbackServer, Request, Response, json_response
 
 import fluent_ai
 
@@ -42,6 +46,7 @@ STUB = Path(fluent_ai.__file__).parent / "_core.pyi"
 # them in Rust. Everything else in the stub must be present and alike on the pure backend.
 PURE_ONLY = ("count", "end", "finish_into", "unfinished")
 STREAM_ALIASES = {"ChatStream", "AsyncChatStream"}
+OPENAI_TOOLS_WHOLE_TEXT = OPENAI_TOOLS_WHOLE["choices"][0]["message"]["content"] or ""  # type: ignore[index]
 
 needs_match = pytest.mark.skipif(
     sys.version_info < (3, 10), reason="good_match.py uses match, which Python 3.9 cannot parse"
@@ -295,3 +300,46 @@ def test_every_public_name_is_declared_for_pyright(tmp_path: Path) -> None:
             expected = "type alias" if name in STREAM_ALIASES else "class"
             assert symbol["category"] == expected, symbol
     assert symbols["fluent_ai.Event"]["category"] == "type alias"
+
+
+def test_the_good_example_runs_against_a_server(server: LoopbackServer) -> None:  # noqa: F811
+    # The user's script, run for real: every call it makes against a loopback provider.
+    server.reset()
+
+    def chat(request: Request) -> Response:
+        if request.json().get("stream"):
+            return Response(200, SSE, frames(transcript("openai_chat_text.txt")))
+        return json_response(OPENAI_TOOLS_WHOLE)
+
+    server.route("POST", "/v1/chat/completions", chat)
+    anthropic = frames(transcript("anthropic_tool_use.txt"))
+    server.route("POST", "/v1/messages", lambda request: Response(200, SSE, anthropic))
+    vectors = {"data": [{"index": i, "embedding": [0.5, i]} for i in range(2)], "model": "e"}
+    server.json("POST", "/v1/embeddings", vectors)
+    ranked = {"results": [{"index": 1, "relevance_score": 0.75}], "id": "r"}
+    server.json("POST", "/v2/rerank", ranked)
+    server.json("GET", "/v1/models", {"object": "list", "data": [{"id": "gpt-4o"}]})
+    providers = {
+        name: {"base_url": server.url + path, "api_key": KEY}
+        for name, path in (("openai", "/v1"), ("anthropic", ""), ("cohere", ""))
+    }
+    example = load(GOOD)
+    with fluent_ai.Client(providers=providers, timeout=10) as client:
+        final = example.run(client)
+    assert final.provider == "anthropic" and final.tool_calls
+    assert final.to_dict()["tool_calls"][0]["name"] == final.tool_calls[0].name
+    first = server.requests[0].json()
+    assert first["tools"] == example.TOOLS and first["max_completion_tokens"] == 200
+    second = next(r for r in server.requests if r.path == "/v1/messages").json()
+    assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user"]
+    assert [block["type"] for block in second["messages"][2]["content"]] == ["tool_result"] * 2
+
+    async def go() -> str:
+        async with fluent_ai.AsyncClient(providers=providers, timeout=10) as client:
+            return str(await example.run_async(client))
+
+    decoder = fluent_ai.StreamDecoder("openai-chat")
+    decoder.feed(transcript("openai_chat_text.txt"))
+    decoder.finish()
+    assert decoder.text
+    assert asyncio.run(go()) == OPENAI_TOOLS_WHOLE_TEXT + 2 * decoder.text
