@@ -8,7 +8,7 @@ it is available and from a pure-Python implementation with the same behaviour ot
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from ._backend import BackendInfo, backend, core
 from .errors import (
@@ -20,35 +20,76 @@ from .errors import (
     StreamTruncated,
 )
 
-SseDecoder = core.SseDecoder
-SseEvent = core.SseEvent
-NdjsonDecoder = core.NdjsonDecoder
-EventStreamDecoder = core.EventStreamDecoder
-EventStreamMessage = core.EventStreamMessage
-JsonStream = core.JsonStream
-StreamDecoder = core.StreamDecoder
-ToolCallAssembler = core.ToolCallAssembler
-TextDelta = core.TextDelta
-ReasoningDelta = core.ReasoningDelta
-ToolCallStart = core.ToolCallStart
-ToolCallDelta = core.ToolCallDelta
-ToolCallDone = core.ToolCallDone
-ToolCallInvalid = core.ToolCallInvalid
-Usage = core.Usage
-Finish = core.Finish
-ProviderErrorEvent = core.ProviderErrorEvent
-PartialToolCall = core.PartialToolCall
-Metrics = core.Metrics
-CircuitBreaker = core.CircuitBreaker
+# Type checkers read the classes from ``_core.pyi`` (which both backends implement); at run
+# time they are the active backend's own classes (see :func:`backend`).
+if TYPE_CHECKING:
+    from ._core import (
+        CircuitBreaker,
+        Event,
+        EventStreamDecoder,
+        EventStreamMessage,
+        Finish,
+        JsonStream,
+        Metrics,
+        NdjsonDecoder,
+        PartialToolCall,
+        ProviderErrorEvent,
+        ReasoningDelta,
+        SseDecoder,
+        SseEvent,
+        StreamDecoder,
+        TextDelta,
+        ToolCallAssembler,
+        ToolCallDelta,
+        ToolCallDone,
+        ToolCallInvalid,
+        ToolCallStart,
+        Usage,
+    )
+else:
+    SseDecoder = core.SseDecoder
+    SseEvent = core.SseEvent
+    NdjsonDecoder = core.NdjsonDecoder
+    EventStreamDecoder = core.EventStreamDecoder
+    EventStreamMessage = core.EventStreamMessage
+    JsonStream = core.JsonStream
+    StreamDecoder = core.StreamDecoder
+    ToolCallAssembler = core.ToolCallAssembler
+    TextDelta = core.TextDelta
+    ReasoningDelta = core.ReasoningDelta
+    ToolCallStart = core.ToolCallStart
+    ToolCallDelta = core.ToolCallDelta
+    ToolCallDone = core.ToolCallDone
+    ToolCallInvalid = core.ToolCallInvalid
+    Usage = core.Usage
+    Finish = core.Finish
+    ProviderErrorEvent = core.ProviderErrorEvent
+    PartialToolCall = core.PartialToolCall
+    Metrics = core.Metrics
+    CircuitBreaker = core.CircuitBreaker
+    #: Any normalized stream event (what ``ChatStream`` and ``StreamDecoder.feed`` yield).
+    #: A ``typing.Union``, so ``isinstance(x, Event)`` works on Python 3.10 and newer.
+    Event = Union[
+        TextDelta,
+        ReasoningDelta,
+        ToolCallStart,
+        ToolCallDelta,
+        ToolCallDone,
+        ToolCallInvalid,
+        Usage,
+        Finish,
+        ProviderErrorEvent,
+    ]
 
 #: The process-wide default ``Metrics`` (pass it as ``StreamDecoder(dialect, metrics=...)``).
-metrics = Metrics()
+metrics: Metrics = Metrics()
 
 __version__: str = core.__version__
 
 __all__ = [
     "BackendInfo",
     "CircuitBreaker",
+    "Event",
     "EventStreamDecoder",
     "EventStreamError",
     "EventStreamMessage",
@@ -91,7 +132,10 @@ from .resilience import BreakerPolicy, RateLimit, RetryPolicy  # noqa: E402
 from .types import ChatResponse, EmbeddingResponse, RerankResponse, RerankResult, Timeout  # noqa: E402
 
 _CLIENT_NAMES = ("AsyncChatStream", "AsyncClient", "ChatStream", "Client")
+# The catalog's value types, from the catalog on first access too.
+_CATALOG_NAMES = ("Cost", "ModelInfo")
 if TYPE_CHECKING:
+    from .catalog import Cost, ModelInfo
     from .client import AsyncChatStream, AsyncClient, ChatStream, Client
 
 __all__ += [
@@ -101,7 +145,9 @@ __all__ += [
     "ChatResponse",
     "ChatStream",
     "Client",
+    "Cost",
     "EmbeddingResponse",
+    "ModelInfo",
     "RateLimit",
     "RerankResponse",
     "RerankResult",
@@ -110,11 +156,16 @@ __all__ += [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "catalog":
-        return importlib.import_module(".catalog", __name__)
-    if name in _CLIENT_NAMES:
-        value = getattr(importlib.import_module(".client", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Hidden from type checkers: a module ``__getattr__`` would make every misspelt name ``Any``
+# to them (the lazy names are declared by the ``TYPE_CHECKING`` imports above).
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name == "catalog":
+            return importlib.import_module(".catalog", __name__)
+        if name in _CLIENT_NAMES or name in _CATALOG_NAMES:
+            module = ".client" if name in _CLIENT_NAMES else ".catalog"
+            value = getattr(importlib.import_module(module, __name__), name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -16,6 +16,9 @@ from ._streaming import StreamHandle, StreamState
 from .errors import APIError
 from .providers.base import HttpRequest
 from .types import ChatResponse
+
+if TYPE_CHECKING:
+    from ._core import Event
 
 __all__ = ["AsyncChatStream", "request_json"]
 
@@ -96,13 +99,13 @@ class AsyncChatStream(StreamHandle):
         super().__init__(call, http, request, model, metrics)
         self._events: AsyncIterator[Any] | None = None
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[Event]:
         if self._events is None:
             # The parts, not the stream: see ``ChatStream.__iter__``.
             self._events = _stream_events(self._call, self._http, self._request, self._state)
         return self._events
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> Event:
         return await self.__aiter__().__anext__()
 
     async def __aenter__(self) -> AsyncChatStream:

@@ -1,17 +1,24 @@
-"""Typing for the native core, ``fluent_ai._core``.
+"""Typing for the core: the native ``fluent_ai._core`` and the pure-Python
+``fluent_ai._purepy``, which has the same names, signatures and behaviour.
 
-The pure-Python backend (``fluent_ai._purepy``) has the same names, signatures and behaviour.
+``make lint`` checks this stub against the native module with ``mypy.stubtest``;
+``tests/test_typing.py`` checks it against the pure-Python backend the same way (there the
+constructors are ``__init__`` rather than ``__new__``).
 """
 
 import datetime
 import uuid
 from collections.abc import Callable
-from typing import Any, Final, TypeAlias, final
+from typing import Any, Final, Union, final
+
+# typing_extensions, not typing: TypeAlias is new in 3.10 (type checkers always have its stub).
+from typing_extensions import TypeAlias
 
 __version__: Final[str]
-SIMD_LEVEL: Final[str]
+SIMD_LEVEL: Final[str | None]
 """The scanning kernels chosen at run time: ``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``
-(``FLUENT_AI_SIMD`` forces one; a bad value or a level the CPU lacks fails the import)."""
+(``FLUENT_AI_SIMD`` forces one; a bad value or a level the CPU lacks fails the import);
+``None`` on the pure-Python backend, which has no kernels."""
 
 @final
 class SseEvent:
@@ -64,9 +71,10 @@ class NdjsonDecoder:
     """
 
     def __new__(cls, max_line_bytes: int = 8388608) -> NdjsonDecoder: ...
-    def feed(self, data: bytes) -> list[object]:
+    # JSON values are Any, as from json.loads: the caller knows their shape, not the decoder.
+    def feed(self, data: bytes) -> list[Any]:
         """Consume a chunk; return the values of the lines it completes."""
-    def finish(self) -> list[object]:
+    def finish(self) -> list[Any]:
         """Signal end of input; a last line without a newline is parsed here."""
     @property
     def position(self) -> int: ...
@@ -119,9 +127,10 @@ class JsonStream:
     def __new__(cls, max_depth: int = 256, max_bytes: int = 67108864) -> JsonStream: ...
     def feed(self, data: str | bytes) -> bool:
         """Consume a fragment; return ``True`` once the top-level value is complete."""
-    def finish(self) -> object:
+    # The value is Any, as from json.loads (see NdjsonDecoder).
+    def finish(self) -> Any:
         """Signal end of input and return the value; raises ``JsonStreamError`` if incomplete."""
-    def partial(self) -> object:
+    def partial(self) -> Any:
         """The value as if the input received so far were closed here (``None`` before one)."""
     @property
     def complete(self) -> bool: ...
@@ -129,7 +138,8 @@ class JsonStream:
     def position(self) -> int:
         """Bytes consumed so far (UTF-8 bytes for ``str`` input)."""
 
-# Normalized stream events (issue 3): immutable, compared and hashed by value, readable repr.
+# Normalized stream events (issue 3): immutable, compared and hashed by value; a repr cut
+# short per field (fluent_ai/_short_repr.py); to_dict() gives the fields by name.
 
 @final
 class TextDelta:
@@ -141,6 +151,8 @@ class TextDelta:
     def text(self) -> str: ...
     @property
     def index(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -152,6 +164,8 @@ class ReasoningDelta:
     def __new__(cls, text: str) -> ReasoningDelta: ...
     @property
     def text(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -167,6 +181,8 @@ class ToolCallStart:
     def id(self) -> str: ...
     @property
     def name(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -180,6 +196,8 @@ class ToolCallDelta:
     def index(self) -> int: ...
     @property
     def fragment(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -199,6 +217,8 @@ class ToolCallDone:
     def arguments(self) -> Any: ...
     @property
     def raw(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -218,6 +238,8 @@ class ToolCallInvalid:
     def raw(self) -> str: ...
     @property
     def error(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -255,6 +277,8 @@ class Usage:
     def cache_write_tokens(self) -> int | None: ...
     @property
     def reasoning_tokens(self) -> int | None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -270,6 +294,8 @@ class Finish:
     def reason(self) -> str: ...
     @property
     def raw_reason(self) -> str | None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -285,6 +311,8 @@ class ProviderErrorEvent:
     def message(self) -> str: ...
     @property
     def raw(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -305,20 +333,23 @@ class PartialToolCall:
     @property
     def partial(self) -> Any:
         """The arguments as if the text so far were closed (see ``JsonStream.partial()``)."""
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (see the README, "Types and serialization")."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
-Event: TypeAlias = (
-    TextDelta
-    | ReasoningDelta
-    | ToolCallStart
-    | ToolCallDelta
-    | ToolCallDone
-    | ToolCallInvalid
-    | Usage
-    | Finish
-    | ProviderErrorEvent
-)
+# Union[...], not |: checkers evaluate an alias's value for the user's Python version (3.9 too).
+Event: TypeAlias = Union[  # noqa: UP007
+    TextDelta,
+    ReasoningDelta,
+    ToolCallStart,
+    ToolCallDelta,
+    ToolCallDone,
+    ToolCallInvalid,
+    Usage,
+    Finish,
+    ProviderErrorEvent,
+]
 
 @final
 class ToolCallAssembler:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -23,6 +23,9 @@ from .errors import APIError
 from .providers.base import HttpRequest
 from .resilience import WATCHDOG, Alarm
 from .types import ChatResponse
+
+if TYPE_CHECKING:
+    from ._core import Event
 
 __all__ = ["ChatStream", "request_json"]
 
@@ -112,16 +115,16 @@ class ChatStream(StreamHandle):
         self, call: Call, http: httpx.Client, request: HttpRequest, model: str, metrics: Any
     ) -> None:
         super().__init__(call, http, request, model, metrics)
-        self._events: Iterator[Any] | None = None
+        self._events: Iterator[Event] | None = None
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Event]:
         if self._events is None:
             # The generator gets the parts, not the stream: a reference back to the stream
             # would make a cycle that only the garbage collector ends.
             self._events = _stream_events(self._call, self._http, self._request, self._state)
         return self._events
 
-    def __next__(self) -> Any:
+    def __next__(self) -> Event:
         return next(iter(self))
 
     def __enter__(self) -> ChatStream:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._core import PartialToolCall, ToolCallDone
 
 __all__ = [
     "EventStreamError",
@@ -116,12 +120,13 @@ class StreamTruncated(StreamDecodeError):
         position: int,
         excerpt: str = "",
         partial_text: str = "",
-        partial_tool_calls: Sequence[object] | None = None,
+        partial_tool_calls: Sequence[Any] | None = None,
         completed: Sequence[object] | None = None,
     ) -> None:
         super().__init__(message, position=position, excerpt=excerpt, completed=completed)
         self.partial_text = partial_text
-        self.partial_tool_calls: list[object] = list(partial_tool_calls or ())
+        # The active backend's PartialToolCall (hence Any in the parameter).
+        self.partial_tool_calls: list[PartialToolCall] = list(partial_tool_calls or ())
 
 
 def _rebuild(cls: type[StreamDecodeError], message: str, state: dict[str, object]) -> object:
@@ -266,7 +271,7 @@ class ModelNotFoundError(_UnknownNameError):
 
     def __init__(self, name: str, suggestions: list[str] | tuple[str, ...] = ()) -> None:
         self.name = name
-        self.suggestions = list(suggestions)
+        self.suggestions: list[str] = list(suggestions)
         hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
         self.message = f"unknown model {name!r}{hint}"
         super().__init__(self.message)
@@ -280,7 +285,7 @@ class UnknownProviderError(_UnknownNameError):
 
     def __init__(self, provider: str, known: list[str] | tuple[str, ...] = ()) -> None:
         self.provider = provider
-        self.known = list(known)
+        self.known: list[str] = list(known)
         #: Close matches among ``known`` (``difflib``), best first.
         self.suggestions = difflib.get_close_matches(str(provider), self.known, n=3, cutoff=0.6)
         hint = (
@@ -345,8 +350,8 @@ class UnknownSettingError(InvalidArgumentError, ConfigurationError):
     ) -> None:
         self.provider = provider
         self.setting = setting
-        self.valid = list(valid)
-        self.suggestions = list(suggestions)
+        self.valid: list[str] = list(valid)
+        self.suggestions: list[str] = list(suggestions)
         hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
         argument = f"providers[{provider!r}][{setting!r}]"
         super().__init__(
@@ -377,7 +382,7 @@ class MissingCredentialsError(ConfigurationError, AuthenticationError):
 
     def __init__(self, message: str, *, provider: str, env: Sequence[str] = ()) -> None:
         AuthenticationError.__init__(self, message, provider=provider)
-        self.env = list(env)
+        self.env: list[str] = list(env)
 
 
 def _rebuild_api_error(cls: type[APIError], message: str, state: dict[str, object]) -> object:
@@ -414,8 +419,8 @@ class StreamInterrupted(APIError):
         request_id: str | None = None,
         retry_after: float | None = None,
         partial_text: str = "",
-        tool_calls: Sequence[object] | None = None,
-        partial_tool_calls: Sequence[object] | None = None,
+        tool_calls: Sequence[Any] | None = None,
+        partial_tool_calls: Sequence[Any] | None = None,
     ) -> None:
         super().__init__(
             message,
@@ -425,8 +430,9 @@ class StreamInterrupted(APIError):
             retry_after=retry_after,
         )
         self.partial_text = partial_text
-        self.tool_calls: list[object] = list(tool_calls or ())
-        self.partial_tool_calls: list[object] = list(partial_tool_calls or ())
+        # The active backend's events (hence Any in the parameters).
+        self.tool_calls: list[ToolCallDone] = list(tool_calls or ())
+        self.partial_tool_calls: list[PartialToolCall] = list(partial_tool_calls or ())
 
     def __reduce__(self) -> tuple[object, ...]:
         kinds = [base for base in type(self).__bases__ if base is not StreamInterrupted]

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
+from ._short_repr import short_repr
 from ._validation import check_seconds
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class Timeout:
 TimeoutLike = Union[Timeout, float, int, None]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class ChatResponse:
     """A whole chat answer, from ``chat()`` or from a finished ``stream()``.
 
@@ -109,6 +110,10 @@ class ChatResponse:
     text of the tool calls (a streamed call's ``raw`` keeps the provider's spacing while a whole
     response may re-serialize it) and call ids the decoder made up (``call_fai_<n>``, for
     providers that send none) is equal.
+
+    :meth:`to_dict` gives the answer as plain JSON data; the ``repr`` shows every field but
+    ``raw`` and ``request_id``, each cut short when long (see the README, "Types and
+    serialization").
     """
 
     text: str
@@ -153,6 +158,38 @@ class ChatResponse:
             ]
         return message
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: every field but ``raw`` (the provider's body, often large; it is
+        ``self.raw``), with the tool calls and the usage as their ``to_dict()``."""
+        return {
+            "text": self.text,
+            "tool_calls": [call.to_dict() for call in self.tool_calls],
+            "usage": None if self.usage is None else self.usage.to_dict(),
+            "finish_reason": self.finish_reason,
+            "model": self.model,
+            "provider": self.provider,
+            "reasoning": self.reasoning,
+            "invalid_tool_calls": [call.to_dict() for call in self.invalid_tool_calls],
+            "raw_finish_reason": self.raw_finish_reason,
+            "request_id": self.request_id,
+        }
+
+    def __repr__(self) -> str:
+        return short_repr(
+            "ChatResponse",
+            [
+                ("text", self.text),
+                ("tool_calls", self.tool_calls),
+                ("usage", self.usage),
+                ("finish_reason", self.finish_reason),
+                ("model", self.model),
+                ("provider", self.provider),
+                ("reasoning", self.reasoning),
+                ("invalid_tool_calls", self.invalid_tool_calls),
+                ("raw_finish_reason", self.raw_finish_reason),
+            ],
+        )
+
     def _key(self) -> tuple[Any, ...]:
         return (
             self.text,
@@ -179,7 +216,7 @@ def _given(call_id: str) -> str | None:
     return None if call_id.startswith("call_fai_") else call_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EmbeddingResponse:
     """Embeddings in the order of the inputs, with the model that made them."""
 
@@ -187,10 +224,23 @@ class EmbeddingResponse:
     model: str
     provider: str
     usage: Usage | None = None
-    raw: Any = field(default=None, repr=False, compare=False)
+    raw: Any = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: every field but ``raw``, the usage as its ``to_dict()``."""
+        return {
+            "embeddings": [list(vector) for vector in self.embeddings],
+            "model": self.model,
+            "provider": self.provider,
+            "usage": None if self.usage is None else self.usage.to_dict(),
+        }
+
+    def __repr__(self) -> str:
+        fields = ("embeddings", "model", "provider", "usage")
+        return short_repr("EmbeddingResponse", [(name, getattr(self, name)) for name in fields])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RerankResult:
     """One document's place: ``index`` into the documents given, its ``relevance_score`` and,
     when the provider returned it, the ``document`` text."""
@@ -199,8 +249,20 @@ class RerankResult:
     relevance_score: float
     document: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """``{"index", "relevance_score", "document"}``: plain JSON data."""
+        return {
+            "index": self.index,
+            "relevance_score": self.relevance_score,
+            "document": self.document,
+        }
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        fields = ("index", "relevance_score", "document")
+        return short_repr("RerankResult", [(name, getattr(self, name)) for name in fields])
+
+
+@dataclass(frozen=True, repr=False)
 class RerankResponse:
     """Documents ranked by relevance, most relevant first."""
 
@@ -208,4 +270,18 @@ class RerankResponse:
     model: str
     provider: str
     usage: Usage | None = None
-    raw: Any = field(default=None, repr=False, compare=False)
+    raw: Any = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: every field but ``raw``, the results and the usage as their
+        ``to_dict()``."""
+        return {
+            "results": [result.to_dict() for result in self.results],
+            "model": self.model,
+            "provider": self.provider,
+            "usage": None if self.usage is None else self.usage.to_dict(),
+        }
+
+    def __repr__(self) -> str:
+        fields = ("results", "model", "provider", "usage")
+        return short_repr("RerankResponse", [(name, getattr(self, name)) for name in fields])

@@ -1,6 +1,6 @@
 //! The normalized stream events as Python classes: immutable, compared by value, with a
-//! readable `repr` and `__match_args__` in field order. Fields hold Python objects, so an
-//! event is built once from the core's [`Event`] and then costs nothing to read.
+//! short `repr`, `__match_args__` in field order and `to_dict()`. Fields hold Python objects,
+//! so an event is built once from the core's [`Event`] and then costs nothing to read.
 
 use pyo3::basic::CompareOp;
 use pyo3::prelude::*;
@@ -64,6 +64,24 @@ fn bind_arguments(
         .collect()
 }
 
+/// A field whose `repr` is longer than this many characters (code points) is cut short.
+const FIELD_LIMIT: usize = 80;
+/// How many characters of a cut `repr` are shown (as `fluent_ai/_short_repr.py`).
+const FIELD_HEAD: usize = 60;
+
+/// `repr(value)`, or its first `FIELD_HEAD` characters, `...` and its length when it is longer
+/// than `FIELD_LIMIT` (a 1 MB argument text must not make a 1 MB log line).
+fn field_repr(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = value.repr()?;
+    let text = text.to_cow()?;
+    let count = text.chars().count();
+    if count <= FIELD_LIMIT {
+        return Ok(text.into_owned());
+    }
+    let head: String = text.chars().take(FIELD_HEAD).collect();
+    Ok(format!("{head}...<{count} chars>"))
+}
+
 fn repr_fields(
     py: Python<'_>,
     class: &str,
@@ -77,10 +95,23 @@ fn repr_fields(
         }
         text.push_str(field);
         text.push('=');
-        text.push_str(&value.bind(py).repr()?.to_cow()?);
+        text.push_str(&field_repr(value.bind(py))?);
     }
     text.push(')');
     Ok(text)
+}
+
+/// The fields by name, in order; the values are the event's own objects (not copies).
+fn fields_dict<'py>(
+    py: Python<'py>,
+    fields: &[&str],
+    values: &[&Py<PyAny>],
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (field, value) in fields.iter().zip(values) {
+        dict.set_item(*field, value.clone_ref(py))?;
+    }
+    Ok(dict)
 }
 
 fn values_tuple<'py>(py: Python<'py>, values: &[&Py<PyAny>]) -> PyResult<Bound<'py, PyTuple>> {
@@ -139,6 +170,13 @@ macro_rules! event_class {
 
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
                 repr_fields(py, $name, Self::FIELDS, &self.values())
+            }
+
+            /// The fields by name, in `__match_args__` order: plain data (`json.dumps` takes
+            /// it; the arguments of a tool call are the event's own object, not a copy), and
+            /// the keyword arguments that build the event again (`type(event)(**event.to_dict())`).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                fields_dict(py, Self::FIELDS, &self.values())
             }
 
             fn __richcmp__(

@@ -1,12 +1,15 @@
 """The normalized stream events (mirrors ``rust/python/events.rs``).
 
 Immutable, compared and hashed by value (a ``dict`` field makes an event unhashable, as
-for a tuple), with a readable ``repr`` and ``__match_args__`` in field order.
+for a tuple), with a short ``repr`` (see ``fluent_ai._short_repr``), ``__match_args__`` in
+field order and ``to_dict()``.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+
+from .._short_repr import short_repr
 
 __all__ = [
     "Finish",
@@ -48,10 +51,13 @@ class _Event:
         return hash(self._values())
 
     def __repr__(self) -> str:
-        fields = ", ".join(
-            f"{name}={value!r}" for name, value in zip(self.__match_args__, self._values())
-        )
-        return f"{type(self).__name__}({fields})"
+        return short_repr(type(self).__name__, zip(self.__match_args__, self._values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name, in ``__match_args__`` order: plain data (``json.dumps`` takes
+        it; the arguments of a tool call are the event's own object, not a copy), and the
+        keyword arguments that build the event again (``type(event)(**event.to_dict())``)."""
+        return dict(zip(self.__match_args__, self._values()))
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (type(self), self._values())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .._validation import check_string, fail_value
 
@@ -96,6 +97,15 @@ class ModelInfo:
             return Provenance(self.live_source, self.live_as_of or "")
         return Provenance(self.source, self.as_of)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON data: ``deprecation_date`` as an ISO date string
+        (``"2026-01-31"``), ``live_fields`` as a sorted list."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if self.deprecation_date is not None:
+            data["deprecation_date"] = self.deprecation_date.isoformat()
+        data["live_fields"] = sorted(self.live_fields)
+        return data
+
 
 DATA_FIELDS: tuple[str, ...] = (
     "mode",
@@ -138,3 +148,8 @@ class Cost:
     cache_read: float | None
     cache_write: float | None
     total: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"model", "input", "output", "cache_read", "cache_write", "total"}``: plain JSON
+        data (amounts in USD, ``None`` where unknown)."""
+        return dataclasses.asdict(self)
