@@ -79,7 +79,7 @@ impl PyStreamDecoder {
     ///
     /// `clean=False` says the connection broke: then only the dialect's end marker completes
     /// the stream (openai-chat's clean-end rule does not apply).
-    #[pyo3(signature = (*, clean = None))]
+    #[pyo3(signature = (*, clean = None), text_signature = "($self, *, clean=True)")]
     fn finish(
         &mut self,
         py: Python<'_>,
