@@ -33,6 +33,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from ._aws_eventstream import encode_message
 from ._bedrock_messages import bedrock_messages, bedrock_output_config, bedrock_tool_config
 from ._sigv4_auth import SigV4Auth
+from ._options import ANTHROPIC_THINKING_BUDGETS, stop_list, thinking_max_tokens
+from .anthropic import DEFAULT_MAX_TOKENS
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
 
 __all__ = ["Bedrock"]
@@ -84,6 +86,7 @@ class Bedrock(Adapter):
             inference["maxTokens"] = params.max_tokens
         if params.temperature is not None:
             inference["temperature"] = params.temperature
+        self._options(params, body, inference)
         if inference:
             body["inferenceConfig"] = inference
         tool_config = bedrock_tool_config(params.tools, params.tool_choice, messages)
@@ -100,6 +103,36 @@ class Bedrock(Adapter):
             else:
                 body[name] = value
         return body
+
+    def _options(self, params: ChatParams, body: dict[str, Any], inference: dict[str, Any]) -> None:
+        """``top_p`` and ``stop`` -> ``inferenceConfig.topP`` / ``stopSequences``;
+        ``reasoning_effort`` for a Claude model -> ``additionalModelRequestFields.thinking``
+        (the Anthropic budgets; ``maxTokens`` raised above the budget when needed);
+        ``metadata`` -> ``requestMetadata``. Converse has no seed, penalties, parallel-call
+        switch or end-user field."""
+        for option in ("seed", "presence_penalty", "frequency_penalty", "user"):
+            if getattr(params, option) is not None:
+                raise self.no_option(option, "Converse has no such field")
+        if params.parallel_tool_calls is False:
+            raise self.no_option("parallel_tool_calls", "Converse has no such switch")
+        if params.top_p is not None:
+            inference["topP"] = params.top_p
+        if params.stop is not None:
+            inference["stopSequences"] = stop_list(params.stop)
+        if params.reasoning_effort is not None:
+            if "claude" not in params.model.lower():
+                raise self.no_option(
+                    "reasoning_effort",
+                    "fluent-ai maps it for Claude models on Bedrock only (send the model's "
+                    "own field in extra_body={'additionalModelRequestFields': ...})",
+                )
+            budget = ANTHROPIC_THINKING_BUDGETS[params.reasoning_effort]
+            limit = inference.get("maxTokens", DEFAULT_MAX_TOKENS)
+            inference["maxTokens"] = thinking_max_tokens(limit, budget)
+            thinking = {"type": "enabled", "budget_tokens": budget}
+            body["additionalModelRequestFields"] = {"thinking": thinking}
+        if params.metadata is not None:
+            body["requestMetadata"] = dict(params.metadata)
 
     def replay(self, body: Any) -> bytes:
         """A whole Converse answer as ConverseStream messages: each content block as its
