@@ -292,11 +292,13 @@ TARGETS = [
         keyed(),
         ("/v2/chat",) * 2,
         without("parallel_tool_calls", "user", "metadata"),
-        lambda body: {
-            k: body.get(k)
-            for k in ("p", "stop_sequences", "seed", "presence_penalty", "frequency_penalty")
-        }
-        | {"thinking": body.get("thinking"), "top_p": "top_p" in body},
+        lambda body: (
+            {
+                k: body.get(k)
+                for k in ("p", "stop_sequences", "seed", "presence_penalty", "frequency_penalty")
+            }
+            | {"thinking": body.get("thinking"), "top_p": "top_p" in body}
+        ),
     ),
     Target(
         "ollama",
@@ -314,9 +316,10 @@ ANSWERS: dict[str, Any] = {
     "azure": ALL,
     "groq": ALL,
     "mistral": (7, False, ["END", "STOP"], 0.5),
-    "cerebras": {**{name: None for name in ALL}, **without(
-        "presence_penalty", "frequency_penalty", "parallel_tool_calls"
-    )},
+    "cerebras": {
+        **{name: None for name in ALL},
+        **without("presence_penalty", "frequency_penalty", "parallel_tool_calls"),
+    },
     "anthropic": ANTHROPIC_ANSWER,
     "vertex-claude": ANTHROPIC_ANSWER,
     "gemini": (GEMINI_CONFIG, None),
@@ -449,10 +452,11 @@ UNSUPPORTED = [
 
 
 @pytest.mark.parametrize("how", ["chat", "stream"])
-@pytest.mark.parametrize(("name", "option", "value", "parameter"), UNSUPPORTED)
+@pytest.mark.parametrize("case", UNSUPPORTED)
 def test_an_option_without_equivalent_raises_before_sending(
-    server: LoopbackServer, mode: str, how: str, name: str, option: str, value: Any, parameter: str
+    server: LoopbackServer, mode: str, how: str, case: tuple[str, str, Any, str]
 ) -> None:
+    name, option, value, parameter = case
     target = BY_NAME[name]
     server.reset()
     seen = serve(server, target)
@@ -480,9 +484,7 @@ def test_an_option_without_equivalent_raises_before_sending(
 def test_xai_rejections_follow_the_model(
     server: LoopbackServer, mode: str, model: str, option: str, allowed: bool
 ) -> None:
-    target = Target(
-        "xai", model, "openai", keyed("/v1"), ("/v1/chat/completions",) * 2
-    )
+    target = Target("xai", model, "openai", keyed("/v1"), ("/v1/chat/completions",) * 2)
     server.reset()
     seen = serve(server, target)
     value = {"stop": "END", "reasoning_effort": "high", "presence_penalty": 0.5}[option]
@@ -508,7 +510,7 @@ def test_stop_keeps_the_shape_given_on_openai(server: LoopbackServer, mode: str)
 
 
 @pytest.mark.parametrize(
-    ("max_tokens", "effort", "sent"),
+    "limits",
     [
         (None, "high", 24576 + 4096),  # the default limit leaves no room: raised
         (1000, "high", 24576 + 1000),
@@ -521,12 +523,15 @@ def test_stop_keeps_the_shape_given_on_openai(server: LoopbackServer, mode: str)
 )
 @pytest.mark.parametrize("name", ["anthropic", "bedrock"])
 def test_claude_thinking_raises_max_tokens_above_the_budget(
-    server: LoopbackServer, mode: str, name: str, max_tokens: int | None, effort: str, sent: int
+    server: LoopbackServer, mode: str, name: str, limits: tuple[int | None, str, int]
 ) -> None:
+    max_tokens, effort, sent = limits
     target = BY_NAME[name]
     server.reset()
     seen = serve(server, target)
-    call(runner(mode, server, target), "chat", target, max_tokens=max_tokens, reasoning_effort=effort)
+    call(
+        runner(mode, server, target), "chat", target, max_tokens=max_tokens, reasoning_effort=effort
+    )
     body = seen[0].json()
     if name == "anthropic":
         assert body["max_tokens"] == sent
@@ -539,7 +544,9 @@ def test_claude_thinking_raises_max_tokens_above_the_budget(
 
 def test_bedrock_reasoning_effort_needs_a_claude_model(server: LoopbackServer, mode: str) -> None:
     target = BY_NAME["bedrock"]
-    nova = Target("bedrock", "bedrock/amazon.nova-pro-v1:0", "bedrock", target.settings, ("/x",) * 2)
+    nova = Target(
+        "bedrock", "bedrock/amazon.nova-pro-v1:0", "bedrock", target.settings, ("/x",) * 2
+    )
     server.reset()
     with pytest.raises(e.UnsupportedParameterError, match="reasoning_effort"):
         call(runner(mode, server, nova), "chat", nova, reasoning_effort="low")
@@ -643,7 +650,13 @@ def test_extra_headers_win_over_headers(server: LoopbackServer, mode: str) -> No
     target = BY_NAME["openai"]
     server.reset()
     seen = serve(server, target)
-    call(runner(mode, server, target), "chat", target, headers={"x-a": "1"}, extra_headers={"X-A": "2"})
+    call(
+        runner(mode, server, target),
+        "chat",
+        target,
+        headers={"x-a": "1"},
+        extra_headers={"X-A": "2"},
+    )
     assert [v for k, v in seen[0].header_items if k.lower() == "x-a"] == ["2"]
 
 
@@ -741,16 +754,11 @@ BAD = [
 
 
 @pytest.mark.parametrize("how", ["chat", "stream"])
-@pytest.mark.parametrize(("option", "value", "error", "argument"), BAD)
+@pytest.mark.parametrize("case", BAD)
 def test_bad_values_raise_naming_the_argument(
-    server: LoopbackServer,
-    mode: str,
-    how: str,
-    option: str,
-    value: Any,
-    error: type[Exception],
-    argument: str,
+    server: LoopbackServer, mode: str, how: str, case: tuple[str, Any, type[Exception], str]
 ) -> None:
+    option, value, error, argument = case
     target = BY_NAME["openai"]
     server.reset()
     serve(server, target)

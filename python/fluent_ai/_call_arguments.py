@@ -114,7 +114,10 @@ def check_options(
         _check_stop(stop)
     if seed is not None:
         _check_seed(seed)
-    for name, value in (("presence_penalty", presence_penalty), ("frequency_penalty", frequency_penalty)):
+    for name, value in (
+        ("presence_penalty", presence_penalty),
+        ("frequency_penalty", frequency_penalty),
+    ):
         if value is not None:
             check_number(name, value, minimum=-2.0, maximum=2.0)
     if parallel_tool_calls is not None and not isinstance(parallel_tool_calls, bool):
@@ -137,9 +140,7 @@ def check_options(
     if extra_body is not None:
         check_mapping("extra_body", extra_body)
         if extra is not None:
-            fail_value(
-                "extra", "None when extra_body is given (extra is its older name)", "given"
-            )
+            fail_value("extra", "None when extra_body is given (extra is its older name)", "given")
     if max_retries is not None:
         check_count("max_retries", max_retries)
 
@@ -170,7 +171,9 @@ def check_headers(argument: str, value: object) -> dict[str, str]:
     headers = check_mapping(argument, value)
     for name, item in headers.items():
         if not name or any(c in name for c in _NOT_IN_NAMES):
-            fail_value(f"a key of {argument}", "a header name (no spaces, ':' or line breaks)", name)
+            fail_value(
+                f"a key of {argument}", "a header name (no spaces, ':' or line breaks)", name
+            )
         if not isinstance(item, str):
             fail_type(f"{argument}[{name!r}]", "a str", item, secret=True)
         if "\r" in item or "\n" in item or "\0" in item:

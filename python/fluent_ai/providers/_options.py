@@ -81,7 +81,10 @@ COMPAT_UNSUPPORTED: Mapping[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "mistral": (("", frozenset({"user", "reasoning_effort"})),),
     "xai": (
         ("grok-3-mini", frozenset({"stop", "presence_penalty", "frequency_penalty"})),
-        ("grok-4", frozenset({"stop", "presence_penalty", "frequency_penalty", "reasoning_effort"})),
+        (
+            "grok-4",
+            frozenset({"stop", "presence_penalty", "frequency_penalty", "reasoning_effort"}),
+        ),
     ),
 }
 

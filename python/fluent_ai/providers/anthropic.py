@@ -90,12 +90,13 @@ class Anthropic(Adapter):
 
 
 def claude_options(adapter: Adapter, params: ChatParams, body: dict[str, Any]) -> None:
-    """The request options of a Messages body (Anthropic and Vertex). ``top_p`` as is (some models refuse it together with ``temperature``: the
-    server says so), ``stop`` -> ``stop_sequences``, ``parallel_tool_calls=False`` ->
-    ``tool_choice.disable_parallel_tool_use``, ``reasoning_effort`` -> ``thinking`` with a
+    """The request options of a Messages body (Anthropic and Vertex). ``top_p`` as is
+    (some models refuse it together with ``temperature``: the server says so); ``stop`` ->
+    ``stop_sequences``; ``parallel_tool_calls=False`` ->
+    ``tool_choice.disable_parallel_tool_use``; ``reasoning_effort`` -> ``thinking`` with a
     budget from :data:`ANTHROPIC_THINKING_BUDGETS` (``max_tokens`` raised above it when
-    needed), ``user`` and ``metadata={"user_id": ...}`` -> ``metadata.user_id``. Messages has
-    no ``seed`` and no penalties."""
+    needed); ``user`` and ``metadata={"user_id": ...}`` -> ``metadata.user_id``. Messages
+    has no ``seed`` and no penalties."""
     for option in ("seed", "presence_penalty", "frequency_penalty"):
         if getattr(params, option) is not None:
             raise adapter.no_option(option, "the Messages API has no such field")

@@ -32,8 +32,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from ._aws_eventstream import encode_message
 from ._bedrock_messages import bedrock_messages, bedrock_output_config, bedrock_tool_config
-from ._sigv4_auth import SigV4Auth
 from ._options import ANTHROPIC_THINKING_BUDGETS, stop_list, thinking_max_tokens
+from ._sigv4_auth import SigV4Auth
 from .anthropic import DEFAULT_MAX_TOKENS
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
 

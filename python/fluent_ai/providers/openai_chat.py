@@ -85,11 +85,12 @@ class OpenAIChat(Adapter):
         for option, value in options_set(params).items():
             if compat_unsupported(name, params.model, option):
                 raise self.no_option(option, "the provider rejects it (README, request options)")
-            if option == "stop":
-                value = value if isinstance(value, str) else list(value)
+            if option == "stop" and not isinstance(value, str):
+                body[option] = list(value)
             elif option == "metadata":
-                value = dict(value)
-            body[renamed.get(option, option)] = value
+                body[option] = dict(value)
+            else:
+                body[renamed.get(option, option)] = value
 
     def _max_tokens_field(self) -> str:
         field = self.provider.params.get("max_tokens_field")
