@@ -8,6 +8,7 @@ are provider extensions), the ones named must have the shapes below.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from ._validation import (
@@ -20,6 +21,7 @@ from ._validation import (
     fail_type,
     fail_value,
 )
+from .errors import InvalidArgumentError
 from .providers._options import REASONING_EFFORTS
 from .types import Timeout
 
@@ -139,10 +141,23 @@ def check_options(
             check_headers(name, value)
     if extra_body is not None:
         check_mapping("extra_body", extra_body)
+        _check_json("extra_body", extra_body)
         if extra is not None:
             fail_value("extra", "None when extra_body is given (extra is its older name)", "given")
     if max_retries is not None:
         check_count("max_retries", max_retries)
+
+
+def _check_json(argument: str, value: object) -> None:
+    try:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as problem:
+        raise InvalidArgumentError(
+            f"{argument} must hold only JSON values (str, number, bool, None, lists and dicts "
+            f"with str keys; no NaN or infinity, no lone surrogate): {problem}",
+            argument=argument,
+            expected="JSON values",
+        ) from None
 
 
 _SEED_RANGE = (-(1 << 63), (1 << 63) - 1)
