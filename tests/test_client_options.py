@@ -660,25 +660,38 @@ def test_extra_headers_win_over_headers(server: LoopbackServer, mode: str) -> No
     assert [v for k, v in seen[0].header_items if k.lower() == "x-a"] == ["2"]
 
 
-def test_a_per_call_authorization_is_redacted(server: LoopbackServer, mode: str) -> None:
+@pytest.mark.parametrize("header", ["Authorization", "X-Portkey-Api-Key", "x-gateway-token"])
+def test_a_per_call_credential_header_is_redacted(
+    server: LoopbackServer, mode: str, header: str
+) -> None:
     target = BY_NAME["openai"]
     server.reset()
     secret = "sk-percall-5e3b9d1f7a"
+    value = f"Bearer {secret}" if header == "Authorization" else secret
 
     def echo(request: Request) -> Response:
-        text = f"bad key {request.headers.get('authorization')}"
+        text = f"bad key {request.headers.get(header.lower())}"
         return json_response({"error": {"message": text, "type": "invalid_request_error"}}, 401)
 
     server.route("POST", target.paths[0], echo)
     with pytest.raises(e.AuthenticationError) as caught:
-        call(
-            runner(mode, server, target),
-            "chat",
-            target,
-            headers={"Authorization": f"Bearer {secret}"},
-        )
-    assert server.requests[0].headers["authorization"] == f"Bearer {secret}"
+        call(runner(mode, server, target), "chat", target, headers={header: value})
+    assert server.requests[0].headers[header.lower()] == value
     assert secret not in str(caught.value) and secret not in repr(caught.value.__dict__)
+
+
+def test_other_per_call_headers_are_not_redacted(server: LoopbackServer, mode: str) -> None:
+    target = BY_NAME["openai"]
+    server.reset()
+
+    def echo(request: Request) -> Response:
+        text = f"unknown trace {request.headers.get('x-trace-id')}"
+        return json_response({"error": {"message": text, "type": "invalid_request_error"}}, 400)
+
+    server.route("POST", target.paths[0], echo)
+    with pytest.raises(e.BadRequestError) as caught:
+        call(runner(mode, server, target), "chat", target, headers={"x-trace-id": "trace-77"})
+    assert "trace-77" in str(caught.value)
 
 
 @pytest.mark.parametrize(("max_retries", "attempts"), [(0, 1), (1, 2), (None, 3)])

@@ -439,16 +439,17 @@ def merge_headers(headers: Mapping[str, str], overrides: Mapping[str, str]) -> d
     return merged
 
 
-# Per-call headers whose values are credentials: redacted like the provider's key.
-_SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization"}
-)
+# Per-call headers whose names say they carry a credential (Authorization, x-api-key,
+# x-goog-api-key, Cookie, a gateway's x-...-token, ...): their values are redacted like the
+# provider's key.
+_SECRET_NAME_PARTS = ("auth", "key", "token", "secret", "cookie", "signature", "session")
 
 
 def _header_secrets(headers: Mapping[str, str]) -> tuple[str, ...]:
     found = []
     for name, value in headers.items():
-        if name.lower() in _SECRET_HEADERS and value:
+        lowered = name.lower()
+        if value and any(part in lowered for part in _SECRET_NAME_PARTS):
             found.append(value)
             scheme, _, token = value.partition(" ")
             if token and scheme.lower() in ("bearer", "basic"):

@@ -62,7 +62,14 @@ from .types import (
 if TYPE_CHECKING:
     from .catalog import ModelInfo
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncChatStream", "AsyncClient", "ChatStream", "Client"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "AsyncChatStream",
+    "AsyncClient",
+    "ChatStream",
+    "Client",
+    "ReasoningEffort",
+]
 
 ChatStream = _sync.ChatStream
 AsyncChatStream = _async.AsyncChatStream

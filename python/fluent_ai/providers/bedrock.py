@@ -14,9 +14,10 @@ override (``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token`
 AWS credentials or a profile are given.
 
 The body follows ``_bedrock_messages``; ``max_tokens`` and ``temperature`` go to
-``inferenceConfig``; ``extra`` is merged last, one level deep (``{"inferenceConfig": {"topP":
-0.9}}`` adds to the limits set here). A whole Converse answer is replayed as the messages of
-its stream, so ``chat()`` and ``stream()`` share the ``StreamDecoder("bedrock")``.
+``inferenceConfig``, and so do ``top_p`` and ``stop`` (the other request options: ``_options``
+below); ``extra_body`` is merged last, one level deep (``{"additionalModelRequestFields":
+{"top_k": 40}}`` adds to the thinking set here). A whole Converse answer is replayed as the
+messages of its stream, so ``chat()`` and ``stream()`` share the ``StreamDecoder("bedrock")``.
 ``list_models`` reads the control plane: ``GET https://bedrock.{region}.amazonaws.com/
 foundation-models`` (the ``control_base_url`` setting; by default the runtime base URL with
 ``bedrock-runtime`` replaced by ``bedrock``, or the overridden base URL as it is).
