@@ -509,6 +509,27 @@ def test_stop_keeps_the_shape_given_on_openai(server: LoopbackServer, mode: str)
     assert seen[1].json()["stop"] == ["A"]
 
 
+STOP_FIELD: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "anthropic": lambda body: body["stop_sequences"],
+    "gemini": lambda body: body["generationConfig"]["stopSequences"],
+    "bedrock": lambda body: body["inferenceConfig"]["stopSequences"],
+    "cohere": lambda body: body["stop_sequences"],
+    "ollama": lambda body: body["options"]["stop"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(STOP_FIELD))
+def test_a_lone_stop_string_is_one_sequence_elsewhere(
+    server: LoopbackServer, mode: str, name: str
+) -> None:
+    """A str is one stop sequence (not a list of its characters) in every list-only dialect."""
+    target = BY_NAME[name]
+    server.reset()
+    seen = serve(server, target)
+    call(runner(mode, server, target), "stream", target, stop="END")
+    assert STOP_FIELD[name](seen[0].json()) == ["END"]
+
+
 @pytest.mark.parametrize(
     "limits",
     [
