@@ -479,15 +479,21 @@ def test_an_option_without_equivalent_raises_before_sending(
         ("xai/grok-3-mini", "reasoning_effort", True),
         ("xai/grok-3", "stop", True),
         ("xai/grok-3", "presence_penalty", True),
+        ("deepseek/deepseek-reasoner", "top_p", False),
+        ("deepseek/deepseek-reasoner", "presence_penalty", False),
+        ("deepseek/deepseek-reasoner", "stop", True),
+        ("deepseek/deepseek-chat", "top_p", True),
+        ("deepseek/deepseek-chat", "presence_penalty", True),
     ],
 )
-def test_xai_rejections_follow_the_model(
+def test_compat_rejections_follow_the_model(
     server: LoopbackServer, mode: str, model: str, option: str, allowed: bool
 ) -> None:
-    target = Target("xai", model, "openai", keyed("/v1"), ("/v1/chat/completions",) * 2)
+    target = Target("compat", model, "openai", keyed("/v1"), ("/v1/chat/completions",) * 2)
     server.reset()
     seen = serve(server, target)
-    value = {"stop": "END", "reasoning_effort": "high", "presence_penalty": 0.5}[option]
+    values = {"stop": "END", "reasoning_effort": "high", "presence_penalty": 0.5, "top_p": 0.3}
+    value = values[option]
     run = runner(mode, server, target)
     if allowed:
         call(run, "chat", target, **{option: value})

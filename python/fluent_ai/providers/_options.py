@@ -73,12 +73,18 @@ def thinking_max_tokens(limit: int, budget: int) -> int:
 #: ``logit_bias``/``service_tier``, which fluent-ai does not name); Mistral's chat schema (no
 #: ``user``, no ``reasoning_effort``); xAI: ``stop``, ``presence_penalty`` and
 #: ``frequency_penalty`` are not supported by the reasoning models grok-3-mini and grok-4, nor
-#: ``reasoning_effort`` by grok-4 (providers.md §11, xAI's docs).
+#: ``reasoning_effort`` by grok-4 (providers.md §11, xAI's docs); DeepSeek documents that
+#: ``deepseek-reasoner`` takes ``top_p`` and the penalties without effect (refused here rather
+#: than dropped in silence by the server).
 COMPAT_UNSUPPORTED: Mapping[str, tuple[tuple[str, frozenset[str]], ...]] = {
     "cerebras": (
         ("", frozenset({"frequency_penalty", "presence_penalty", "parallel_tool_calls"})),
     ),
     "mistral": (("", frozenset({"user", "reasoning_effort"})),),
+    # DeepSeek's reasoning model accepts these and ignores them (its docs): a silent drop.
+    "deepseek": (
+        ("deepseek-reasoner", frozenset({"top_p", "presence_penalty", "frequency_penalty"})),
+    ),
     "xai": (
         ("grok-3-mini", frozenset({"stop", "presence_penalty", "frequency_penalty"})),
         (

@@ -84,7 +84,9 @@ class OpenAIChat(Adapter):
         renamed = COMPAT_RENAMED.get(name, {})
         for option, value in options_set(params).items():
             if compat_unsupported(name, params.model, option):
-                raise self.no_option(option, "the provider rejects it (README, request options)")
+                raise self.no_option(
+                    option, "the provider rejects or ignores it (README, request options)"
+                )
             if option == "stop" and not isinstance(value, str):
                 body[option] = list(value)
             elif option == "metadata":
