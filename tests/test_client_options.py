@@ -461,7 +461,7 @@ def test_an_option_without_equivalent_raises_before_sending(
     server.reset()
     seen = serve(server, target)
     with pytest.raises(e.UnsupportedParameterError) as caught:
-        call(runner(mode, server, target), how, target, **{option: value})
+        call(runner(mode, server, target), how, target, tools=TOOLS, **{option: value})
     assert caught.value.provider == target.provider
     assert caught.value.parameter == parameter == caught.value.argument
     assert isinstance(caught.value, ValueError)
@@ -631,6 +631,21 @@ def test_parallel_tool_calls_true_is_every_default(server: LoopbackServer, mode:
     seen = serve(server, target)
     call(runner(mode, server, target), "chat", target, tools=TOOLS, parallel_tool_calls=True)
     assert seen[0].json()["parallel_tool_calls"] is True
+
+
+@pytest.mark.parametrize("name", ["openai", "anthropic", "gemini", "bedrock", "cohere"])
+def test_parallel_tool_calls_without_tools_goes_nowhere(
+    server: LoopbackServer, mode: str, name: str
+) -> None:
+    """Only tool calls are parallel: without tools nothing is sent (OpenAI refuses the field
+    then) and nothing is refused."""
+    target = BY_NAME[name]
+    server.reset()
+    seen = serve(server, target)
+    call(runner(mode, server, target), "chat", target, parallel_tool_calls=False)
+    body = seen[0].json()
+    assert "parallel" not in json.dumps(body)
+    assert "tool_choice" not in body and "toolConfig" not in body
 
 
 def test_anthropic_disable_parallel_keeps_a_named_tool_choice(

@@ -230,6 +230,10 @@ class _BaseClient:
         extra_body = request_options.pop("extra_body")
         if extra_body is not None:
             options["extra"] = extra_body
+        if not options["tools"]:
+            # Only tool calls are parallel: without tools the option means nothing, and OpenAI
+            # refuses it ("only allowed when 'tools' are specified"), so it goes nowhere.
+            request_options["parallel_tool_calls"] = None
         stop = request_options["stop"]
         if stop is not None and not isinstance(stop, str):
             request_options["stop"] = tuple(stop)
