@@ -114,6 +114,7 @@ def check_options(
         check_number("top_p", top_p, minimum=0.0, maximum=1.0)
     if stop is not None:
         _check_stop(stop)
+        _check_json("stop", stop if isinstance(stop, str) else list(stop))
     if seed is not None:
         _check_seed(seed)
     for name, value in (
@@ -132,10 +133,12 @@ def check_options(
             fail_value("reasoning_effort", expected, reasoning_effort)
     if user is not None:
         check_string("user", user)
+        _check_json("user", user)
     if metadata is not None:
         for key, value in check_mapping("metadata", metadata).items():
             if not isinstance(value, str):
                 fail_type(f"metadata[{key!r}]", "a str", value)
+        _check_json("metadata", metadata)
     for name, value in (("headers", headers), ("extra_headers", extra_headers)):
         if value is not None:
             check_headers(name, value)
@@ -185,14 +188,15 @@ def check_headers(argument: str, value: object) -> dict[str, str]:
     (values are never shown in the message: they may be credentials)."""
     headers = check_mapping(argument, value)
     for name, item in headers.items():
-        if not name or any(c in name for c in _NOT_IN_NAMES):
+        if not name or not name.isascii() or any(c in name for c in _NOT_IN_NAMES):
             fail_value(
                 f"a key of {argument}", "a header name (no spaces, ':' or line breaks)", name
             )
         if not isinstance(item, str):
             fail_type(f"{argument}[{name!r}]", "a str", item, secret=True)
-        if "\r" in item or "\n" in item or "\0" in item:
-            fail_value(f"{argument}[{name!r}]", "a str without line breaks", item, secret=True)
+        if not item.isascii() or any(c in item for c in "\r\n\0"):
+            expected = "an ASCII str without line breaks"
+            fail_value(f"{argument}[{name!r}]", expected, item, secret=True)
     return dict(headers)
 
 
