@@ -113,8 +113,7 @@ def check_options(
     if top_p is not None:
         check_number("top_p", top_p, minimum=0.0, maximum=1.0)
     if stop is not None:
-        _check_stop(stop)
-        _check_json("stop", stop if isinstance(stop, str) else list(stop))
+        _check_json("stop", _check_stop(stop))
     if seed is not None:
         _check_seed(seed)
     for name, value in (
@@ -166,13 +165,13 @@ def _check_json(argument: str, value: object) -> None:
 _SEED_RANGE = (-(1 << 63), (1 << 63) - 1)
 
 
-def _check_stop(stop: object) -> None:
+def _check_stop(stop: object) -> list[str]:
+    """The stop sequences given (a lone str is one)."""
     expected = "a non-empty str or a list of them"
     if isinstance(stop, str):
-        check_string("stop", stop)
-        return
-    for position, item in enumerate(check_sequence("stop", stop, expected)):
-        check_string(f"stop[{position}]", item)
+        return [check_string("stop", stop)]
+    items = check_sequence("stop", stop, expected)
+    return [check_string(f"stop[{position}]", item) for position, item in enumerate(items)]
 
 
 def _check_seed(seed: object) -> None:
