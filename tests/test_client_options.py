@@ -837,3 +837,18 @@ def test_a_header_value_is_never_shown(server: LoopbackServer) -> None:
     with Client() as client, pytest.raises(e.InvalidArgumentError) as caught:
         client.chat("openai/gpt-5", QUESTION, headers={"authorization": secret + "\n"})
     assert secret not in str(caught.value)
+
+
+def test_unsupported_parameter_error_survives_pickling() -> None:
+    import pickle  # noqa: PLC0415
+
+    error = e.UnsupportedParameterError("anthropic", "seed", "no such field")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is e.UnsupportedParameterError
+    assert (copy.provider, copy.parameter, copy.argument) == ("anthropic", "seed", "seed")
+    assert (
+        str(copy)
+        == str(error)
+        == ("provider 'anthropic' has no equivalent of the request option 'seed': no such field")
+    )
+    assert "UnsupportedParameterError" in e.__all__
