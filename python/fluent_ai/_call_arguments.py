@@ -8,6 +8,7 @@ are provider extensions), the ones named must have the shapes below.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from ._validation import (
@@ -20,14 +21,18 @@ from ._validation import (
     fail_type,
     fail_value,
 )
+from .errors import InvalidArgumentError
+from .providers._options import REASONING_EFFORTS
 from .types import Timeout
 
 __all__ = [
     "ROLES",
     "check_chat",
     "check_embed",
+    "check_headers",
     "check_messages",
     "check_model",
+    "check_options",
     "check_rerank",
     "check_timeout",
     "check_tools",
@@ -85,6 +90,116 @@ def check_chat(
     check_timeout(timeout)
     if extra is not None:
         check_mapping("extra", extra)
+
+
+def check_options(
+    *,
+    top_p: object,
+    stop: object,
+    seed: object,
+    presence_penalty: object,
+    frequency_penalty: object,
+    parallel_tool_calls: object,
+    reasoning_effort: object,
+    user: object,
+    metadata: object,
+    headers: object,
+    extra_headers: object,
+    extra_body: object,
+    extra: object,
+    max_retries: object,
+) -> None:
+    """The request options of ``chat`` and ``stream`` (README, Clients: request options)."""
+    if top_p is not None:
+        check_number("top_p", top_p, minimum=0.0, maximum=1.0)
+    if stop is not None:
+        _check_json("stop", _check_stop(stop))
+    if seed is not None:
+        _check_seed(seed)
+    for name, value in (
+        ("presence_penalty", presence_penalty),
+        ("frequency_penalty", frequency_penalty),
+    ):
+        if value is not None:
+            check_number(name, value, minimum=-2.0, maximum=2.0)
+    if parallel_tool_calls is not None and not isinstance(parallel_tool_calls, bool):
+        fail_type("parallel_tool_calls", "a bool or None", parallel_tool_calls)
+    if reasoning_effort is not None:
+        expected = "one of " + ", ".join(map(repr, REASONING_EFFORTS))
+        if not isinstance(reasoning_effort, str):
+            fail_type("reasoning_effort", expected, reasoning_effort)
+        if reasoning_effort not in REASONING_EFFORTS:
+            fail_value("reasoning_effort", expected, reasoning_effort)
+    if user is not None:
+        check_string("user", user)
+        _check_json("user", user)
+    if metadata is not None:
+        for key, value in check_mapping("metadata", metadata).items():
+            if not isinstance(value, str):
+                fail_type(f"metadata[{key!r}]", "a str", value)
+        _check_json("metadata", metadata)
+    for name, value in (("headers", headers), ("extra_headers", extra_headers)):
+        if value is not None:
+            check_headers(name, value)
+    if extra_body is not None:
+        check_mapping("extra_body", extra_body)
+        _check_json("extra_body", extra_body)
+        if extra is not None:
+            fail_value("extra", "None when extra_body is given (extra is its older name)", "given")
+    if max_retries is not None:
+        check_count("max_retries", max_retries)
+
+
+def _check_json(argument: str, value: object) -> None:
+    try:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as problem:
+        raise InvalidArgumentError(
+            f"{argument} must hold only JSON values (str, number, bool, None, lists and dicts "
+            f"with str keys; no NaN or infinity, no lone surrogate): {problem}",
+            argument=argument,
+            expected="JSON values",
+        ) from None
+
+
+_SEED_RANGE = (-(1 << 63), (1 << 63) - 1)
+
+
+def _check_stop(stop: object) -> list[str]:
+    """The stop sequences given (a lone str is one)."""
+    expected = "a non-empty str or a list of them"
+    if isinstance(stop, str):
+        return [check_string("stop", stop)]
+    items = check_sequence("stop", stop, expected)
+    return [check_string(f"stop[{position}]", item) for position, item in enumerate(items)]
+
+
+def _check_seed(seed: object) -> None:
+    expected = "an int in the signed 64-bit range"
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        fail_type("seed", expected, seed)
+    if not _SEED_RANGE[0] <= seed <= _SEED_RANGE[1]:
+        fail_value("seed", expected, seed)
+
+
+def check_headers(argument: str, value: object) -> dict[str, str]:
+    """Header names and values: ``str``, the names non-empty tokens, no line breaks anywhere
+    (values are never shown in the message: they may be credentials)."""
+    headers = check_mapping(argument, value)
+    for name, item in headers.items():
+        if not name or not name.isascii() or any(c in name for c in _NOT_IN_NAMES):
+            fail_value(
+                f"a key of {argument}", "a header name (no spaces, ':' or line breaks)", name
+            )
+        if not isinstance(item, str):
+            fail_type(f"{argument}[{name!r}]", "a str", item, secret=True)
+        if not item.isascii() or any(c in item for c in "\r\n\0"):
+            expected = "an ASCII str without line breaks"
+            fail_value(f"{argument}[{name!r}]", expected, item, secret=True)
+    return dict(headers)
+
+
+_NOT_IN_NAMES = frozenset(' \t\r\n\0:()<>@,;"/[]?={}')
 
 
 def check_messages(value: object) -> None:

@@ -6,6 +6,7 @@ between them (``_sync.py``, ``_async.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -25,7 +26,7 @@ from .providers.registry import ResolvedProvider, resolve
 from .resilience import Breakers, Deadline, RateLimiters, RetryPolicy, should_retry
 from .types import Timeout
 
-__all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "whole_answer"]
+__all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "merge_headers", "whole_answer"]
 
 logger = logging.getLogger("fluent_ai.client")
 
@@ -129,9 +130,24 @@ class Call:
     """One logical call (``chat``, a stream, ``embed``, ...) and its attempts."""
 
     def __init__(
-        self, settings: Settings, provider: str, operation: str, timeout: Any = None
+        self,
+        settings: Settings,
+        provider: str,
+        operation: str,
+        timeout: Any = None,
+        *,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
+        # Per-call ``max_retries`` replaces the client's count, keeping its backoff.
+        self.retry = (
+            settings.retry
+            if max_retries is None
+            else dataclasses.replace(settings.retry, max_retries=max_retries)
+        )
+        # Per-call headers go on last, over the dialect's and the auth hook's (see ``build``).
+        self.headers = dict(headers or {})
         self.name = provider
         self.operation = operation
         self.provider, self.adapter, self.auth = settings.provider(provider)
@@ -176,7 +192,7 @@ class Call:
     def secrets(self) -> tuple[str, ...]:
         """What to redact, asked of the auth hook each time (tokens it fetches change), plus
         the credentials of the provider's settings (base-URL credentials included)."""
-        return (*self.auth.secrets(), *self.provider.secrets())
+        return (*self.auth.secrets(), *self.provider.secrets(), *_header_secrets(self.headers))
 
     def prepare(self, request: HttpRequest) -> HttpRequest:
         """A copy of ``request`` for this attempt, for the auth hook to sign (the call keeps
@@ -264,10 +280,10 @@ class Call:
                 self.redact(str(error)),
             )
             return 0.0
-        if not failure.retryable or self.attempt >= self.settings.retry.max_retries:
+        if not failure.retryable or self.attempt >= self.retry.max_retries:
             return None
         retry_after = error.retry_after if isinstance(error, APIError) else None
-        delay = self.settings.retry.delay(self.attempt, retry_after)
+        delay = self.retry.delay(self.attempt, retry_after)
         if not self.deadline.allows(delay):
             return None
         self.attempt += 1
@@ -278,7 +294,7 @@ class Call:
             self.operation,
             delay,
             self.attempt,
-            self.settings.retry.max_retries,
+            self.retry.max_retries,
             self.redact(str(error)),
         )
         return delay
@@ -397,7 +413,7 @@ class Call:
             request.method,
             request.url,
             content=request.body,
-            headers=request.headers,
+            headers=merge_headers(request.headers, self.headers),
             timeout=self.httpx_timeout(stream=request.stream),
             extensions={"trace": trace},
         )
@@ -410,6 +426,35 @@ _CUT = object()
 
 # Auth schemes that send a key the registry's ``key_env`` names.
 _KEY_SCHEMES = frozenset({"bearer", "x-api-key", "x-goog-api-key", "api-key"})
+
+
+def merge_headers(headers: Mapping[str, str], overrides: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with ``overrides`` put over them, names compared without case (an override
+    replaces the header, it is never sent twice)."""
+    if not overrides:
+        return dict(headers)
+    replaced = {name.lower() for name in overrides}
+    merged = {name: value for name, value in headers.items() if name.lower() not in replaced}
+    merged.update(overrides)
+    return merged
+
+
+# Per-call headers whose names say they carry a credential (Authorization, x-api-key,
+# x-goog-api-key, Cookie, a gateway's x-...-token, ...): their values are redacted like the
+# provider's key.
+_SECRET_NAME_PARTS = ("auth", "key", "token", "secret", "cookie", "signature", "session")
+
+
+def _header_secrets(headers: Mapping[str, str]) -> tuple[str, ...]:
+    found = []
+    for name, value in headers.items():
+        lowered = name.lower()
+        if value and any(part in lowered for part in _SECRET_NAME_PARTS):
+            found.append(value)
+            scheme, _, token = value.partition(" ")
+            if token and scheme.lower() in ("bearer", "basic"):
+                found.append(token)
+    return tuple(found)
 
 
 def _require_credentials(provider: ResolvedProvider, auth: Auth, operation: str) -> None:

@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from . import _async, _sync
-from ._call_arguments import check_chat, check_embed, check_model, check_rerank, check_timeout
-from ._calls import Call, Settings
+from ._call_arguments import (
+    check_chat,
+    check_embed,
+    check_model,
+    check_options,
+    check_rerank,
+    check_timeout,
+)
+from ._calls import Call, Settings, merge_headers
 from ._gate import gated_client
 from ._http_errors import request_id_from
 from ._models import ModelsPage
@@ -55,7 +62,14 @@ from .types import (
 if TYPE_CHECKING:
     from .catalog import ModelInfo
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncChatStream", "AsyncClient", "ChatStream", "Client"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "AsyncChatStream",
+    "AsyncClient",
+    "ChatStream",
+    "Client",
+    "ReasoningEffort",
+]
 
 ChatStream = _sync.ChatStream
 AsyncChatStream = _async.AsyncChatStream
@@ -64,6 +78,26 @@ DEFAULT_TIMEOUT = Timeout(connect=10.0, total=600.0)
 """The clients' default limits: 10 s to connect, 10 minutes per call."""
 
 _DEFAULT_BREAKER = BreakerPolicy()
+
+ReasoningEffort = Literal["minimal", "low", "medium", "high"]
+"""The values of ``reasoning_effort`` (OpenAI's names; README, Clients: request options)."""
+
+# The keyword arguments of ``chat``/``stream`` besides the lingua-franca ones.
+_REQUEST_OPTIONS = (
+    "top_p",
+    "stop",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "parallel_tool_calls",
+    "reasoning_effort",
+    "user",
+    "metadata",
+    "headers",
+    "max_retries",
+    "extra_headers",
+    "extra_body",
+)
 
 _HTTP_CLIENT_TEXT = {
     "sync": "an httpx.Client or None (AsyncClient takes the httpx.AsyncClient)",
@@ -184,12 +218,37 @@ class _BaseClient:
         self, model: str, messages: Sequence[Message], *, stream: bool, **options: Any
     ) -> tuple[Call, ChatParams]:
         check_model(model)
+        request_options = {name: options.pop(name) for name in _REQUEST_OPTIONS}
         check_chat(messages, **options)
+        check_options(**request_options, extra=options["extra"])
         provider, model_id = self._settings.split(model)
         timeout = options.pop("timeout")
-        call = Call(self._settings, provider, "stream" if stream else "chat", timeout)
+        headers = merge_headers(
+            request_options.pop("headers") or {}, request_options.pop("extra_headers") or {}
+        )
+        max_retries = request_options.pop("max_retries")
+        extra_body = request_options.pop("extra_body")
+        if extra_body is not None:
+            options["extra"] = extra_body
+        if not options["tools"]:
+            # Only tool calls are parallel: without tools the option means nothing, and OpenAI
+            # refuses it ("only allowed when 'tools' are specified"), so it goes nowhere.
+            request_options["parallel_tool_calls"] = None
+        stop = request_options["stop"]
+        if stop is not None and not isinstance(stop, str):
+            request_options["stop"] = tuple(stop)
+        call = Call(
+            self._settings,
+            provider,
+            "stream" if stream else "chat",
+            timeout,
+            max_retries=max_retries,
+            headers=headers,
+        )
         call.adapter = call.adapter.for_model(model_id)
-        return call, ChatParams(model=model_id, messages=messages, stream=stream, **options)
+        return call, ChatParams(
+            model=model_id, messages=messages, stream=stream, **options, **request_options
+        )
 
     def _embedding_call(
         self,
@@ -279,12 +338,32 @@ class Client(_BaseClient):
         response_format: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        seed: int | None = None,
+        presence_penalty: float | None = None,
+        frequency_penalty: float | None = None,
+        parallel_tool_calls: bool | None = None,
+        reasoning_effort: ReasoningEffort | None = None,
+        user: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatResponse:
         """One whole answer from ``model`` (``"provider/model"``).
 
         ``messages`` and ``tools`` are OpenAI-style dicts, translated for the provider;
-        ``timeout`` replaces the limits it sets for this call; ``extra`` fields are merged into
-        the request body last. Raises the ``fluent_ai.errors`` HTTP classes (after retries).
+        ``timeout`` replaces the limits it sets for this call and ``max_retries`` the client's
+        retry count. The request options (``top_p``, ``stop``, ``seed``, ``presence_penalty``,
+        ``frequency_penalty``, ``parallel_tool_calls``, ``reasoning_effort``, ``user``,
+        ``metadata``) are named as the openai SDK names them and translated for the provider;
+        one it has no equivalent for raises ``UnsupportedParameterError`` before anything is
+        sent (README, Clients: request options). ``headers`` and ``extra_headers`` go on the
+        request last (over the provider's own); ``extra_body`` fields are merged into the body
+        last (``extra`` is its older name). Raises the ``fluent_ai.errors`` HTTP classes
+        (after retries).
         """
         call, params = self._chat(
             model,
@@ -297,6 +376,19 @@ class Client(_BaseClient):
             response_format=response_format,
             timeout=timeout,
             extra=extra,
+            top_p=top_p,
+            stop=stop,
+            seed=seed,
+            presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty,
+            parallel_tool_calls=parallel_tool_calls,
+            reasoning_effort=reasoning_effort,
+            user=user,
+            metadata=metadata,
+            headers=headers,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
         )
         with call:
             request = _chat_request(call, params)
@@ -315,6 +407,19 @@ class Client(_BaseClient):
         response_format: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        seed: int | None = None,
+        presence_penalty: float | None = None,
+        frequency_penalty: float | None = None,
+        parallel_tool_calls: bool | None = None,
+        reasoning_effort: ReasoningEffort | None = None,
+        user: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatStream:
         """The answer as a stream of the core's events (see :class:`ChatStream`); arguments as
         :meth:`chat`. The request is sent when the iteration starts."""
@@ -329,6 +434,19 @@ class Client(_BaseClient):
             response_format=response_format,
             timeout=timeout,
             extra=extra,
+            top_p=top_p,
+            stop=stop,
+            seed=seed,
+            presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty,
+            parallel_tool_calls=parallel_tool_calls,
+            reasoning_effort=reasoning_effort,
+            user=user,
+            metadata=metadata,
+            headers=headers,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
         )
         request = _chat_request(call, params)
         return ChatStream(call, self._http, request, params.model, self._settings.metrics)
@@ -442,6 +560,19 @@ class AsyncClient(_BaseClient):
         response_format: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        seed: int | None = None,
+        presence_penalty: float | None = None,
+        frequency_penalty: float | None = None,
+        parallel_tool_calls: bool | None = None,
+        reasoning_effort: ReasoningEffort | None = None,
+        user: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ChatResponse:
         """See :meth:`Client.chat`."""
         call, params = self._chat(
@@ -455,6 +586,19 @@ class AsyncClient(_BaseClient):
             response_format=response_format,
             timeout=timeout,
             extra=extra,
+            top_p=top_p,
+            stop=stop,
+            seed=seed,
+            presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty,
+            parallel_tool_calls=parallel_tool_calls,
+            reasoning_effort=reasoning_effort,
+            user=user,
+            metadata=metadata,
+            headers=headers,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
         )
         with call:
             request = _chat_request(call, params)
@@ -473,6 +617,19 @@ class AsyncClient(_BaseClient):
         response_format: Mapping[str, Any] | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        seed: int | None = None,
+        presence_penalty: float | None = None,
+        frequency_penalty: float | None = None,
+        parallel_tool_calls: bool | None = None,
+        reasoning_effort: ReasoningEffort | None = None,
+        user: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncChatStream:
         """See :meth:`Client.stream`."""
         call, params = self._chat(
@@ -486,6 +643,19 @@ class AsyncClient(_BaseClient):
             response_format=response_format,
             timeout=timeout,
             extra=extra,
+            top_p=top_p,
+            stop=stop,
+            seed=seed,
+            presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty,
+            parallel_tool_calls=parallel_tool_calls,
+            reasoning_effort=reasoning_effort,
+            user=user,
+            metadata=metadata,
+            headers=headers,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
         )
         request = _chat_request(call, params)
         return AsyncChatStream(call, self._http, request, params.model, self._settings.metrics)

@@ -371,6 +371,25 @@ def _rebuild_argument_error(
     return error
 
 
+__all__ += ["UnsupportedParameterError"]
+
+
+class UnsupportedParameterError(InvalidArgumentError):
+    """A request option the provider has no equivalent for (``seed`` for Anthropic,
+    ``presence_penalty`` for Cerebras, ...): nothing was sent. fluent-ai never drops an option
+    silently; ``provider`` and ``parameter`` name the two (``argument`` is ``parameter``). A
+    ``ValueError`` (and an :class:`InvalidArgumentError`). Send a provider's own field through
+    ``extra_body`` when you know better than the table in the README."""
+
+    def __init__(self, provider: str, parameter: str, reason: str = "") -> None:
+        message = f"provider {provider!r} has no equivalent of the request option {parameter!r}"
+        if reason:
+            message += f": {reason}"
+        super().__init__(message, argument=parameter, expected="")
+        self.provider = provider
+        self.parameter = parameter
+
+
 class MissingCredentialsError(ConfigurationError, AuthenticationError):
     """A provider that needs a key (or other credentials) has none: the request was not sent.
 

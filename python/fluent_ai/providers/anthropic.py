@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ._anthropic_messages import anthropic_messages, anthropic_tool_choice, anthropic_tools
+from ._options import ANTHROPIC_THINKING_BUDGETS, stop_list, thinking_max_tokens
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
 
 __all__ = ["Anthropic"]
@@ -61,6 +62,7 @@ class Anthropic(Adapter):
                 body["output_config"] = {"format": output_format}
         if params.stream:
             body["stream"] = True
+        claude_options(self, params, body)
         if params.extra:
             body.update(params.extra)
         return body
@@ -85,6 +87,41 @@ class Anthropic(Adapter):
 
     def models_url(self) -> tuple[str, str]:
         return "anthropic", self.provider.url("/v1/models")
+
+
+def claude_options(adapter: Adapter, params: ChatParams, body: dict[str, Any]) -> None:
+    """The request options of a Messages body (Anthropic and Vertex). ``top_p`` as is
+    (some models refuse it together with ``temperature``: the server says so); ``stop`` ->
+    ``stop_sequences``; ``parallel_tool_calls=False`` ->
+    ``tool_choice.disable_parallel_tool_use``; ``reasoning_effort`` -> ``thinking`` with a
+    budget from :data:`ANTHROPIC_THINKING_BUDGETS` (``max_tokens`` raised above it when
+    needed); ``user`` and ``metadata={"user_id": ...}`` -> ``metadata.user_id``. Messages
+    has no ``seed`` and no penalties."""
+    for option in ("seed", "presence_penalty", "frequency_penalty"):
+        if getattr(params, option) is not None:
+            raise adapter.no_option(option, "the Messages API has no such field")
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    if params.stop is not None:
+        body["stop_sequences"] = stop_list(params.stop)
+    if params.parallel_tool_calls is False:
+        choice = body.get("tool_choice") or {"type": "auto"}
+        if choice.get("type") != "none":
+            body["tool_choice"] = {**choice, "disable_parallel_tool_use": True}
+    if params.reasoning_effort is not None:
+        budget = ANTHROPIC_THINKING_BUDGETS[params.reasoning_effort]
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        body["max_tokens"] = thinking_max_tokens(body["max_tokens"], budget)
+    metadata = dict(params.metadata or {})
+    for key in metadata:
+        if key != "user_id":
+            raise adapter.no_option(
+                f"metadata[{key!r}]", "Anthropic's metadata holds only 'user_id'"
+            )
+    if params.user is not None:
+        metadata["user_id"] = params.user
+    if metadata:
+        body["metadata"] = metadata
 
 
 def _output_format(response_format: Any) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, UnsupportedParameterError
 from ..types import EmbeddingResponse, RerankResponse
 from .registry import ResolvedProvider
 
@@ -55,8 +55,9 @@ class HttpRequest:
 class ChatParams:
     """A chat call in the lingua franca (OpenAI-style messages and tools).
 
-    ``model`` is the provider's model id (the part after ``provider/``). ``extra`` is merged
-    into the JSON body last (provider-specific fields such as ``top_p`` or ``thinking``).
+    ``model`` is the provider's model id (the part after ``provider/``). ``extra`` (the
+    client's ``extra_body``) is merged into the JSON body last (provider-specific fields such
+    as ``thinking``). ``stop`` is a str or a tuple (a list given was copied).
     """
 
     model: str
@@ -68,6 +69,17 @@ class ChatParams:
     response_format: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] | None = None
     stream: bool = False
+    # The request options (README, Clients: request options), named as the openai SDK names
+    # them; each adapter translates them or raises ``UnsupportedParameterError``.
+    top_p: float | None = None
+    stop: str | tuple[str, ...] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    parallel_tool_calls: bool | None = None
+    reasoning_effort: str | None = None
+    user: str | None = None
+    metadata: Mapping[str, str] | None = None
 
 
 @runtime_checkable
@@ -218,6 +230,10 @@ class Adapter:
     def models_url(self) -> tuple[str, str]:
         """``(kind, url)`` of the models list: ``kind`` names the catalog's parser."""
         raise self._unsupported("a models list")
+
+    def no_option(self, option: str, reason: str = "") -> UnsupportedParameterError:
+        """The error for a request option this provider cannot take."""
+        return UnsupportedParameterError(self.provider.name, option, reason)
 
     def _unsupported(self, what: str) -> ConfigurationError:
         spec = self.provider.spec

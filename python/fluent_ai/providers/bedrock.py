@@ -14,9 +14,10 @@ override (``aws_access_key_id``, ``aws_secret_access_key``, ``aws_session_token`
 AWS credentials or a profile are given.
 
 The body follows ``_bedrock_messages``; ``max_tokens`` and ``temperature`` go to
-``inferenceConfig``; ``extra`` is merged last, one level deep (``{"inferenceConfig": {"topP":
-0.9}}`` adds to the limits set here). A whole Converse answer is replayed as the messages of
-its stream, so ``chat()`` and ``stream()`` share the ``StreamDecoder("bedrock")``.
+``inferenceConfig``, and so do ``top_p`` and ``stop`` (the other request options: ``_options``
+below); ``extra_body`` is merged last, one level deep (``{"additionalModelRequestFields":
+{"top_k": 40}}`` adds to the thinking set here). A whole Converse answer is replayed as the
+messages of its stream, so ``chat()`` and ``stream()`` share the ``StreamDecoder("bedrock")``.
 ``list_models`` reads the control plane: ``GET https://bedrock.{region}.amazonaws.com/
 foundation-models`` (the ``control_base_url`` setting; by default the runtime base URL with
 ``bedrock-runtime`` replaced by ``bedrock``, or the overridden base URL as it is).
@@ -32,7 +33,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from ._aws_eventstream import encode_message
 from ._bedrock_messages import bedrock_messages, bedrock_output_config, bedrock_tool_config
+from ._options import ANTHROPIC_THINKING_BUDGETS, stop_list, thinking_max_tokens
 from ._sigv4_auth import SigV4Auth
+from .anthropic import DEFAULT_MAX_TOKENS
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
 
 __all__ = ["Bedrock"]
@@ -84,6 +87,7 @@ class Bedrock(Adapter):
             inference["maxTokens"] = params.max_tokens
         if params.temperature is not None:
             inference["temperature"] = params.temperature
+        self._options(params, body, inference)
         if inference:
             body["inferenceConfig"] = inference
         tool_config = bedrock_tool_config(params.tools, params.tool_choice, messages)
@@ -100,6 +104,36 @@ class Bedrock(Adapter):
             else:
                 body[name] = value
         return body
+
+    def _options(self, params: ChatParams, body: dict[str, Any], inference: dict[str, Any]) -> None:
+        """``top_p`` and ``stop`` -> ``inferenceConfig.topP`` / ``stopSequences``;
+        ``reasoning_effort`` for a Claude model -> ``additionalModelRequestFields.thinking``
+        (the Anthropic budgets; ``maxTokens`` raised above the budget when needed);
+        ``metadata`` -> ``requestMetadata``. Converse has no seed, penalties, parallel-call
+        switch or end-user field."""
+        for option in ("seed", "presence_penalty", "frequency_penalty", "user"):
+            if getattr(params, option) is not None:
+                raise self.no_option(option, "Converse has no such field")
+        if params.parallel_tool_calls is False:
+            raise self.no_option("parallel_tool_calls", "Converse has no such switch")
+        if params.top_p is not None:
+            inference["topP"] = params.top_p
+        if params.stop is not None:
+            inference["stopSequences"] = stop_list(params.stop)
+        if params.reasoning_effort is not None:
+            if "claude" not in params.model.lower():
+                raise self.no_option(
+                    "reasoning_effort",
+                    "fluent-ai maps it for Claude models on Bedrock only (send the model's "
+                    "own field in extra_body={'additionalModelRequestFields': ...})",
+                )
+            budget = ANTHROPIC_THINKING_BUDGETS[params.reasoning_effort]
+            limit = inference.get("maxTokens", DEFAULT_MAX_TOKENS)
+            inference["maxTokens"] = thinking_max_tokens(limit, budget)
+            thinking = {"type": "enabled", "budget_tokens": budget}
+            body["additionalModelRequestFields"] = {"thinking": thinking}
+        if params.metadata is not None:
+            body["requestMetadata"] = dict(params.metadata)
 
     def replay(self, body: Any) -> bytes:
         """A whole Converse answer as ConverseStream messages: each content block as its

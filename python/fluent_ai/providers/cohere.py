@@ -17,6 +17,7 @@ from typing import Any
 from .._backend import core
 from ..errors import ConfigurationError
 from ..types import EmbeddingResponse, RerankResponse
+from ._options import ANTHROPIC_THINKING_BUDGETS, stop_list
 from .base import Adapter, ChatParams, HttpRequest, dumps
 from .retrieval import rerank_body, rerank_response
 
@@ -47,9 +48,31 @@ class Cohere(Adapter):
                 body["response_format"] = response_format
         if params.stream:
             body["stream"] = True
+        self._options(params, body)
         if params.extra:
             body.update(params.extra)
         return self.post("/v2/chat", body, stream=params.stream)
+
+    def _options(self, params: ChatParams, body: dict[str, Any]) -> None:
+        """``top_p`` -> ``p``, ``stop`` -> ``stop_sequences``, ``seed`` and the penalties by
+        name, ``reasoning_effort`` -> ``thinking: {type: enabled, token_budget}`` (the
+        Anthropic budgets). v2 chat has no parallel-call switch and no end-user or metadata
+        field."""
+        if params.parallel_tool_calls is False:
+            raise self.no_option("parallel_tool_calls", "Cohere v2 chat has no such switch")
+        for option in ("user", "metadata"):
+            if getattr(params, option) is not None:
+                raise self.no_option(option, "Cohere v2 chat has no such field")
+        if params.top_p is not None:
+            body["p"] = params.top_p
+        if params.stop is not None:
+            body["stop_sequences"] = stop_list(params.stop)
+        for option in ("seed", "presence_penalty", "frequency_penalty"):
+            if getattr(params, option) is not None:
+                body[option] = getattr(params, option)
+        if params.reasoning_effort is not None:
+            budget = ANTHROPIC_THINKING_BUDGETS[params.reasoning_effort]
+            body["thinking"] = {"type": "enabled", "token_budget": budget}
 
     def replay(self, body: Any) -> bytes:
         """A whole answer as the events of its stream: the plan and text as one delta each,

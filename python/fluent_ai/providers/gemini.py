@@ -29,6 +29,7 @@ from .._json_text import loads_bounded
 from ..errors import ConfigurationError
 from ..types import EmbeddingResponse
 from ._messages import call_arguments, data_url, image_url, text_of, tool_call_names
+from ._options import GEMINI_THINKING_BUDGETS, gemini_uses_levels, stop_list
 from .base import Adapter, ChatParams, HttpRequest, dumps
 
 __all__ = ["Gemini"]
@@ -37,6 +38,15 @@ __all__ = ["Gemini"]
 _SYNTHESIZED = re.compile(r"call_fai_\d+")
 
 Part = dict[str, Any]
+
+# Request options that are ``generationConfig`` fields, and their names there.
+_CONFIG_FIELDS = (
+    ("top_p", "topP"),
+    ("stop", "stopSequences"),
+    ("seed", "seed"),
+    ("presence_penalty", "presencePenalty"),
+    ("frequency_penalty", "frequencyPenalty"),
+)
 
 
 class Gemini(Adapter):
@@ -65,6 +75,7 @@ class Gemini(Adapter):
             config["temperature"] = params.temperature
         if params.response_format is not None:
             config.update(_response_format(params.response_format))
+        self._options(params, body, config)
         if config:
             body["generationConfig"] = config
         if params.extra:
@@ -74,6 +85,33 @@ class Gemini(Adapter):
         else:
             path = self._path(params.model, "generateContent")
         return self.post(path, body, stream=params.stream)
+
+    def _options(self, params: ChatParams, body: dict[str, Any], config: dict[str, Any]) -> None:
+        """The request options in ``generationConfig``: ``topP``, ``stopSequences``, ``seed``,
+        ``presencePenalty``, ``frequencyPenalty`` and ``thinkingConfig`` (``thinkingLevel``
+        for Gemini 3 and later, ``thinkingBudget`` before; see ``_options``)."""
+        for option, field in _CONFIG_FIELDS:
+            value = getattr(params, option)
+            if value is not None:
+                config[field] = stop_list(value) if option == "stop" else value
+        if params.reasoning_effort is not None:
+            effort = params.reasoning_effort
+            if gemini_uses_levels(params.model):
+                config["thinkingConfig"] = {"thinkingLevel": effort}
+            else:
+                config["thinkingConfig"] = {"thinkingBudget": GEMINI_THINKING_BUDGETS[effort]}
+        if params.parallel_tool_calls is False:
+            raise self.no_option(
+                "parallel_tool_calls", "Gemini has no switch for parallel function calls"
+            )
+        if params.user is not None:
+            raise self.no_option("user", "generateContent has no end-user field")
+        if params.metadata is not None:
+            self.metadata(params.metadata, body)
+
+    def metadata(self, metadata: Mapping[str, str], body: dict[str, Any]) -> None:
+        """The Gemini API has no request metadata (Vertex AI has ``labels``)."""
+        raise self.no_option("metadata", "the Gemini API has no request metadata")
 
     def replay(self, body: Any) -> bytes:
         """A whole ``GenerateContentResponse`` is one stream chunk."""

@@ -17,6 +17,7 @@ from .._backend import core
 from ..errors import ConfigurationError
 from ..types import EmbeddingResponse
 from ._messages import call_arguments, data_url, image_url, text_of, tool_call_names
+from ._options import stop_list
 from .base import Adapter, ChatParams, HttpRequest, dumps
 
 __all__ = ["Ollama"]
@@ -41,6 +42,7 @@ class Ollama(Adapter):
             options["num_predict"] = params.max_tokens
         if params.temperature is not None:
             options["temperature"] = params.temperature
+        self._options(params, body, options)
         if options:
             body["options"] = options
         if params.response_format is not None:
@@ -55,6 +57,27 @@ class Ollama(Adapter):
         if params.stream:
             request.headers["accept"] = "application/x-ndjson"
         return request
+
+    def _options(self, params: ChatParams, body: dict[str, Any], options: dict[str, Any]) -> None:
+        """``top_p``, ``stop``, ``seed`` and the penalties in ``options``; ``reasoning_effort``
+        -> ``think`` (``low``/``medium``/``high`` as those strings, which gpt-oss reads;
+        ``minimal`` as ``"low"``, Ollama's lowest level). /api/chat has no parallel-call switch
+        and no end-user or metadata field."""
+        if params.parallel_tool_calls is False:
+            raise self.no_option("parallel_tool_calls", "Ollama has no such switch")
+        for option in ("user", "metadata"):
+            if getattr(params, option) is not None:
+                raise self.no_option(option, "Ollama's /api/chat has no such field")
+        if params.top_p is not None:
+            options["top_p"] = params.top_p
+        if params.stop is not None:
+            options["stop"] = stop_list(params.stop)
+        for option in ("seed", "presence_penalty", "frequency_penalty"):
+            if getattr(params, option) is not None:
+                options[option] = getattr(params, option)
+        if params.reasoning_effort is not None:
+            effort = params.reasoning_effort
+            body["think"] = "low" if effort == "minimal" else effort
 
     def replay(self, body: Any) -> bytes:
         """A whole answer is the stream's last line with the whole message in it."""

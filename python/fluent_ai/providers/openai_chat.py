@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from .._backend import core
 from ..types import EmbeddingResponse
+from ._options import COMPAT_RENAMED, compat_unsupported, options_set
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
 
 __all__ = ["AzureOpenAIChat", "OpenAIChat"]
@@ -71,9 +72,27 @@ class OpenAIChat(Adapter):
             body["stream"] = True
             if self._stream_options():
                 body["stream_options"] = {"include_usage": True}
+        self._options(params, body)
         if params.extra:
             body.update(params.extra)
         return body
+
+    def _options(self, params: ChatParams, body: dict[str, Any]) -> None:
+        """The request options under their own names (this dialect is where the names come
+        from), except where the provider is documented to reject or rename one."""
+        name = self.provider.name
+        renamed = COMPAT_RENAMED.get(name, {})
+        for option, value in options_set(params).items():
+            if compat_unsupported(name, params.model, option):
+                raise self.no_option(
+                    option, "the provider rejects or ignores it (README, request options)"
+                )
+            if option == "stop" and not isinstance(value, str):
+                body[option] = list(value)
+            elif option == "metadata":
+                body[option] = dict(value)
+            else:
+                body[renamed.get(option, option)] = value
 
     def _max_tokens_field(self) -> str:
         field = self.provider.params.get("max_tokens_field")

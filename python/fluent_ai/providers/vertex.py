@@ -173,6 +173,10 @@ class VertexGemini(Gemini):
     def _path(self, model: str, method: str) -> str:
         return f"{self._prefix}:{method}"
 
+    def metadata(self, metadata: Mapping[str, str], body: dict[str, Any]) -> None:
+        """Vertex AI's ``labels`` (billing labels of the request) hold ``metadata``."""
+        body["labels"] = dict(metadata)
+
 
 class VertexAnthropic(Anthropic):
     """Anthropic Messages on Vertex: no ``model`` in the body, ``anthropic_version`` in it
