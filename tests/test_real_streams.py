@@ -558,6 +558,8 @@ def test_cohere_matches_a_plain_reading(core: ModuleType, entry: dict[str, Any])
     ours = decode(core, "cohere", random_splits(data, 6, 16))
     text, thinking, calls, end = [], [], {}, None
     for payload in sse_data(data):
+        if payload.strip() == "[DONE]":  # Cohere's API ends with one after `message-end`
+            break
         event = json.loads(payload)
         message = (event.get("delta") or {}).get("message") or {}
         kind = event["type"]
