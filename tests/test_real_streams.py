@@ -474,8 +474,9 @@ def gemini_reading(data: bytes) -> dict[str, Any]:
     text, thoughts, calls, finish, usage = [], [], [], None, None
     streamed: dict[str, Any] | None = None
     going_on: set[str] = set()
-    for payload in sse_data(data):
-        response = json.loads(payload)
+    # Without `alt=sse` the stream is one JSON array of the same chunks.
+    array = data.lstrip().startswith(b"[")
+    for response in json.loads(data) if array else map(json.loads, sse_data(data)):
         usage = response.get("usageMetadata") or usage
         for candidate in response.get("candidates") or []:
             for part in (candidate.get("content") or {}).get("parts") or []:
