@@ -480,6 +480,47 @@ def test_unknown_field_lines_are_still_ignored(core: ModuleType) -> None:
     assert result.error is None and result.text == "a"
 
 
+def test_candidates_finishing_in_different_chunks_all_arrive(core: ModuleType) -> None:
+    """With `candidateCount` > 1 the stream ends when every candidate seen has finished,
+    not at the first `finishReason`; one still open at the end of input is a truncation."""
+    chunks = [
+        {
+            "candidates": [
+                {"content": {"parts": [{"text": "a"}]}},
+                {"content": {"parts": [{"text": "b"}]}, "index": 1},
+            ]
+        },
+        {"candidates": [{"content": {"parts": [{"text": "c"}]}, "finishReason": "STOP"}]},
+        {"candidates": [{"content": {"parts": [{"text": "e"}]}}]},
+        {
+            "candidates": [
+                {"content": {"parts": [{"text": "d"}]}, "finishReason": "MAX_TOKENS", "index": 1}
+            ],
+            "usageMetadata": {
+                "promptTokenCount": 1,
+                "candidatesTokenCount": 2,
+                "totalTokenCount": 3,
+            },
+        },
+        {"candidates": [{"content": {"parts": [{"text": "after"}]}, "index": 2}]},
+    ]
+    data = b"".join(b"data: " + json.dumps(c).encode() + b"\r\n\r\n" for c in chunks)
+    for split in all_splits(data):
+        result = decode(core, "gemini", split)
+        assert result.error is None
+        texts = [(e.index, e.text) for e in result.of("TextDelta")]
+        # Text for a finished candidate while another is open still arrives (nothing is
+        # dropped); nothing after the end does.
+        assert texts == [(0, "a"), (1, "b"), (0, "c"), (0, "e"), (1, "d")]
+        assert result.events[-1].raw_reason == "MAX_TOKENS"
+        assert len(result.of("Finish")) == 1
+    # Cut before candidate 1's finish.
+    cut = b"".join(b"data: " + json.dumps(c).encode() + b"\r\n\r\n" for c in chunks[:3])
+    result = decode(core, "gemini", [cut])
+    assert isinstance(result.error, StreamTruncated)
+    assert result.error.partial_text == result.text == "abce"
+
+
 # The JSON-array stream (`streamGenerateContent` without `alt=sse`), in the shape Google
 # sends it (the shape of simonw/llm-gemini's recorded cassettes): pretty-printed objects,
 # `[` before the first, `,` + CRLF between them, `]` after the last.

@@ -2,6 +2,8 @@
 //! is a whole `GenerateContentResponse`; there is no `[DONE]`, the chunk carrying a
 //! `finishReason` is the last one.
 
+use std::collections::BTreeSet;
+
 use crate::error::DecodeError;
 use crate::events::{FinishReason, Usage};
 use crate::json::Value;
@@ -21,6 +23,11 @@ pub struct Gemini {
     streamed: Option<Streamed>,
     /// A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
     bare: BareObject,
+    /// Candidate indexes seen without a `finishReason` yet, and those that got one: the
+    /// stream ends when a finish leaves none open (`candidateCount` > 1 may finish the
+    /// candidates in different chunks).
+    open: BTreeSet<u32>,
+    finished: BTreeSet<u32>,
 }
 
 /// A call whose arguments stream as `partialArgs`, open until its closing part.
@@ -169,10 +176,11 @@ impl Gemini {
             .get("candidates")
             .and_then(Value::as_array)
             .unwrap_or(&[]);
-        let mut finished = false;
+        let mut finish = false;
         for candidate in candidates {
-            finished |= self.candidate(candidate, start, out)?;
+            finish |= self.candidate(candidate, start, out)?;
         }
+        let mut finished = finish && self.open.is_empty();
         if let Some(usage) = chunk.get("usageMetadata").filter(|u| u.is_object()) {
             out.usage(gemini_usage(usage));
         }
@@ -223,9 +231,16 @@ impl Gemini {
                 // A streamed call still open (no closing part came) ends with the turn.
                 self.end_streamed(out)?;
                 out.stop(reason);
+                self.open.remove(&index);
+                self.finished.insert(index);
                 Ok(true)
             }
-            _ => Ok(false),
+            _ => {
+                if !self.finished.contains(&index) {
+                    self.open.insert(index);
+                }
+                Ok(false)
+            }
         }
     }
 

@@ -104,7 +104,7 @@ class Gemini:
     framing = "sse"
     end_marker = "a chunk with finishReason"
 
-    __slots__ = ("_bare", "_calls", "_streamed")
+    __slots__ = ("_bare", "_calls", "_finished", "_open", "_streamed")
 
     def __init__(self) -> None:
         # Function calls seen so far: each ``functionCall`` part is a call of its own (Gemini
@@ -114,6 +114,11 @@ class Gemini:
         self._streamed: _Streamed | None = None
         # A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
         self._bare = _BareObject()
+        # Candidate indexes seen without a ``finishReason`` yet, and those that got one: the
+        # stream ends when a finish leaves none open (``candidateCount`` > 1 may finish the
+        # candidates in different chunks).
+        self._open: set[int] = set()
+        self._finished: set[int] = set()
 
     def stray(self, line: str, start: int, out: Output) -> None:
         """A line of the stream that is no SSE field (see ``_BareObject``)."""
@@ -143,9 +148,10 @@ class Gemini:
             _report_error(error, raw, out)
             return True
         candidates = array_of(chunk, "candidates")
-        finished = False
+        finish = False
         for candidate in candidates:
-            finished = self._candidate(candidate, start, out) or finished
+            finish = self._candidate(candidate, start, out) or finish
+        finished = finish and not self._open
         usage = chunk.get("usageMetadata")
         if type(usage) is dict:
             _gemini_usage(usage, out)
@@ -178,7 +184,11 @@ class Gemini:
             # A streamed call still open (no closing part came) ends with the turn.
             self._end_streamed(out)
             out.stop(reason)
+            self._open.discard(index)
+            self._finished.add(index)
             return True
+        if index not in self._finished:
+            self._open.add(index)
         return False
 
     def _function_call(self, call: dict[str, Any], start: int, out: Output) -> None:
