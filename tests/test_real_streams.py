@@ -283,8 +283,16 @@ def test_bedrock_matches_botocore(core: ModuleType, entry: dict[str, Any]) -> No
     text, reasoning, stop, usage = [], [], None, None
     calls: dict[int, list[Any]] = {}
     for message in buffer:
-        kind = message.headers[":event-type"]
         payload = json.loads(message.payload)
+        if message.headers[":message-type"] == "exception":
+            # The stream ends with the exception: what came before it, then the error.
+            kind = message.headers[":exception-type"]
+            (error,) = ours.of("ProviderErrorEvent")
+            assert (error.type, error.message) == (kind, payload["message"])
+            assert (ours.events[-1].reason, ours.events[-1].raw_reason) == ("error", kind)
+            assert ours.text == "".join(text)
+            return
+        kind = message.headers[":event-type"]
         if kind == "contentBlockStart" and "toolUse" in payload["start"]:
             tool = payload["start"]["toolUse"]
             calls[payload["contentBlockIndex"]] = [tool["toolUseId"], tool["name"], ""]
