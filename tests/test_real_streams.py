@@ -591,6 +591,14 @@ def test_cohere_matches_a_plain_reading(core: ModuleType, entry: dict[str, Any])
         tuple(c) for c in calls.values()
     ]
     assert end is not None
+    if end["finish_reason"] == "ERROR":
+        # A failed turn: the error text, named by its `error_type`; no counts to report.
+        (error,) = ours.of("ProviderErrorEvent")
+        assert (error.type, error.message) == (end.get("error_type"), end["error"])
+        assert (ours.events[-1].reason, ours.events[-1].raw_reason) == ("error", error.type)
+        if not end.get("usage"):
+            assert ours.of("Usage") == []
+        return
     assert ours.events[-1].raw_reason == end["finish_reason"]
     tokens = end["usage"]["tokens"]
     last = ours.of("Usage")[-1]
