@@ -10,8 +10,11 @@ use super::frame::{at, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 use super::openai_chunk::{extract, Call, CallArguments, Choice};
 use super::output::Output;
 
-/// The members of a chunk the tree path reads (ids, model and fingerprints are skipped).
-const CHUNK_MEMBERS: &[&str] = &["choices", "usage", "x_groq", "error"];
+/// The members of a chunk the tree path reads (ids, model and fingerprints are skipped),
+/// and a bare error object's (`object`, `type`, `code`, `message`).
+const CHUNK_MEMBERS: &[&str] = &[
+    "choices", "usage", "x_groq", "error", "object", "type", "code", "message",
+];
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -50,23 +53,32 @@ impl Choices {
 
 impl Dialect for OpenAiChat {
     fn frame(&mut self, frame: Frame<'_>, start: u64, out: &mut Output) -> Result<(), DecodeError> {
-        let Frame::Sse { data, .. } = frame else {
+        let Frame::Sse { event, data } = frame else {
             return Ok(());
         };
         if data.trim() == "[DONE]" {
             out.end();
             return Ok(());
         }
-        if let Some(choices) = extract(data) {
-            for choice in choices {
-                self.choice(choice, out)?;
+        // A chunk that may be an error (an `error` member or value anywhere, or an `event:
+        // error` frame) is read through the tree, which looks at its root.
+        let maybe_error = event == "error" || data.contains("\"error\"");
+        if !maybe_error {
+            if let Some(choices) = extract(data) {
+                for choice in choices {
+                    self.choice(choice, out)?;
+                }
+                return Ok(());
             }
-            return Ok(());
         }
         // Unusual chunks (usage, errors, repeated members...) and invalid JSON (for the
         // exact error) go through the tree.
         let chunk = parse_frame_keeping(data, start, "openai-chat", CHUNK_MEMBERS)?;
-        if let Some(error) = Value::non_null(chunk.get("error")) {
+        let bare_error = event == "error" || str_of(&chunk, "object") == Some("error");
+        // An `event: error` frame, or a bare error object (`"object": "error"`, as vLLM and
+        // other servers send it): the payload itself is the error.
+        let error = Value::non_null(chunk.get("error")).or(bare_error.then_some(&chunk));
+        if let Some(error) = error {
             report_error(error, data, out);
             return Ok(());
         }

@@ -41,11 +41,15 @@ class OpenAiChat:
             out.end()
             return
         chunk = parse_frame(data.encode("utf-8", "surrogatepass"), start, "openai-chat")
-        if type(chunk) is not dict:
+        is_object = type(chunk) is dict
+        error = chunk.get("error") if is_object else None
+        # An `event: error` frame, or a bare error object (`"object": "error"`, as vLLM and
+        # other servers send it): the payload itself is the error.
+        bare = frame.event == "error" or (is_object and chunk.get("object") == "error")
+        if error is not None or bare:
+            _report_error(chunk if error is None else error, data, out)
             return
-        error = chunk.get("error")
-        if error is not None:
-            _report_error(error, data, out)
+        if not is_object:
             return
         for choice in array_of(chunk, "choices"):
             self._choice(choice, out)
