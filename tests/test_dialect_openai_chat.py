@@ -409,6 +409,11 @@ TEXT_CHUNK = (
         # ... or a bare string, or a wrapped error.
         (b'event: error\r\ndata: "upstream timed out"\r\n\r\n', (None, "upstream timed out")),
         (b'event: error\ndata: {"error":{"message":"m","code":502}}\n\n', ("502", "m")),
+        # Text Generation Inference: a text error with its kind beside it.
+        (
+            b'data: {"error":"Input validation error: too long","error_type":"validation"}\n\n',
+            ("validation", "Input validation error: too long"),
+        ),
     ],
 )
 def test_error_frames_without_an_error_member(

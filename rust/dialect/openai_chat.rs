@@ -13,7 +13,15 @@ use super::output::Output;
 /// The members of a chunk the tree path reads (ids, model and fingerprints are skipped),
 /// and a bare error object's (`object`, `type`, `code`, `message`).
 const CHUNK_MEMBERS: &[&str] = &[
-    "choices", "usage", "x_groq", "error", "object", "type", "code", "message",
+    "choices",
+    "usage",
+    "x_groq",
+    "error",
+    "error_type",
+    "object",
+    "type",
+    "code",
+    "message",
 ];
 
 /// See the module documentation.
@@ -79,7 +87,12 @@ impl Dialect for OpenAiChat {
         // other servers send it): the payload itself is the error.
         let error = Value::non_null(chunk.get("error")).or(bare_error.then_some(&chunk));
         if let Some(error) = error {
-            report_error(error, data, out);
+            // TGI names a text error beside it: `{"error": "...", "error_type": "validation"}`.
+            let kind = error
+                .as_str()
+                .and_then(|_| str_of(&chunk, "error_type"))
+                .filter(|kind| !kind.is_empty());
+            report_error(error, kind, data, out);
             return Ok(());
         }
         let choices = chunk.get("choices").and_then(Value::as_array);
@@ -162,9 +175,11 @@ impl OpenAiChat {
     }
 }
 
-/// An `{"error": {...}}` payload: OpenAI's mid-stream error (OpenRouter adds `code`).
-fn report_error(error: &Value, raw: &str, out: &mut Output) {
-    let error_type = str_of(error, "type")
+/// An `{"error": {...}}` payload: OpenAI's mid-stream error (OpenRouter adds `code`);
+/// `kind` names a text error.
+fn report_error(error: &Value, kind: Option<&str>, raw: &str, out: &mut Output) {
+    let error_type = kind
+        .or_else(|| str_of(error, "type"))
         .map(str::to_owned)
         .or_else(|| error.get("code").map(scalar_text));
     let message = str_of(error, "message")
