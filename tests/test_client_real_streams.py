@@ -56,11 +56,13 @@ def chosen() -> list[Any]:
     """Per dialect, the first streams of each provider and source, and every openai-chat
     stream that ends without ``[DONE]``."""
     picked: dict[str, Any] = {}
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[str, str, str, str], int] = {}
     for entry in MANIFEST:
         if entry["dialect"] not in ROUTES:
             continue
-        key = (entry["dialect"], entry["provider"], entry["source_repository"])
+        # Per file kind too: Gemini's JSON-array bodies (`.json`) beside its SSE ones.
+        suffix = Path(entry["file"]).suffix
+        key = (entry["dialect"], entry["provider"], entry["source_repository"], suffix)
         data = (SHARED / "real" / entry["file"]).read_bytes()
         no_done = entry["dialect"] == "openai-chat" and b"[DONE]" not in data
         if no_done or seen.get(key, 0) < 3:

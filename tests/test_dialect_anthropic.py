@@ -535,3 +535,28 @@ def test_generated_streams_with_an_error_or_a_bad_frame(
         else:
             assert isinstance(result.error, JsonStreamError)
             assert result.error.position == len(head)
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+         ("overloaded_error", "Overloaded")),
+        # Some proxies send the message without the `error` wrapper, or a bare string.
+        ('{"type":"error","message":"Overloaded"}', (None, "Overloaded")),
+        ('"Overloaded"', (None, "Overloaded")),
+    ],
+)  # fmt: skip
+def test_error_event_message_with_or_without_its_wrapper(
+    core: ModuleType, payload: str, expected: tuple[str | None, str]
+) -> None:
+    start = (
+        b'event: message_start\ndata: {"type":"message_start","message":{"id":"m",'
+        b'"content":[],"usage":{"input_tokens":1,"output_tokens":1}}}\n\n'
+    )
+    data = start + b"event: error\ndata: " + payload.encode() + b"\n\n"
+    for chunks in [[data], bytewise(data)]:
+        result = decode(core, "anthropic", chunks)
+        assert result.error is None
+        assert [(e.type, e.message) for e in result.of("ProviderErrorEvent")] == [expected]
+        assert (result.events[-1].reason, result.events[-1].raw_reason) == ("error", expected[0])

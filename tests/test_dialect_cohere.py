@@ -349,6 +349,32 @@ def test_error_in_message_end(core: ModuleType) -> None:
         assert finish_of(result) == ("error", None)
 
 
+def test_error_type_beside_the_error_text_names_the_error(core: ModuleType) -> None:
+    """Cohere's real failed turn (langchain-cohere's recorded `test_sql_agent`): a
+    `message-end` with `finish_reason: "ERROR"`, the text in `error`, its kind in
+    `error_type` and `usage: {}` (no counts, so no `Usage`)."""
+    end = message_end(
+        "ERROR",
+        {},
+        error="your request resulted in an invalid tool generation",
+        error_type="INVALID_TOOL_GENERATION",
+    )
+    plan = {"type": "tool-plan-delta", "delta": {"message": {"tool_plan": "I will"}}}
+    data = typed_sse(plan, end, tail=b"data: [DONE]\n\n")
+    for chunks in all_splits(data):
+        result = decode(core, DIALECT, chunks)
+        assert result.error is None
+        check_invariants(result)
+        assert result.text == "I will"
+        assert result.of("Usage") == []
+        [event] = result.of("ProviderErrorEvent")
+        assert (event.type, event.message) == (
+            "INVALID_TOOL_GENERATION",
+            "your request resulted in an invalid tool generation",
+        )
+        assert finish_of(result) == ("error", "INVALID_TOOL_GENERATION")
+
+
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [

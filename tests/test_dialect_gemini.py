@@ -480,6 +480,101 @@ def test_unknown_field_lines_are_still_ignored(core: ModuleType) -> None:
     assert result.error is None and result.text == "a"
 
 
+def test_candidates_finishing_in_different_chunks_all_arrive(core: ModuleType) -> None:
+    """With `candidateCount` > 1 the stream ends when every candidate seen has finished,
+    not at the first `finishReason`; one still open at the end of input is a truncation."""
+    chunks = [
+        {
+            "candidates": [
+                {"content": {"parts": [{"text": "a"}]}},
+                {"content": {"parts": [{"text": "b"}]}, "index": 1},
+            ]
+        },
+        {"candidates": [{"content": {"parts": [{"text": "c"}]}, "finishReason": "STOP"}]},
+        {"candidates": [{"content": {"parts": [{"text": "e"}]}}]},
+        {
+            "candidates": [
+                {"content": {"parts": [{"text": "d"}]}, "finishReason": "MAX_TOKENS", "index": 1}
+            ],
+            "usageMetadata": {
+                "promptTokenCount": 1,
+                "candidatesTokenCount": 2,
+                "totalTokenCount": 3,
+            },
+        },
+        {"candidates": [{"content": {"parts": [{"text": "after"}]}, "index": 2}]},
+    ]
+    data = b"".join(b"data: " + json.dumps(c).encode() + b"\r\n\r\n" for c in chunks)
+    for split in all_splits(data):
+        result = decode(core, "gemini", split)
+        assert result.error is None
+        texts = [(e.index, e.text) for e in result.of("TextDelta")]
+        # Text for a finished candidate while another is open still arrives (nothing is
+        # dropped); nothing after the end does.
+        assert texts == [(0, "a"), (1, "b"), (0, "c"), (0, "e"), (1, "d")]
+        assert result.events[-1].raw_reason == "MAX_TOKENS"
+        assert len(result.of("Finish")) == 1
+    # Cut before candidate 1's finish.
+    cut = b"".join(b"data: " + json.dumps(c).encode() + b"\r\n\r\n" for c in chunks[:3])
+    result = decode(core, "gemini", [cut])
+    assert isinstance(result.error, StreamTruncated)
+    assert result.error.partial_text == result.text == "abce"
+
+
+# The JSON-array stream (`streamGenerateContent` without `alt=sse`), in the shape Google
+# sends it (the shape of simonw/llm-gemini's recorded cassettes): pretty-printed objects,
+# `[` before the first, `,` + CRLF between them, `]` after the last.
+JSON_ARRAY = (
+    b'[{\n  "candidates": [\n    {\n      "content": {\n        "parts": [\n'
+    b'          {\n            "text": "Think \\"{[\\"",\n            "thought": true\n'
+    b'          }\n        ],\n        "role": "model"\n      },\n      "index": 0\n'
+    b'    }\n  ]\n}\n,\r\n{\n  "candidates": [\n    {\n      "content": {\n'
+    b'        "parts": [\n          {\n            "text": "caf\xc3\xa9 "\n          }\n'
+    b'        ]\n      }\n    }\n  ]\n}\n,\r\n{\n  "candidates": [\n    {\n'
+    b'      "content": {\n        "parts": [\n          {\n            "functionCall": {\n'
+    b'              "name": "f",\n              "args": {"x": [1]}\n            }\n'
+    b'          }\n        ]\n      },\n      "finishReason": "STOP"\n    }\n  ],\n'
+    b'  "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 4,'
+    b' "totalTokenCount": 7}\n}\n]'
+)
+
+
+def test_json_array_stream_loses_no_object(core: ModuleType) -> None:
+    """Without `alt=sse` Gemini sends one JSON array: every element is a chunk, the first
+    one too (it starts after the `[`), on every split."""
+    whole = decode(core, "gemini", [JSON_ARRAY])
+    assert whole.error is None
+    assert whole.reasoning == 'Think "{["'
+    assert whole.text == "caf\u00e9 "
+    assert [(c.name, c.arguments) for c in whole.of("ToolCallDone")] == [("f", {"x": [1]})]
+    assert [(u.input_tokens, u.output_tokens) for u in whole.of("Usage")] == [(3, 4)]
+    assert whole.events[-1].raw_reason == "STOP"
+    for chunks in all_splits(JSON_ARRAY)[1:]:
+        result = decode(core, "gemini", chunks)
+        assert result.plain() == whole.plain()
+        assert result.error is None
+
+
+def test_json_array_on_one_line_and_an_array_wrapped_error(core: ModuleType) -> None:
+    one_line = (
+        b'[{"candidates":[{"content":{"parts":[{"text":"a]"}]}}]},'
+        b'{"candidates":[{"content":{"parts":[{"text":"b"}]},"finishReason":"STOP"}]}]'
+    )
+    result = decode(core, "gemini", [one_line])
+    assert (result.error, result.text) == (None, "a]b")
+    error = b'[{\n  "error": {\n    "code": 429,\n    "status": "RESOURCE_EXHAUSTED"\n  }\n}\n]\n'
+    result = decode(core, "gemini", bytewise(error))
+    assert result.error is None
+    assert result.events[-1].raw_reason == "RESOURCE_EXHAUSTED"
+    # A malformed element raises at its own first byte, past the `[` and the elements
+    # before it (counted in bytes).
+    bad = b'[{"candidates":[{"content":{"parts":[{"text":"\xc3\xa9"}]}}]}, {bad}]'
+    result = decode(core, "gemini", [bad])
+    assert isinstance(result.error, JsonStreamError)
+    assert result.error.position == bad.index(b"{bad}")
+    assert result.text == "\u00e9"
+
+
 ORDER_CASES = {
     # An error object between two data frames: the stream ends at the error, however the
     # bytes are cut (the second frame is never delivered).

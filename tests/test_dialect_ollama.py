@@ -171,6 +171,32 @@ def test_thinking_and_content(core: ModuleType) -> None:
     assert plain(result.events[-1]) == ("Finish", "stop", "stop")
 
 
+def test_generate_stream_text_and_thinking_are_top_level(core: ModuleType) -> None:
+    """`/api/generate` (Ollama's documented streaming example, and its mid-stream error):
+    the same lines with `response` and `thinking` at the top level; none of it is lost."""
+    head = {"model": "gemma4", "created_at": "2025-10-26T17:15:24.097767Z"}
+    data = ndjson(
+        {**head, "response": "", "thinking": "Hm", "done": False},
+        {**head, "response": "That", "done": False},
+        {**head, "response": "'s", "done": False},
+        {**head, "response": "!", "done": True, "done_reason": "stop", "eval_count": 3},
+    )
+    for chunks in [[data], bytewise(data), *two_way_splits(data)]:
+        result = decode(core, DIALECT, chunks)
+        assert result.error is None
+        assert (result.reasoning, result.text) == ("Hm", "That's!")
+        assert plain(result.events[-1]) == ("Finish", "stop", "stop")
+    failed = ndjson(
+        {**head, "response": " Yes", "done": False},
+        {"error": "an error was encountered while running the model"},
+    )
+    result = decode(core, DIALECT, [failed])
+    assert result.text == " Yes"
+    assert [(e.type, e.message) for e in result.of("ProviderErrorEvent")] == [
+        (None, "an error was encountered while running the model")
+    ]
+
+
 def test_calls_without_id_or_index_get_unique_synthesized_ids(core: ModuleType) -> None:
     data = ndjson(
         line(tool_calls=[call("a", {"x": 1}), None, call("b", {}), "junk"]),

@@ -382,3 +382,70 @@ def test_clean_end_rule_needs_a_clean_end(core: ModuleType) -> None:
     assert [type(e).__name__ for e in events] == ["TextDelta", "Finish"]
     with pytest.raises(errors.ArgumentTypeError, match="clean must be a bool, not int 1"):
         core.StreamDecoder("openai-chat").finish(clean=1)
+
+
+# --- errors that are not `{"error": {...}}` chunks ---------------------------------------
+
+TEXT_CHUNK = (
+    b'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,'
+    b'"delta":{"content":"Hal"},"finish_reason":null}]}\n\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        # vLLM and other servers: a bare error object, no `error` member.
+        (
+            b'data: {"object":"error","message":"maximum context length is 4096 tokens",'
+            b'"type":"BadRequestError","param":null,"code":400}\n\n',
+            ("BadRequestError", "maximum context length is 4096 tokens"),
+        ),
+        # An `event: error` frame whose data is the error itself...
+        (
+            b'event: error\ndata: {"message":"overloaded","code":529}\n\n',
+            ("529", "overloaded"),
+        ),
+        # ... or a bare string, or a wrapped error.
+        (b'event: error\r\ndata: "upstream timed out"\r\n\r\n', (None, "upstream timed out")),
+        (b'event: error\ndata: {"error":{"message":"m","code":502}}\n\n', ("502", "m")),
+        # Text Generation Inference: a text error with its kind beside it.
+        (
+            b'data: {"error":"Input validation error: too long","error_type":"validation"}\n\n',
+            ("validation", "Input validation error: too long"),
+        ),
+    ],
+)
+def test_error_frames_without_an_error_member(
+    core: ModuleType, frame: bytes, expected: tuple[str | None, str]
+) -> None:
+    """Not silently skipped: the text so far, then the error and an error finish, on every
+    split (the native fast path must not read such a frame as an empty chunk)."""
+    data = TEXT_CHUNK + frame + b"data: [DONE]\n\n"
+    whole = decode(core, "openai-chat", [data])
+    assert whole.error is None
+    assert whole.text == "Hal"
+    assert [(e.type, e.message) for e in whole.of("ProviderErrorEvent")] == [expected]
+    assert (whole.events[-1].reason, whole.events[-1].raw_reason) == ("error", expected[0])
+    for chunks in [bytewise(data), *two_way_splits(data)]:
+        assert decode(core, "openai-chat", chunks).plain() == whole.plain()
+
+
+def test_an_error_member_deeper_in_a_chunk_is_no_error(core: ModuleType) -> None:
+    """Azure's `content_filter_results` may hold an `error` object of its own: the chunk is
+    still text (only a root `error`, an `object: "error"` or `event: error` ends the turn)."""
+    chunk = {
+        "object": "chat.completion.chunk",
+        "choices": [
+            {
+                "index": 0,
+                "delta": {"content": "a"},
+                "finish_reason": "stop",
+                "content_filter_results": {"error": {"code": "x", "message": "y"}},
+            }
+        ],
+    }
+    data = b"data: " + json.dumps(chunk).encode() + b"\n\ndata: [DONE]\n\n"
+    result = decode(core, "openai-chat", [data])
+    assert (result.error, result.text, result.of("ProviderErrorEvent")) == (None, "a", [])
+    assert result.events[-1].raw_reason == "stop"

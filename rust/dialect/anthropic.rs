@@ -100,8 +100,10 @@ impl Dialect for Anthropic {
             "error" => {
                 self.release_initial_input(None, out)?;
                 let error = payload.get("error");
-                let message = error
-                    .and_then(|e| str_of(e, "message").or_else(|| e.as_str()))
+                // Without an `error` member (some proxies) the payload itself holds the message.
+                let source = Value::non_null(error).unwrap_or(&payload);
+                let message = str_of(source, "message")
+                    .or_else(|| source.as_str())
                     .unwrap_or("");
                 out.provider_error(error.and_then(|e| str_of(e, "type")), message, data);
             }

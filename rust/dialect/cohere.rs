@@ -138,10 +138,17 @@ fn message_end(chunk: &Value, raw: &str, out: &mut Output) {
     let reason = delta.and_then(|d| str_of(d, "finish_reason")).unwrap_or("");
     let usage = delta.and_then(|d| Value::non_null(d.get("usage")));
     let error = delta.and_then(|d| Value::non_null(d.get("error")));
-    let (error_type, message) = error.map(error_fields).unwrap_or_default();
+    let (mut error_type, message) = error.map(error_fields).unwrap_or_default();
+    if error_type.is_none() {
+        // Cohere names the failure beside its text (`"error_type": "INVALID_TOOL_GENERATION"`).
+        error_type = delta
+            .and_then(|d| str_of(d, "error_type"))
+            .filter(|kind| !kind.is_empty())
+            .map(str::to_owned);
+    }
     if reason == "ERROR" || !message.is_empty() || error_type.is_some() {
-        if let Some(usage) = usage {
-            out.usage(cohere_usage(usage));
+        if let Some(usage) = usage.and_then(cohere_usage) {
+            out.usage(usage);
         }
         out.provider_error(error_type.as_deref(), &message, raw);
         return;
@@ -149,24 +156,31 @@ fn message_end(chunk: &Value, raw: &str, out: &mut Output) {
     if !reason.is_empty() {
         out.stop(reason);
     }
-    if let Some(usage) = usage {
-        out.usage(cohere_usage(usage));
+    if let Some(usage) = usage.and_then(cohere_usage) {
+        out.usage(usage);
     }
     out.end();
 }
 
-/// Cohere usage: the `tokens` pair (every input token), else `billed_units`.
-fn cohere_usage(usage: &Value) -> Usage {
+/// Cohere usage: the `tokens` pair (every input token), else `billed_units`; none when no
+/// count is sent (a failed turn may send `"usage": {}`).
+fn cohere_usage(usage: &Value) -> Option<Usage> {
     let counts =
         Value::non_null(usage.get("tokens")).or_else(|| Value::non_null(usage.get("billed_units")));
-    Usage {
+    let usage = Usage {
         input_tokens: counts.and_then(|c| u64_of(c, "input_tokens")),
         output_tokens: counts.and_then(|c| u64_of(c, "output_tokens")),
         total_tokens: None,
         cache_read_tokens: u64_of(usage, "cached_tokens"),
         cache_write_tokens: None,
         reasoning_tokens: None,
-    }
+    };
+    let counted = [
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_read_tokens,
+    ];
+    counted.iter().any(Option::is_some).then_some(usage)
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! is a whole `GenerateContentResponse`; there is no `[DONE]`, the chunk carrying a
 //! `finishReason` is the last one.
 
+use std::collections::BTreeSet;
+
 use crate::error::DecodeError;
 use crate::events::{FinishReason, Usage};
 use crate::json::Value;
@@ -21,6 +23,11 @@ pub struct Gemini {
     streamed: Option<Streamed>,
     /// A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
     bare: BareObject,
+    /// Candidate indexes seen without a `finishReason` yet, and those that got one: the
+    /// stream ends when a finish leaves none open (`candidateCount` > 1 may finish the
+    /// candidates in different chunks).
+    open: BTreeSet<u32>,
+    finished: BTreeSet<u32>,
 }
 
 /// A call whose arguments stream as `partialArgs`, open until its closing part.
@@ -44,43 +51,71 @@ impl Streamed {
     }
 }
 
-/// Collects the lines of a bare JSON object until its braces balance (as Google's SDK does).
+/// Collects the lines of bare JSON objects until their braces balance (as Google's SDK
+/// does): an error sent without `data:`, or the JSON-array stream (no `alt=sse`), whose `[`,
+/// `,` and `]` between the objects are skipped.
 #[derive(Debug, Default)]
 struct BareObject {
     text: String,
     start: u64,
     depth: u32,
-    in_string: bool,
-    escaped: bool,
 }
 
 impl BareObject {
-    /// Add a stray line; returns the whole object's text and stream offset once its braces
+    /// Add a stray line; returns each object's text and stream offset once its braces
     /// balance.
-    fn line(&mut self, line: &str, start: u64) -> Option<(String, u64)> {
-        if self.text.is_empty() {
-            if !line.trim_start_matches([' ', '\t']).starts_with('{') {
-                return None; // an unknown field, not an object
+    fn line(&mut self, line: &str, start: u64) -> Vec<(String, u64)> {
+        let mut whole = Vec::new();
+        let mut at = 0;
+        loop {
+            if self.text.is_empty() {
+                // Between objects: array punctuation, then an object or an unknown field.
+                at += line[at..]
+                    .bytes()
+                    .take_while(|byte| matches!(byte, b' ' | b'\t' | b'[' | b']' | b','))
+                    .count();
+                if !line[at..].starts_with('{') {
+                    return whole;
+                }
+                self.start = start + at as u64;
             }
-            self.start = start;
+            match self.scan(&line[at..]) {
+                Some(length) => {
+                    self.text.push_str(&line[at..at + length]);
+                    whole.push((std::mem::take(&mut self.text), self.start));
+                    at += length;
+                }
+                None => {
+                    self.text.push_str(&line[at..]);
+                    self.text.push('\n');
+                    return whole;
+                }
+            }
         }
-        self.text.push_str(line);
-        self.text.push('\n');
-        for byte in line.bytes() {
-            match (self.in_string, self.escaped, byte) {
-                (true, true, _) => self.escaped = false,
-                (true, false, b'\\') => self.escaped = true,
-                (true, false, b'"') => self.in_string = false,
-                (false, _, b'"') => self.in_string = true,
+    }
+
+    /// Counts brackets in `part`; the length up to and with the object's closing brace, or
+    /// None when the line ends inside the object.
+    fn scan(&mut self, part: &str) -> Option<usize> {
+        // A string cannot span lines in JSON: each line starts outside one.
+        let (mut in_string, mut escaped) = (false, false);
+        for (index, byte) in part.bytes().enumerate() {
+            match (in_string, escaped, byte) {
+                (true, true, _) => escaped = false,
+                (true, false, b'\\') => escaped = true,
+                (true, false, b'"') => in_string = false,
+                (false, _, b'"') => in_string = true,
                 (false, _, b'{' | b'[') => self.depth += 1,
-                (false, _, b'}' | b']') => self.depth = self.depth.saturating_sub(1),
+                (false, _, b'}' | b']') => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 0 {
+                        return Some(index + 1);
+                    }
+                }
                 _ => {}
             }
         }
-        // A string cannot span lines in JSON: a line end closes any open one.
-        self.in_string = false;
-        self.escaped = false;
-        (self.depth == 0).then(|| (std::mem::take(&mut self.text), self.start))
+        None
     }
 }
 
@@ -89,13 +124,13 @@ impl Dialect for Gemini {
         let data = match frame {
             Frame::Sse { data, .. } => data,
             Frame::Stray(line) => {
-                return match self.bare.line(line, start) {
-                    Some((text, start)) => {
-                        let chunk = parse_frame(text.as_bytes(), start, "gemini")?;
-                        self.chunk(&chunk, text.trim_end(), start, out).map(|_| ())
+                for (text, start) in self.bare.line(line, start) {
+                    let chunk = parse_frame(text.as_bytes(), start, "gemini")?;
+                    if self.chunk(&chunk, text.trim_end(), start, out)? {
+                        break;
                     }
-                    None => Ok(()),
-                };
+                }
+                return Ok(());
             }
             _ => return Ok(()),
         };
@@ -141,10 +176,11 @@ impl Gemini {
             .get("candidates")
             .and_then(Value::as_array)
             .unwrap_or(&[]);
-        let mut finished = false;
+        let mut finish = false;
         for candidate in candidates {
-            finished |= self.candidate(candidate, start, out)?;
+            finish |= self.candidate(candidate, start, out)?;
         }
+        let mut finished = finish && self.open.is_empty();
         if let Some(usage) = chunk.get("usageMetadata").filter(|u| u.is_object()) {
             out.usage(gemini_usage(usage));
         }
@@ -195,9 +231,16 @@ impl Gemini {
                 // A streamed call still open (no closing part came) ends with the turn.
                 self.end_streamed(out)?;
                 out.stop(reason);
+                self.open.remove(&index);
+                self.finished.insert(index);
                 Ok(true)
             }
-            _ => Ok(false),
+            _ => {
+                if !self.finished.contains(&index) {
+                    self.open.insert(index);
+                }
+                Ok(false)
+            }
         }
     }
 

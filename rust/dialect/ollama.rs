@@ -1,4 +1,5 @@
-//! Ollama's native chat stream (`POST /api/chat`): NDJSON, one `ChatResponse` per line; the
+//! Ollama's native chat stream (`POST /api/chat`, and `/api/generate`'s, whose text and
+//! thinking are top-level `response` and `thinking`): NDJSON, one `ChatResponse` per line; the
 //! line with `"done": true` is the last one and carries the stop reason and token counts.
 
 use crate::error::DecodeError;
@@ -42,6 +43,10 @@ impl Dialect for Ollama {
                 self.tool_call(call, out)?;
             }
         }
+        // `/api/generate` streams the same lines with `thinking` and the text (`response`) at
+        // the top level.
+        out.reasoning(str_of(&chunk, "thinking").unwrap_or(""));
+        out.text(str_of(&chunk, "response").unwrap_or(""), 0);
         let usage = Usage {
             input_tokens: u64_of(&chunk, "prompt_eval_count"),
             output_tokens: u64_of(&chunk, "eval_count"),

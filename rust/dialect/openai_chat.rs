@@ -10,8 +10,19 @@ use super::frame::{at, parse_frame_keeping, str_of, u64_of, Dialect, Frame};
 use super::openai_chunk::{extract, Call, CallArguments, Choice};
 use super::output::Output;
 
-/// The members of a chunk the tree path reads (ids, model and fingerprints are skipped).
-const CHUNK_MEMBERS: &[&str] = &["choices", "usage", "x_groq", "error"];
+/// The members of a chunk the tree path reads (ids, model and fingerprints are skipped),
+/// and a bare error object's (`object`, `type`, `code`, `message`).
+const CHUNK_MEMBERS: &[&str] = &[
+    "choices",
+    "usage",
+    "x_groq",
+    "error",
+    "error_type",
+    "object",
+    "type",
+    "code",
+    "message",
+];
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -50,24 +61,38 @@ impl Choices {
 
 impl Dialect for OpenAiChat {
     fn frame(&mut self, frame: Frame<'_>, start: u64, out: &mut Output) -> Result<(), DecodeError> {
-        let Frame::Sse { data, .. } = frame else {
+        let Frame::Sse { event, data } = frame else {
             return Ok(());
         };
         if data.trim() == "[DONE]" {
             out.end();
             return Ok(());
         }
-        if let Some(choices) = extract(data) {
-            for choice in choices {
-                self.choice(choice, out)?;
+        // A chunk that may be an error (an `error` member or value anywhere, or an `event:
+        // error` frame) is read through the tree, which looks at its root.
+        let maybe_error = event == "error" || data.contains("\"error\"");
+        if !maybe_error {
+            if let Some(choices) = extract(data) {
+                for choice in choices {
+                    self.choice(choice, out)?;
+                }
+                return Ok(());
             }
-            return Ok(());
         }
         // Unusual chunks (usage, errors, repeated members...) and invalid JSON (for the
         // exact error) go through the tree.
         let chunk = parse_frame_keeping(data, start, "openai-chat", CHUNK_MEMBERS)?;
-        if let Some(error) = Value::non_null(chunk.get("error")) {
-            report_error(error, data, out);
+        let bare_error = event == "error" || str_of(&chunk, "object") == Some("error");
+        // An `event: error` frame, or a bare error object (`"object": "error"`, as vLLM and
+        // other servers send it): the payload itself is the error.
+        let error = Value::non_null(chunk.get("error")).or(bare_error.then_some(&chunk));
+        if let Some(error) = error {
+            // TGI names a text error beside it: `{"error": "...", "error_type": "validation"}`.
+            let kind = error
+                .as_str()
+                .and_then(|_| str_of(&chunk, "error_type"))
+                .filter(|kind| !kind.is_empty());
+            report_error(error, kind, data, out);
             return Ok(());
         }
         let choices = chunk.get("choices").and_then(Value::as_array);
@@ -150,9 +175,11 @@ impl OpenAiChat {
     }
 }
 
-/// An `{"error": {...}}` payload: OpenAI's mid-stream error (OpenRouter adds `code`).
-fn report_error(error: &Value, raw: &str, out: &mut Output) {
-    let error_type = str_of(error, "type")
+/// An `{"error": {...}}` payload: OpenAI's mid-stream error (OpenRouter adds `code`);
+/// `kind` names a text error.
+fn report_error(error: &Value, kind: Option<&str>, raw: &str, out: &mut Output) {
+    let error_type = kind
+        .or_else(|| str_of(error, "type"))
         .map(str::to_owned)
         .or_else(|| error.get("code").map(scalar_text));
     let message = str_of(error, "message")

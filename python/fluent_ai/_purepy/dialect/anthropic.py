@@ -80,9 +80,11 @@ class Anthropic:
         elif kind == "error":
             self._release_initial_input(None, out)
             error = at(payload, "error")
-            message = str_of(error, "message")
+            # Without an `error` member (some proxies) the payload itself holds the message.
+            source = payload if error is None else error
+            message = str_of(source, "message")
             if message is None:
-                message = error if type(error) is str else ""
+                message = source if type(source) is str else ""
             out.provider_error(str_of(error, "type"), message, data)
 
     def _block_start(self, payload: Any, out: Output) -> None:

@@ -9,7 +9,8 @@ name), ``tool-call-delta`` fragments and ``tool-call-end`` (its explicit end), k
 event's ``index``; events without one belong to the latest call. ``message-end`` carries the
 finish word and the usage, whose ``tokens`` pair is reported (it counts every token the model
 read and wrote; ``billed_units`` leaves some out, and is used only when ``tokens`` is
-absent). A failure is a ``message-end`` with ``finish_reason: "ERROR"`` and an ``error`` text;
+absent). A failure is a ``message-end`` with ``finish_reason: "ERROR"``, an ``error`` text and
+(usually) its ``error_type``;
 a frame with ``type: "error"`` or a top-level ``error`` member is reported the same way.
 """
 
@@ -115,6 +116,9 @@ def _message_end(chunk: Any, raw: str, out: Output) -> None:
     usage = at(chunk, "delta", "usage")
     error = at(chunk, "delta", "error")
     error_type, message = error_fields(error) if error is not None else (None, "")
+    if error_type is None:
+        # Cohere names the failure beside its text (`"error_type": "INVALID_TOOL_GENERATION"`).
+        error_type = str_of(at(chunk, "delta"), "error_type") or None
     if reason == "ERROR" or message or error_type is not None:
         if usage is not None:
             _usage(usage, out)
@@ -132,8 +136,10 @@ def _usage(usage: Any, out: Output) -> None:
     counts = at(usage, "tokens")
     if counts is None:
         counts = at(usage, "billed_units")
-    out.add_usage(
-        input_tokens=u64_of(counts, "input_tokens"),
-        output_tokens=u64_of(counts, "output_tokens"),
-        cache_read_tokens=u64_of(usage, "cached_tokens"),
-    )
+    input_tokens = u64_of(counts, "input_tokens")
+    output_tokens = u64_of(counts, "output_tokens")
+    cached = u64_of(usage, "cached_tokens")
+    # A failed turn may send `"usage": {}`: no count, no `Usage`.
+    if input_tokens is None and output_tokens is None and cached is None:
+        return
+    out.add_usage(input_tokens=input_tokens, output_tokens=output_tokens, cache_read_tokens=cached)

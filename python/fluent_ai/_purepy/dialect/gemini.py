@@ -11,14 +11,14 @@ from ._frame import array_of, as_u64, at, parse_frame, str_of, u64_of
 from ._gemini_partial import PartialArguments
 from ._output import Output
 
-_JSON_SPACE = " \t"
-
 __all__ = ["Gemini"]
 
 
 class _BareObject:
-    """Collects the lines of a bare JSON object until its braces balance (as Google's SDK
-    does); mirrors ``BareObject`` in ``rust/dialect/gemini.rs``."""
+    """Collects the lines of bare JSON objects until their braces balance (as Google's SDK
+    does): an error sent without ``data:``, or the JSON-array stream (no ``alt=sse``), whose
+    ``[``, ``,`` and ``]`` between the objects are skipped; mirrors ``BareObject`` in
+    ``rust/dialect/gemini.rs``."""
 
     __slots__ = ("depth", "start", "text")
 
@@ -27,16 +27,33 @@ class _BareObject:
         self.start = 0
         self.depth = 0
 
-    def line(self, line: str, start: int) -> tuple[str, int] | None:
-        """Add a stray line; the whole object's text and offset once its braces balance."""
-        if not self.text:
-            if not line.lstrip(_JSON_SPACE).startswith("{"):
-                return None  # an unknown field, not an object
-            self.start = start
-        self.text.append(line + "\n")
+    def line(self, line: str, start: int) -> list[tuple[str, int]]:
+        """Add a stray line; each object's text and offset once its braces balance."""
+        whole: list[tuple[str, int]] = []
+        pos = 0
+        while True:
+            if not self.text:
+                # Between objects: array punctuation, then an object or an unknown field.
+                pos = _skip_array_punctuation(line, pos)
+                if pos == len(line) or line[pos] != "{":
+                    return whole
+                self.start = start + len(line[:pos].encode("utf-8", "surrogatepass"))
+            end = self._scan(line, pos)
+            if end is None:
+                self.text.append(line[pos:] + "\n")
+                return whole
+            self.text.append(line[pos:end])
+            whole.append(("".join(self.text), self.start))
+            self.text = []
+            pos = end
+
+    def _scan(self, line: str, pos: int) -> int | None:
+        """Count brackets from ``pos``; the index just past the object's closing brace, or
+        None when the line ends inside the object."""
         in_string = escaped = False
         # A string cannot span lines in JSON: each line starts outside one.
-        for char in line:
+        for index in range(pos, len(line)):
+            char = line[index]
             if in_string:
                 if escaped:
                     escaped = False
@@ -50,11 +67,15 @@ class _BareObject:
                 self.depth += 1
             elif char in "}]":
                 self.depth = max(self.depth - 1, 0)
-        if self.depth:
-            return None
-        text = "".join(self.text)
-        self.text = []
-        return text, self.start
+                if self.depth == 0:
+                    return index + 1
+        return None
+
+
+def _skip_array_punctuation(line: str, pos: int) -> int:
+    while pos < len(line) and line[pos] in " \t[],":
+        pos += 1
+    return pos
 
 
 class _Streamed:
@@ -83,7 +104,7 @@ class Gemini:
     framing = "sse"
     end_marker = "a chunk with finishReason"
 
-    __slots__ = ("_bare", "_calls", "_streamed")
+    __slots__ = ("_bare", "_calls", "_finished", "_open", "_streamed")
 
     def __init__(self) -> None:
         # Function calls seen so far: each ``functionCall`` part is a call of its own (Gemini
@@ -93,14 +114,18 @@ class Gemini:
         self._streamed: _Streamed | None = None
         # A bare JSON object arriving as stray SSE lines (an error sent without `data:`).
         self._bare = _BareObject()
+        # Candidate indexes seen without a ``finishReason`` yet, and those that got one: the
+        # stream ends when a finish leaves none open (``candidateCount`` > 1 may finish the
+        # candidates in different chunks).
+        self._open: set[int] = set()
+        self._finished: set[int] = set()
 
     def stray(self, line: str, start: int, out: Output) -> None:
         """A line of the stream that is no SSE field (see ``_BareObject``)."""
-        whole = self._bare.line(line, start)
-        if whole is not None:
-            text, start = whole
-            chunk = parse_frame(text.encode("utf-8", "surrogatepass"), start, "gemini")
-            self._chunk(chunk, text.rstrip(), start, out)
+        for text, offset in self._bare.line(line, start):
+            chunk = parse_frame(text.encode("utf-8", "surrogatepass"), offset, "gemini")
+            if self._chunk(chunk, text.rstrip(), offset, out):
+                return
 
     def frame(self, frame: SseEvent, start: int, out: Output) -> None:
         data = frame.data
@@ -123,9 +148,10 @@ class Gemini:
             _report_error(error, raw, out)
             return True
         candidates = array_of(chunk, "candidates")
-        finished = False
+        finish = False
         for candidate in candidates:
-            finished = self._candidate(candidate, start, out) or finished
+            finish = self._candidate(candidate, start, out) or finish
+        finished = finish and not self._open
         usage = chunk.get("usageMetadata")
         if type(usage) is dict:
             _gemini_usage(usage, out)
@@ -158,7 +184,11 @@ class Gemini:
             # A streamed call still open (no closing part came) ends with the turn.
             self._end_streamed(out)
             out.stop(reason)
+            self._open.discard(index)
+            self._finished.add(index)
             return True
+        if index not in self._finished:
+            self._open.add(index)
         return False
 
     def _function_call(self, call: dict[str, Any], start: int, out: Output) -> None:

@@ -1,4 +1,5 @@
-"""Ollama's native chat stream (``POST /api/chat``): NDJSON, one ``ChatResponse`` per line;
+"""Ollama's native chat stream (``POST /api/chat``, and ``/api/generate``'s, whose text and
+thinking are top-level ``response`` and ``thinking``): NDJSON, one ``ChatResponse`` per line;
 the line with ``"done": true`` is the last one and carries the stop reason and token counts
 (mirrors ``rust/dialect/ollama.rs``)."""
 
@@ -40,6 +41,10 @@ class Ollama:
             out.add_text(str_of(message, "content"), 0)
             for call in array_of(message, "tool_calls"):
                 self._tool_call(call, out)
+        # `/api/generate` streams the same lines with `thinking` and the text (`response`) at
+        # the top level.
+        out.reasoning(str_of(chunk, "thinking"))
+        out.add_text(str_of(chunk, "response"), 0)
         input_tokens = u64_of(chunk, "prompt_eval_count")
         output_tokens = u64_of(chunk, "eval_count")
         if input_tokens is not None or output_tokens is not None:

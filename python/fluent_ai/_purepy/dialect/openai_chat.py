@@ -41,11 +41,17 @@ class OpenAiChat:
             out.end()
             return
         chunk = parse_frame(data.encode("utf-8", "surrogatepass"), start, "openai-chat")
-        if type(chunk) is not dict:
+        is_object = type(chunk) is dict
+        error = chunk.get("error") if is_object else None
+        # An `event: error` frame, or a bare error object (`"object": "error"`, as vLLM and
+        # other servers send it): the payload itself is the error.
+        bare = frame.event == "error" or (is_object and chunk.get("object") == "error")
+        if error is not None or bare:
+            # TGI names a text error beside it: `{"error": "...", "error_type": "validation"}`.
+            kind = str_of(chunk, "error_type") if type(error) is str else None
+            _report_error(chunk if error is None else error, data, out, kind or None)
             return
-        error = chunk.get("error")
-        if error is not None:
-            _report_error(error, data, out)
+        if not is_object:
             return
         for choice in array_of(chunk, "choices"):
             self._choice(choice, out)
@@ -115,9 +121,10 @@ def _content_parts(parts: list[Any], choice_index: int, out: Output) -> None:
                 )
 
 
-def _report_error(error: Any, raw: str, out: Output) -> None:
-    """An ``{"error": {...}}`` payload: OpenAI's mid-stream error (OpenRouter adds ``code``)."""
-    error_type = str_of(error, "type")
+def _report_error(error: Any, raw: str, out: Output, kind: str | None = None) -> None:
+    """An ``{"error": {...}}`` payload: OpenAI's mid-stream error (OpenRouter adds ``code``);
+    ``kind`` names a text error."""
+    error_type = kind if kind is not None else str_of(error, "type")
     if error_type is None and type(error) is dict and "code" in error:
         error_type = _scalar_text(error["code"])
     message = str_of(error, "message")
