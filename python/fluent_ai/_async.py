@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import httpx
 
+from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
 from ._streaming import StreamHandle, StreamState
 from .errors import APIError
@@ -61,7 +62,7 @@ async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> ht
         raise call.auth_failure(error) from None
     try:
         response = await http.send(call.build(signed, http), stream=True)
-    except httpx.TransportError as error:
+    except httpx.RequestError as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -73,7 +74,7 @@ async def _read_all(call: Call, response: httpx.Response) -> bytes:
         try:
             async for chunk in response.aiter_bytes():
                 body += chunk
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # also a corrupt gzip body
             if not whole_answer(response, body):
                 raise call.transport_failure(error) from None
         return bytes(body)
@@ -174,7 +175,7 @@ async def _chunks(call: Call, response: httpx.Response) -> AsyncIterator[bytes]:
     if is_json(response):
         # An error object, or a whole answer from a server that ignored "stream".
         answer = Answer(response.status_code, response.headers, await _read_all(call, response))
-        return _one(call.adapter.replay(call.json_body(answer)))
+        return _one(call.adapter.replay(chat_object(call.json_body(answer), call.name)))
     call.widen_read_timeout(response)
     return response.aiter_bytes()
 
@@ -194,7 +195,7 @@ async def _next(
             return None, state.end()
         except httpx.ReadTimeout as error:  # httpx's backstop
             raise Failure(call.timeout_error(reason), False, error) from None
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # also a corrupt gzip body
             return None, state.broken(call.transport_failure(error))
         return chunk, state.feed(chunk)
     raise Failure(call.timeout_error(reason), False)

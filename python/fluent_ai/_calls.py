@@ -29,10 +29,12 @@ __all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "whole_answer"]
 
 logger = logging.getLogger("fluent_ai.client")
 
-# httpx errors worth another attempt: nothing was answered, or the answer broke off. A read
-# timeout is not among them: it is one of the caller's own limits running out.
+# httpx errors worth another attempt: nothing was answered, or the answer broke off (or came
+# corrupt: a compressed body that does not decompress). A read timeout is not among them: it is
+# one of the caller's own limits running out.
 _RETRYABLE_TRANSPORT = (
     httpx.NetworkError,
+    httpx.DecodingError,
     httpx.RemoteProtocolError,
     httpx.ConnectTimeout,
     httpx.WriteTimeout,

@@ -13,6 +13,7 @@ import math
 import time
 from typing import Any
 
+from ._answers import chat_object
 from ._backend import core
 from ._calls import Call, Failure
 from ._http_errors import is_context_overflow
@@ -284,6 +285,7 @@ def whole_response(
 ) -> ChatResponse:
     """A non-stream chat answer, normalized by the stream decoder (see the module doc)."""
     state = StreamState(call, requested_model)
+    chat_object(body, call.name)
     try:
         state.feed(call.adapter.replay(body))
         state.pending()

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
 from ._release import Lease, reap, shutdown, when_safe
 from ._streaming import StreamHandle, StreamState
@@ -67,7 +68,7 @@ def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Respons
         raise call.auth_failure(error) from None
     try:
         response = http.send(call.build(signed, http), stream=True)
-    except httpx.TransportError as error:
+    except httpx.RequestError as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -81,7 +82,7 @@ def _read_all(call: Call, response: httpx.Response) -> bytes:
     try:
         for chunk in response.iter_bytes():
             body += chunk
-    except httpx.TransportError as error:
+    except httpx.RequestError as error:  # also a corrupt gzip body
         if alarm.fired:
             raise Failure(call.timeout_error("total"), False, error) from None
         if not whole_answer(response, body):
@@ -181,7 +182,11 @@ def _stream_attempt(
         if is_json(response):
             # An error object, or a whole answer from a server that ignored "stream".
             answer = Answer(response.status_code, response.headers, _read_all(call, response))
-            yield from _events_of(call, state, iter([call.adapter.replay(call.json_body(answer))]))
+            yield from _events_of(
+                call,
+                state,
+                iter([call.adapter.replay(chat_object(call.json_body(answer), call.name))]),
+            )
         else:
             yield from _read(call, state, response, lease)
         call.succeeded(response.status_code)
@@ -207,7 +212,7 @@ def _events_of(
             alarm.set(*state.read_deadline())
         try:
             chunk = next(chunks, None)
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # also a corrupt gzip body
             if alarm is not None and alarm.fired:
                 raise Failure(call.timeout_error(alarm.reason), False, error) from None
             if isinstance(error, httpx.ReadTimeout):  # httpx's backstop
