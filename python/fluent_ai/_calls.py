@@ -75,6 +75,9 @@ class Failure(Exception):
         # Raised inside an ``except Failure``: the chain must end at this Failure, whose own
         # context is the raw transport exception (scrubbed, but an internal object).
         self.__context__ = None
+        # Its frames (the attempt's) hold the answer's body in their locals, which may echo
+        # the key: a debugger or an error reporter that shows locals must not find it.
+        self.__traceback__ = None
         raise self.error from self.cause
 
 
