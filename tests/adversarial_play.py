@@ -22,6 +22,7 @@ import queue
 import random
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,9 @@ DIALECTS: dict[str, tuple[str, bytes, str, dict[str, Any]]] = {
 }
 
 
+SLOW = False  # the pool modes: each answer waits before its headers
+
+
 def streaming(seen: Seen) -> bool:
     if "streamGenerateContent" in seen.path or seen.path.endswith("converse-stream"):
         return True
@@ -126,6 +130,8 @@ def streaming(seen: Seen) -> bool:
 
 
 def answer(seen: Seen) -> list[Any]:
+    if SLOW:
+        time.sleep(0.2)  # a provider that thinks before its headers: connections stay busy
     model = seen.path  # each dialect is told apart by its path
     for name in ("openai", "anthropic", "gemini", "ollama", "cohere", "bedrock"):
         if PATHS[name] in model:
@@ -374,8 +380,50 @@ def run_async(count: int, url: str) -> float:
     return in_flight(metrics)
 
 
+def run_pool(count: int, url: str, kind: str) -> float:
+    """``count`` streams at once on the client's own pool (threads, or tasks of one loop),
+    with ``first_event=5``: every one must succeed."""
+    metrics = fluent_ai.Metrics()
+    timeout = Timeout(connect=60, total=120, first_event=5)
+    model = DIALECTS["openai"][0]
+    if kind == "sync":
+        done: list[Any] = []
+        with Client(providers=providers(url), metrics=metrics, timeout=timeout) as client:
+
+            def one() -> None:
+                try:
+                    done.append(client.stream(model, MESSAGES).collect().finish_reason)
+                except Exception as error:  # counted below
+                    done.append(repr(error))
+
+            workers = [threading.Thread(target=one) for _ in range(count)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+    else:
+
+        async def run() -> list[Any]:
+            async with AsyncClient(providers=providers(url), metrics=metrics, timeout=timeout) as c:
+
+                async def one() -> Any:
+                    try:
+                        return (await c.stream(model, MESSAGES).collect()).finish_reason
+                    except Exception as error:  # counted below
+                        return repr(error)
+
+                return list(await asyncio.gather(*(one() for _ in range(count))))
+
+        done = asyncio.run(run())
+    failed = [result for result in done if result != "tool_calls"]
+    assert not failed, (len(failed), failed[:3])
+    return in_flight(metrics)
+
+
 def main() -> None:
+    global SLOW
     mode, count = sys.argv[1], int(sys.argv[2])
+    SLOW = mode.endswith("pool")
     with HostileServer(answer) as server:
         if mode == "dialects":
             left = run_dialects(count, server.url, list(DIALECTS))
@@ -389,6 +437,8 @@ def main() -> None:
             left = run_freeze(count, server.url)
         elif mode == "async":
             left = run_async(count, server.url)
+        elif mode in ("syncpool", "asyncpool"):
+            left = run_pool(count, server.url, mode[: -len("pool")])
         else:
             raise SystemExit(f"unknown mode {mode}")
     print("ok", count, int(left))
