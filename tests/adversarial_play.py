@@ -8,7 +8,8 @@ Modes: ``dialects`` (each dialect in turn, every way of dropping a stream, ``cha
 them), ``threads`` (several threads share one client), ``custom`` (the caller's own
 ``httpx.Client`` with a small pool), ``crossdel`` (the last reference goes in another thread
 while this one sends requests), ``freeze`` (``gc.freeze()`` and full collections at random
-points, streams in reference cycles), ``async`` (every dialect on ``AsyncClient``). Prints
+points, streams in reference cycles), ``async`` (every dialect on ``AsyncClient``), ``trio``
+(the same on trio), ``syncpool``/``asyncpool`` (that many streams at once). Prints
 ``ok <streams> <requests in flight>``.
 """
 
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 from hostile_server import HostileServer, Seen, response
 
@@ -340,7 +342,7 @@ def run_freeze(count: int, url: str) -> float:
     return in_flight(metrics)
 
 
-def run_async(count: int, url: str) -> float:
+def run_async(count: int, url: str, loop: str = "asyncio") -> float:
     metrics = fluent_ai.Metrics()
 
     async def run() -> None:
@@ -372,11 +374,11 @@ def run_async(count: int, url: str) -> float:
                 if rng.random() < 0.03:
                     gc.collect()
             gc.collect()
-            await asyncio.sleep(0.05)
+            await anyio.sleep(0.05)
             answer = await c.stream(DIALECTS["cohere"][0], MESSAGES).collect()
             assert answer.finish_reason
 
-    asyncio.run(run())
+    anyio.run(run, backend=loop)
     return in_flight(metrics)
 
 
@@ -437,6 +439,8 @@ def main() -> None:
             left = run_freeze(count, server.url)
         elif mode == "async":
             left = run_async(count, server.url)
+        elif mode == "trio":
+            left = run_async(count, server.url, "trio")
         elif mode in ("syncpool", "asyncpool"):
             left = run_pool(count, server.url, mode[: -len("pool")])
         else:

@@ -1,8 +1,9 @@
 """Abandoned streams in the ways the lifecycle tests did not try: every dialect (SSE, NDJSON,
 AWS event-stream), ``chat()`` between them, threads sharing one client, the caller's own small
 ``httpx.Client`` pool, the last reference dropped in another thread, generators kept after their
-stream, ``gc.freeze()``, and ``AsyncClient``; on both backends. Each run is a process of its own
-(``adversarial_play.py``) with a deadline, so a hang fails instead of blocking the run."""
+stream, ``gc.freeze()``, and ``AsyncClient`` on asyncio and trio; on both backends. Each run is
+a process of its own (``adversarial_play.py``) with a deadline, so a hang fails instead of
+blocking the run."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ RUNS = [
     ("crossdel", 600),
     ("freeze", 600),
     ("async", 600),
+    ("trio", 600),
 ]
 
 
