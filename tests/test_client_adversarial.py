@@ -12,6 +12,8 @@ import asyncio
 import json
 import random
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +22,7 @@ from adversarial_play import DIALECTS, providers, streaming
 from client_helpers import mode  # noqa: F401
 from hostile_server import HostileServer, Seen, gzip_bytes, response
 
+import fluent_ai
 from fluent_ai import AsyncClient, Client, RetryPolicy, StreamDecoder, Timeout, errors
 
 DECODER = {
@@ -34,6 +37,7 @@ FAST = RetryPolicy(max_retries=3, backoff_base=0.0005, backoff_max=0.001)
 EMBED = {"data": [{"index": 0, "embedding": [0.25, 0.5]}], "usage": {"prompt_tokens": 1}}
 RERANK = {"results": [{"index": 1, "relevance_score": 0.75}, {"index": 0, "relevance_score": 0.5}]}
 TRIAL = re.compile(rb"trial-(\d+)-")
+MESSAGES = [{"role": "user", "content": "What's the weather?"}]
 
 
 def complete_events(name: str) -> list[Any]:
@@ -410,3 +414,71 @@ def test_an_answer_of_the_wrong_shape_is_an_api_error_not_retried(
         assert expected in str(error)
         assert error.status_code == 200
         assert len(server.seen) == 1  # the server answered: asking again would bill again
+
+
+# --- Closing a stream that another thread (or task) is reading ------------------------------
+
+
+def test_closing_a_stream_another_thread_or_task_reads_ends_that_read(mode: str) -> None:  # noqa: F811
+    # close() from another thread raised "generator already executing" (aclose() from another
+    # task "asynchronous generator is already running"), and the stream went on.
+    body = DIALECTS["openai"][1]
+    two_frames = body.index(b"\n\n", body.index(b"\n\n") + 2) + 2
+
+    def answer(seen: Seen) -> list[Any]:
+        data = response(200, body, "text/event-stream", framing="close")
+        cut = data.index(b"\r\n\r\n") + 4 + two_frames
+        return [data[:cut], 5.0, data[cut:]]
+
+    metrics = fluent_ai.Metrics()
+    got: list[Any] = []
+    with HostileServer(answer) as server:
+        opts = options(server, metrics=metrics)
+        started = time.monotonic()
+        if mode == "sync":
+            with Client(**opts) as client:
+                stream = client.stream("openai/gpt-4o", MESSAGES)
+
+                def read() -> None:
+                    try:
+                        got.extend(stream)
+                        got.append("end")
+                    except Exception as error:
+                        got.append(error)
+
+                reader = threading.Thread(target=read)
+                reader.start()
+                time.sleep(0.5)
+                stream.close()
+                reader.join(10)
+                assert not reader.is_alive()
+        else:
+
+            async def run() -> None:
+                async with AsyncClient(**opts) as client:
+                    stream = client.stream("openai/gpt-4o", MESSAGES)
+
+                    async def read() -> None:
+                        try:
+                            got.extend([event async for event in stream])
+                            got.append("end")
+                        except Exception as error:
+                            got.append(error)
+
+                    task = asyncio.ensure_future(read())
+                    await asyncio.sleep(0.5)
+                    await stream.aclose()
+                    await asyncio.wait_for(task, 10)
+
+            asyncio.run(run())
+    assert time.monotonic() - started < 4  # the read ended, not the server's pause
+    assert got[-1] == "end", got[-1]
+    # Only what arrived before the pause reached the reader, and the call ended as closed.
+    assert 0 < len(got) - 1 < len(complete_events("openai"))
+    assert normal(got[:-1]) == normal(complete_events("openai"))[: len(got) - 1]
+    outcomes = metrics.snapshot()["counters"]["fluent_ai_requests"]
+    assert [k for k in outcomes if "outcome=" in k] == [
+        k for k in outcomes if "outcome=closed" in k
+    ]
+    series = metrics.snapshot()["gauges"]["fluent_ai_requests_in_flight"]
+    assert sum(v["value"] for v in series.values()) == 0

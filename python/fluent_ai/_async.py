@@ -113,18 +113,30 @@ class AsyncChatStream(StreamHandle):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Closes the connection (a finished stream keeps its response)."""
+        """Closes the connection (a finished stream keeps its response). Called from another
+        task while one reads the stream, it cancels that task's read, and that task's loop
+        ends as after the last event."""
         if self._events is None:
             self._events = _one(b"")
             self._call.finish("closed")
-        else:
+            return
+        try:
             await self._events.aclose()  # type: ignore[attr-defined]
+        except RuntimeError:  # "asynchronous generator is already running": another task
+            self._state.cancelled = True
+            scope = self._state.lease
+            if scope is not None:
+                scope.cancel()
 
     async def collect(self) -> ChatResponse:
         """Reads the remaining events and returns :attr:`response`."""
         async for _ in self:
             pass
         return self.response
+
+
+class _Cancelled(Exception):
+    """The caller closed the stream from another task (see ``AsyncChatStream.aclose``)."""
 
 
 async def _stream_events(
@@ -154,10 +166,14 @@ async def _stream_events(
                 state.build()
                 return
             except Failure as failure:
+                if state.cancelled:
+                    raise _Cancelled from None
                 delay = state.fail(failure)
             finally:
                 await response.aclose()
             await anyio.sleep(delay)
+    except _Cancelled:
+        outcome = "closed"
     except GeneratorExit:
         outcome = "closed"
         raise
@@ -184,11 +200,14 @@ async def _next(
     call: Call, state: StreamState, chunks: AsyncIterator[bytes]
 ) -> tuple[bytes | None, list[Any]]:
     """The next read and its events (``None``: the body ended), within the read's limit."""
+    if state.cancelled:
+        raise _Cancelled
     limit, reason = state.read_deadline()
     wait = None if limit == math.inf else limit - time.monotonic()
     if wait is not None and wait <= 0:
         raise Failure(call.timeout_error(reason), False)
-    with anyio.move_on_after(wait):
+    with anyio.move_on_after(wait) as scope:
+        state.lease = scope
         try:
             chunk = await chunks.__anext__()
         except StopAsyncIteration:
@@ -198,4 +217,6 @@ async def _next(
         except httpx.RequestError as error:  # also a corrupt gzip body
             return None, state.broken(call.transport_failure(error))
         return chunk, state.feed(chunk)
+    if state.cancelled:
+        raise _Cancelled
     raise Failure(call.timeout_error(reason), False)

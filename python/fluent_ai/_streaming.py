@@ -72,6 +72,10 @@ class StreamState:
         self._waiting_since: float | None = None
         self.response: ChatResponse | None = None
         self.received = Received()
+        # What is being read (a blocking stream's ``Lease``, an async stream's cancel scope),
+        # and whether the caller closed the stream from another thread (or task) meanwhile.
+        self.lease: Any = None
+        self.cancelled = False
         self._begin()
 
     def _begin(self) -> None:

@@ -132,12 +132,21 @@ class ChatStream(StreamHandle):
         self.close()
 
     def close(self) -> None:
-        """Closes the connection (the stream ends; a finished stream keeps its response)."""
+        """Closes the connection (the stream ends; a finished stream keeps its response).
+        Called from another thread while one reads the stream, it ends that thread's read
+        at the socket, and that thread's loop ends as after the last event."""
         if self._events is None:
             self._events = iter(())
             self._call.finish("closed")
         elif hasattr(self._events, "close"):
-            self._events.close()
+            try:
+                self._events.close()
+            except ValueError:  # "generator already executing": another thread reads it
+                self._state.cancelled = True
+                lease = self._state.lease
+                if lease is not None:
+                    shutdown(lease.response)
+                return
         reap()
 
     def collect(self) -> ChatResponse:
@@ -145,6 +154,10 @@ class ChatStream(StreamHandle):
         for _ in self:
             pass
         return self.response
+
+
+class _Cancelled(Exception):
+    """The caller closed the stream from another thread (see ``ChatStream.close``)."""
 
 
 def _stream_events(
@@ -157,7 +170,12 @@ def _stream_events(
                 yield from _stream_attempt(call, http, request, state)
                 return
             except Failure as failure:
+                if state.cancelled:
+                    outcome = "closed"
+                    return
                 time.sleep(state.fail(failure))
+    except _Cancelled:
+        outcome = "closed"
     except GeneratorExit:
         outcome = "closed"
         raise
@@ -172,7 +190,7 @@ def _stream_attempt(
     call: Call, http: httpx.Client, request: HttpRequest, state: StreamState
 ) -> Iterator[Any]:
     response = _send(call, http, request)
-    lease = Lease(response)
+    state.lease = lease = Lease(response)
     try:
         state.begin_attempt()
         if response.status_code >= 400:
@@ -208,11 +226,15 @@ def _events_of(
     call: Call, state: StreamState, chunks: Iterator[bytes], alarm: Alarm | None = None
 ) -> Iterator[Any]:
     while True:
+        if state.cancelled:
+            raise _Cancelled
         if alarm is not None:
             alarm.set(*state.read_deadline())
         try:
             chunk = next(chunks, None)
         except httpx.RequestError as error:  # also a corrupt gzip body
+            if state.cancelled:
+                raise _Cancelled from None
             if alarm is not None and alarm.fired:
                 raise Failure(call.timeout_error(alarm.reason), False, error) from None
             if isinstance(error, httpx.ReadTimeout):  # httpx's backstop
