@@ -461,7 +461,7 @@ def whole_answer(response: httpx.Response, body: bytes | bytearray) -> bool:
     if response.status_code >= 300 or not is_json(response):
         return False
     try:
-        loads_bounded(body)
+        loads_bounded(bytes(body))
     except (ValueError, UnicodeDecodeError):
         return False
     return True
