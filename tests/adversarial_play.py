@@ -9,7 +9,8 @@ them), ``threads`` (several threads share one client), ``custom`` (the caller's 
 ``httpx.Client`` with a small pool), ``crossdel`` (the last reference goes in another thread
 while this one sends requests), ``freeze`` (``gc.freeze()`` and full collections at random
 points, streams in reference cycles), ``async`` (every dialect on ``AsyncClient``), ``trio``
-(the same on trio), ``syncpool``/``asyncpool`` (that many streams at once). Prints
+(the same on trio), ``syncpool``/``asyncpool`` (that many streams at once), ``storm``
+(failures of every kind from threads sharing a client, then the whole pool at once). Prints
 ``ok <streams> <requests in flight>``.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gc
+import gzip
 import json
 import queue
 import random
@@ -139,6 +141,12 @@ def answer(seen: Seen) -> list[Any]:
         if PATHS[name] in model:
             break
     _, data, content_type, whole = DIALECTS[name]
+    if FAULTY:
+        with _STORM_LOCK:
+            roll = _STORM.random()
+        script = faulty(data, random.Random(roll))
+        if script is not None:
+            return script
     if streaming(seen):
         # The body in pieces, so that a dropped stream leaves a response half read.
         return [response(200, data, content_type, framing="chunked"), "keep"]
@@ -422,6 +430,97 @@ def run_pool(count: int, url: str, kind: str) -> float:
     return in_flight(metrics)
 
 
+FAULTY = False  # the "storm" mode: half the answers fail, in every way
+_STORM = random.Random(4)
+_STORM_LOCK = threading.Lock()
+
+
+def faulty(data: bytes, rng: random.Random) -> list[Any] | None:
+    roll = rng.random()
+    if roll < 0.2:
+        return [data[: rng.randrange(len(data))], "rst"]
+    if roll < 0.3:
+        return [response(200, b"", "text/event-stream")]
+    if roll < 0.4:
+        return [response(503, b"{}")]
+    if roll < 0.45:
+        return ["fin"]
+    if roll < 0.5:
+        packed = gzip.compress(b"x" * 50)[:-5] + b"zzzzz"
+        return [response(200, packed, headers={"content-encoding": "gzip"})]
+    return None
+
+
+def run_storm(count: int, url: str, threads: int = 16) -> float:
+    """Threads share one ``Client`` through a storm of failures (cuts, resets, empty bodies,
+    503s, corrupt gzip) and every way of ending a stream; then the pool must still hold all
+    its connections: ``count`` streams at once, each waiting for its connection at most 2 s."""
+    global FAULTY, SLOW
+    metrics = fluent_ai.Metrics()
+    untyped: list[str] = []
+    retry = fluent_ai.RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.002)
+    names = list(DIALECTS)
+    with Client(
+        providers=providers(url),
+        retry=retry,
+        timeout=Timeout(connect=2, total=20),
+        breaker=None,
+        metrics=metrics,
+    ) as client:
+
+        def work(seed: int) -> None:
+            rng = random.Random(seed)
+            for _ in range(40):
+                model = DIALECTS[names[rng.randrange(len(names))]][0]
+                way = rng.randrange(4)
+                try:
+                    if way == 0:
+                        client.chat(model, MESSAGES)
+                    elif way == 1:
+                        client.stream(model, MESSAGES).collect()
+                    elif way == 2:
+                        for _event in client.stream(model, MESSAGES):
+                            break
+                    else:
+                        stream = client.stream(model, MESSAGES)
+                        next(stream)
+                        stream.close()
+                except fluent_ai.FluentAIError:
+                    pass
+                except Exception as error:  # reported below
+                    untyped.append(repr(error))
+
+        FAULTY = True
+        workers = [threading.Thread(target=work, args=(seed,)) for seed in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert not untyped, untyped[:5]
+        FAULTY, SLOW = False, True
+        gc.collect()
+        client.chat(DIALECTS["openai"][0], MESSAGES)  # a safe point: deferred closes run
+        # Every permit of the gate is back (one lost per failure would starve the pool).
+        free = client._http._transport._gate._value  # type: ignore[attr-defined]
+        assert free == 100, f"{100 - free} connections of the pool were never given back"
+        done: list[Any] = []
+
+        def one() -> None:
+            try:
+                done.append(client.stream(DIALECTS["openai"][0], MESSAGES).collect().finish_reason)
+            except Exception as error:  # counted below
+                done.append(repr(error))
+
+        workers = [threading.Thread(target=one) for _ in range(count)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        failed = [result for result in done if result != "tool_calls"]
+        assert not failed, (len(failed), failed[:3])
+    return in_flight(metrics)
+
+
 def main() -> None:
     global SLOW
     mode, count = sys.argv[1], int(sys.argv[2])
@@ -441,6 +540,8 @@ def main() -> None:
             left = run_async(count, server.url)
         elif mode == "trio":
             left = run_async(count, server.url, "trio")
+        elif mode == "storm":
+            left = run_storm(count, server.url)
         elif mode in ("syncpool", "asyncpool"):
             left = run_pool(count, server.url, mode[: -len("pool")])
         else:
