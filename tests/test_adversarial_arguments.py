@@ -89,3 +89,47 @@ def test_aws_helpers_check_their_arguments(case: str) -> None:
     assert isinstance(caught.value, kind)
     assert caught.value.argument == argument  # type: ignore[attr-defined]
     assert "canary-secret-value" not in str(caught.value)  # a secret's value is never shown
+
+
+@pytest.mark.parametrize("api", ["chat", "stream", "embed", "rerank", "list_models"])
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_closed_client_raises_a_typed_error_and_sends_nothing(kind: str, api: str) -> None:
+    # It was httpx's bare RuntimeError ("Cannot send a request, as the client has been
+    # closed").
+    seen: list[Seen] = []
+
+    def answer(request: Seen) -> list[Any]:
+        seen.append(request)
+        return [response(500, b"{}")]
+
+    def calls(client: Any) -> Any:
+        if api == "chat":
+            return client.chat("openai/gpt-4o", MESSAGES)
+        if api == "stream":
+            return client.stream("openai/gpt-4o", MESSAGES).collect()
+        if api == "embed":
+            return client.embed("openai/text-embedding-3-small", ["a"])
+        if api == "rerank":
+            return client.rerank("cohere/rerank-v3.5", "q", ["a"])
+        return client.list_models("openai")
+
+    with HostileServer(answer) as server:
+        settings = {
+            "openai": {"base_url": server.url, "api_key": "sk-x"},
+            "cohere": {"base_url": server.url, "api_key": "sk-x"},
+        }
+        with pytest.raises(errors.ClientClosedError) as caught:
+            if kind == "sync":
+                with Client(providers=settings) as client:
+                    pass
+                calls(client)
+            else:
+
+                async def run() -> None:
+                    async with AsyncClient(providers=settings) as client:
+                        pass
+                    await calls(client)
+
+                asyncio.run(run())
+        assert seen == []
+    assert isinstance(caught.value, RuntimeError)

@@ -14,7 +14,7 @@ import httpx
 from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
 from ._streaming import StreamHandle, StreamState
-from .errors import APIError
+from .errors import APIError, ClientClosedError
 from .providers.base import HttpRequest
 from .types import ChatResponse
 
@@ -51,6 +51,8 @@ async def _attempt_json(
 
 
 async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> httpx.Response:
+    if http.is_closed:
+        raise ClientClosedError("the client is closed (aclose() ran, or its with block ended)")
     wait = call.before_attempt()
     if wait:
         await anyio.sleep(wait)

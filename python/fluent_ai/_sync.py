@@ -20,7 +20,7 @@ from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
 from ._release import Lease, reap, shutdown, when_safe
 from ._streaming import StreamHandle, StreamState
-from .errors import APIError
+from .errors import APIError, ClientClosedError
 from .providers.base import HttpRequest
 from .resilience import WATCHDOG, Alarm
 from .types import ChatResponse
@@ -57,6 +57,8 @@ def _attempt_json(call: Call, http: httpx.Client, request: HttpRequest) -> tuple
 def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Response:
     """One attempt up to the response headers: breaker, rate limit, signing, sending."""
     reap()  # a safe point: what the garbage collector left to close is closed here
+    if http.is_closed:
+        raise ClientClosedError("the client is closed (close() ran, or its with block ended)")
     wait = call.before_attempt()
     if wait:
         time.sleep(wait)
