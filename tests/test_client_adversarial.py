@@ -9,6 +9,7 @@ asked for twice; nothing that reached the caller is replayed."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import random
 import re
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import pytest
 from adversarial_play import DIALECTS, providers, streaming
 from client_helpers import mode  # noqa: F401
@@ -482,3 +484,32 @@ def test_closing_a_stream_another_thread_or_task_reads_ends_that_read(mode: str)
     ]
     series = metrics.snapshot()["gauges"]["fluent_ai_requests_in_flight"]
     assert sum(v["value"] for v in series.values()) == 0
+
+
+# --- One AsyncClient, several event loops ---------------------------------------------------
+
+
+# The first loop's connections cannot be closed once it is gone: the collector closes their
+# sockets, with Python's ResourceWarning for each.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.parametrize("loop", ["asyncio", "trio"])
+def test_one_async_client_in_successive_event_loops(loop: str) -> None:
+    # asyncio.run() per call with one module-level AsyncClient: the kept-alive connections of
+    # the first loop failed in the second with a bare RuntimeError("Event loop is closed").
+    pytest.importorskip(loop)
+    with HostileServer(lambda seen: [response(200, *whole_body(seen, "openai")), "keep"]) as server:
+        client = AsyncClient(**options(server))
+
+        async def one(api: str) -> Any:
+            return await acall(client, api, "openai", 0, [])
+
+        answers = [anyio.run(one, api, backend=loop) for api in ("chat", "stream", "embed") * 2]
+        anyio.run(client.aclose, backend=loop)
+    gc.collect()  # the dropped connections' warnings come now, inside this test's filters
+    assert [type(a).__name__ for a in answers] == [
+        "ChatResponse",
+        "ChatResponse",
+        "EmbeddingResponse",
+    ] * 2
+    assert answers[0].text == "hi"

@@ -15,9 +15,11 @@ ended, the waiting threads are the ones that give them back.
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
@@ -45,18 +47,51 @@ def gated_sync_client() -> httpx.Client:
 
 def gated_client() -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` with the default pool behind a gate."""
-    inner = httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
-    return httpx.AsyncClient(transport=GatedTransport(inner, _CONNECTIONS))
+    return httpx.AsyncClient(transport=GatedTransport(_new_pool, _CONNECTIONS))
+
+
+def _new_pool() -> httpx.AsyncBaseTransport:
+    return httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
+
+
+def _event_loop() -> object:
+    """The running event loop (asyncio) or run (trio), which a pool's connections belong to."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # not asyncio: trio (imported, since it is running)
+        trio = sys.modules.get("trio")
+        try:
+            return None if trio is None else trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            return None
 
 
 class GatedTransport(httpx.AsyncBaseTransport):
-    """``inner`` with at most ``connections`` responses open at a time."""
+    """A pool made by ``make_pool`` with at most ``connections`` responses open at a time.
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, connections: int) -> None:
-        self._inner = inner
+    A pool's connections belong to the event loop that opened them: used from another loop
+    (``asyncio.run`` once per call with one ``AsyncClient``), they fail with "Event loop is
+    closed". So a request from a new loop gets a new pool and gate; the old pool's connections
+    are dropped with their loop.
+    """
+
+    def __init__(self, make_pool: Callable[[], httpx.AsyncBaseTransport], connections: int) -> None:
+        self._make_pool = make_pool
+        self._connections = connections
+        self._inner = make_pool()
         self._gate = anyio.Semaphore(connections)
+        self._loop: object = None
+
+    def _in_this_loop(self) -> None:
+        loop = _event_loop()
+        if loop is not self._loop:
+            if self._loop is not None:
+                self._inner = self._make_pool()
+                self._gate = anyio.Semaphore(self._connections)
+            self._loop = loop
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._in_this_loop()
         timeout = request.extensions.get("timeout", {}).get("pool")
         with anyio.move_on_after(timeout) as scope:
             await self._gate.acquire()
@@ -71,6 +106,7 @@ class GatedTransport(httpx.AsyncBaseTransport):
         return response
 
     async def aclose(self) -> None:
+        self._in_this_loop()  # the pool of a loop that is gone cannot be closed in this one
         await self._inner.aclose()
 
 
