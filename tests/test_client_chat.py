@@ -308,7 +308,10 @@ def test_embeddings(server: LoopbackServer, mode: str) -> None:
         "encoding_format": "float",
         "dimensions": 2,
     }
-    runner.call("embed", "openai/text-embedding-3-small", "one")
+    # One input: one vector (an answer with another count is an APIError, test_adversarial_client).
+    one = {**body, "data": [body["data"][1]]}
+    server.json("POST", "/v1/embeddings", one, require={"authorization": f"Bearer {KEY}"})
+    assert runner.call("embed", "openai/text-embedding-3-small", "one").embeddings == [[1.0, 0.0]]
     assert server.requests[1].json()["input"] == ["one"]
     with pytest.raises(e.ConfigurationError, match="no embeddings"):
         runner.call("embed", "anthropic/claude", ["a"])

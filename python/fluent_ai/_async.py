@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import httpx
 
+from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
 from ._streaming import StreamHandle, StreamState
-from .errors import APIError
+from .errors import APIError, ClientClosedError
 from .providers.base import HttpRequest
 from .types import ChatResponse
 
@@ -53,6 +54,8 @@ async def _attempt_json(
 
 
 async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> httpx.Response:
+    if http.is_closed:
+        raise ClientClosedError("the client is closed (aclose() ran, or its with block ended)")
     wait = call.before_attempt()
     if wait:
         await anyio.sleep(wait)
@@ -64,7 +67,7 @@ async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> ht
         raise call.auth_failure(error) from None
     try:
         response = await http.send(call.build(signed, http), stream=True)
-    except httpx.TransportError as error:
+    except httpx.RequestError as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -76,7 +79,7 @@ async def _read_all(call: Call, response: httpx.Response) -> bytes:
         try:
             async for chunk in response.aiter_bytes():
                 body += chunk
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # also a corrupt gzip body
             if not whole_answer(response, body):
                 raise call.transport_failure(error) from None
         return bytes(body)
@@ -115,18 +118,30 @@ class AsyncChatStream(StreamHandle):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Closes the connection (a finished stream keeps its response)."""
+        """Closes the connection (a finished stream keeps its response). Called from another
+        task while one reads the stream, it cancels that task's read, and that task's loop
+        ends as after the last event."""
         if self._events is None:
             self._events = _one(b"")
             self._call.finish("closed")
-        else:
+            return
+        try:
             await self._events.aclose()  # type: ignore[attr-defined]
+        except RuntimeError:  # "asynchronous generator is already running": another task
+            self._state.cancelled = True
+            scope = self._state.lease
+            if scope is not None:
+                scope.cancel()
 
     async def collect(self) -> ChatResponse:
         """Reads the remaining events and returns :attr:`response`."""
         async for _ in self:
             pass
         return self.response
+
+
+class _Cancelled(Exception):
+    """The caller closed the stream from another task (see ``AsyncChatStream.aclose``)."""
 
 
 async def _stream_events(
@@ -156,10 +171,14 @@ async def _stream_events(
                 state.build()
                 return
             except Failure as failure:
+                if state.cancelled:
+                    raise _Cancelled from None
                 delay = state.fail(failure)
             finally:
                 await response.aclose()
             await anyio.sleep(delay)
+    except _Cancelled:
+        outcome = "closed"
     except GeneratorExit:
         outcome = "closed"
         raise
@@ -177,7 +196,7 @@ async def _chunks(call: Call, response: httpx.Response) -> AsyncIterator[bytes]:
     if is_json(response):
         # An error object, or a whole answer from a server that ignored "stream".
         answer = Answer(response.status_code, response.headers, await _read_all(call, response))
-        return _one(call.adapter.replay(call.json_body(answer)))
+        return _one(call.adapter.replay(chat_object(call.json_body(answer), call.name)))
     call.widen_read_timeout(response)
     return response.aiter_bytes()
 
@@ -186,18 +205,23 @@ async def _next(
     call: Call, state: StreamState, chunks: AsyncIterator[bytes]
 ) -> tuple[bytes | None, list[Any]]:
     """The next read and its events (``None``: the body ended), within the read's limit."""
+    if state.cancelled:
+        raise _Cancelled
     limit, reason = state.read_deadline()
     wait = None if limit == math.inf else limit - time.monotonic()
     if wait is not None and wait <= 0:
         raise Failure(call.timeout_error(reason), False)
-    with anyio.move_on_after(wait):
+    with anyio.move_on_after(wait) as scope:
+        state.lease = scope
         try:
             chunk = await chunks.__anext__()
         except StopAsyncIteration:
             return None, state.end()
         except httpx.ReadTimeout as error:  # httpx's backstop
             raise Failure(call.timeout_error(reason), False, error) from None
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # also a corrupt gzip body
             return None, state.broken(call.transport_failure(error))
         return chunk, state.feed(chunk)
+    if state.cancelled:
+        raise _Cancelled
     raise Failure(call.timeout_error(reason), False)

@@ -89,7 +89,13 @@ def check_chat(
         check_string("response_format['type']", form.get("type"))
     check_timeout(timeout)
     if extra is not None:
-        check_mapping("extra", extra)
+        fields = check_mapping("extra", extra)
+        if "stream" in fields:
+            # Which method was called decides it: a stream answer to chat() (or a whole one to
+            # stream()) would be paid for and then not understood.
+            fail_value(
+                "extra['stream']", "absent (chat() or stream() decides it)", fields["stream"]
+            )
 
 
 def check_options(

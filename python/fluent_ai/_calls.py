@@ -30,10 +30,12 @@ __all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "merge_headers", 
 
 logger = logging.getLogger("fluent_ai.client")
 
-# httpx errors worth another attempt: nothing was answered, or the answer broke off. A read
-# timeout is not among them: it is one of the caller's own limits running out.
+# httpx errors worth another attempt: nothing was answered, or the answer broke off (or came
+# corrupt: a compressed body that does not decompress). A read timeout is not among them: it is
+# one of the caller's own limits running out.
 _RETRYABLE_TRANSPORT = (
     httpx.NetworkError,
+    httpx.DecodingError,
     httpx.RemoteProtocolError,
     httpx.ConnectTimeout,
     httpx.WriteTimeout,
@@ -74,6 +76,9 @@ class Failure(Exception):
         # Raised inside an ``except Failure``: the chain must end at this Failure, whose own
         # context is the raw transport exception (scrubbed, but an internal object).
         self.__context__ = None
+        # Its frames (the attempt's) hold the answer's body in their locals, which may echo
+        # the key: a debugger or an error reporter that shows locals must not find it.
+        self.__traceback__ = None
         raise self.error from self.cause
 
 
@@ -501,7 +506,7 @@ def whole_answer(response: httpx.Response, body: bytes | bytearray) -> bool:
     if response.status_code >= 300 or not is_json(response):
         return False
     try:
-        loads_bounded(body)
+        loads_bounded(bytes(body))
     except (ValueError, UnicodeDecodeError):
         return False
     return True

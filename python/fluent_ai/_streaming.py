@@ -13,6 +13,7 @@ import math
 import time
 from typing import Any
 
+from ._answers import chat_object
 from ._backend import core
 from ._calls import Call, Failure
 from ._http_errors import is_context_overflow
@@ -71,6 +72,10 @@ class StreamState:
         self._waiting_since: float | None = None
         self.response: ChatResponse | None = None
         self.received = Received()
+        # What is being read (a blocking stream's ``Lease``, an async stream's cancel scope),
+        # and whether the caller closed the stream from another thread (or task) meanwhile.
+        self.lease: Any = None
+        self.cancelled = False
         self._begin()
 
     def _begin(self) -> None:
@@ -284,6 +289,7 @@ def whole_response(
 ) -> ChatResponse:
     """A non-stream chat answer, normalized by the stream decoder (see the module doc)."""
     state = StreamState(call, requested_model)
+    chat_object(body, call.name)
     try:
         state.feed(call.adapter.replay(body))
         state.pending()

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
 from ._release import Lease, reap, shutdown, when_safe
 from ._streaming import StreamHandle, StreamState
-from .errors import APIError
+from .errors import APIError, ClientClosedError
 from .providers.base import HttpRequest
 from .resilience import WATCHDOG, Alarm
 from .types import ChatResponse
@@ -59,6 +60,8 @@ def _attempt_json(call: Call, http: httpx.Client, request: HttpRequest) -> tuple
 def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Response:
     """One attempt up to the response headers: breaker, rate limit, signing, sending."""
     reap()  # a safe point: what the garbage collector left to close is closed here
+    if http.is_closed:
+        raise ClientClosedError("the client is closed (close() ran, or its with block ended)")
     wait = call.before_attempt()
     if wait:
         time.sleep(wait)
@@ -70,7 +73,7 @@ def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Respons
         raise call.auth_failure(error) from None
     try:
         response = http.send(call.build(signed, http), stream=True)
-    except httpx.TransportError as error:
+    except httpx.RequestError as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -84,7 +87,7 @@ def _read_all(call: Call, response: httpx.Response) -> bytes:
     try:
         for chunk in response.iter_bytes():
             body += chunk
-    except httpx.TransportError as error:
+    except httpx.RequestError as error:  # also a corrupt gzip body
         if alarm.fired:
             raise Failure(call.timeout_error("total"), False, error) from None
         if not whole_answer(response, body):
@@ -134,12 +137,21 @@ class ChatStream(StreamHandle):
         self.close()
 
     def close(self) -> None:
-        """Closes the connection (the stream ends; a finished stream keeps its response)."""
+        """Closes the connection (the stream ends; a finished stream keeps its response).
+        Called from another thread while one reads the stream, it ends that thread's read
+        at the socket, and that thread's loop ends as after the last event."""
         if self._events is None:
             self._events = iter(())
             self._call.finish("closed")
         elif hasattr(self._events, "close"):
-            self._events.close()
+            try:
+                self._events.close()
+            except ValueError:  # "generator already executing": another thread reads it
+                self._state.cancelled = True
+                lease = self._state.lease
+                if lease is not None:
+                    shutdown(lease.response)
+                return
         reap()
 
     def collect(self) -> ChatResponse:
@@ -147,6 +159,10 @@ class ChatStream(StreamHandle):
         for _ in self:
             pass
         return self.response
+
+
+class _Cancelled(Exception):
+    """The caller closed the stream from another thread (see ``ChatStream.close``)."""
 
 
 def _stream_events(
@@ -159,7 +175,12 @@ def _stream_events(
                 yield from _stream_attempt(call, http, request, state)
                 return
             except Failure as failure:
+                if state.cancelled:
+                    outcome = "closed"
+                    return
                 time.sleep(state.fail(failure))
+    except _Cancelled:
+        outcome = "closed"
     except GeneratorExit:
         outcome = "closed"
         raise
@@ -174,7 +195,7 @@ def _stream_attempt(
     call: Call, http: httpx.Client, request: HttpRequest, state: StreamState
 ) -> Iterator[Any]:
     response = _send(call, http, request)
-    lease = Lease(response)
+    state.lease = lease = Lease(response)
     try:
         state.begin_attempt()
         if response.status_code >= 400:
@@ -184,7 +205,11 @@ def _stream_attempt(
         if is_json(response):
             # An error object, or a whole answer from a server that ignored "stream".
             answer = Answer(response.status_code, response.headers, _read_all(call, response))
-            yield from _events_of(call, state, iter([call.adapter.replay(call.json_body(answer))]))
+            yield from _events_of(
+                call,
+                state,
+                iter([call.adapter.replay(chat_object(call.json_body(answer), call.name))]),
+            )
         else:
             yield from _read(call, state, response, lease)
         call.succeeded(response.status_code)
@@ -206,11 +231,15 @@ def _events_of(
     call: Call, state: StreamState, chunks: Iterator[bytes], alarm: Alarm | None = None
 ) -> Iterator[Any]:
     while True:
+        if state.cancelled:
+            raise _Cancelled
         if alarm is not None:
             alarm.set(*state.read_deadline())
         try:
             chunk = next(chunks, None)
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:  # also a corrupt gzip body
+            if state.cancelled:
+                raise _Cancelled from None
             if alarm is not None and alarm.fired:
                 raise Failure(call.timeout_error(alarm.reason), False, error) from None
             if isinstance(error, httpx.ReadTimeout):  # httpx's backstop

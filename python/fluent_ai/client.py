@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from . import _async, _sync
+from ._answers import checked_embeddings, checked_rerank
 from ._call_arguments import (
     check_chat,
     check_embed,
@@ -32,7 +34,7 @@ from ._call_arguments import (
     check_timeout,
 )
 from ._calls import Call, Settings, merge_headers
-from ._gate import gated_client
+from ._gate import gated_client, gated_sync_client
 from ._http_errors import request_id_from
 from ._models import ModelsPage
 from ._release import reap
@@ -320,7 +322,8 @@ class Client(_BaseClient):
         if http_client is not None and not isinstance(http_client, httpx.Client):
             fail_type("http_client", _HTTP_CLIENT_TEXT["sync"], http_client)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
+        # Our own pool has a gate in front (see ``_gate``): hundreds of threads work.
+        self._http = http_client if http_client is not None else gated_sync_client()
 
     @property
     def http_client(self) -> httpx.Client:
@@ -470,7 +473,8 @@ class Client(_BaseClient):
                 model_id, texts, dimensions=dimensions, input_type=input_type
             )
             body, _ = _sync.request_json(call, self._http, request)
-            return call.adapter.parse_embedding(body, model_id)
+            parse = partial(call.adapter.parse_embedding, body, model_id)
+            return checked_embeddings(parse, len(texts), call.name)
 
     def rerank(
         self,
@@ -486,7 +490,8 @@ class Client(_BaseClient):
         with call:
             request = call.adapter.rerank_request(model_id, query, documents, top_n=top_n)
             body, _ = _sync.request_json(call, self._http, request)
-            return call.adapter.parse_rerank(body, model_id)
+            parse = partial(call.adapter.parse_rerank, body, model_id)
+            return checked_rerank(parse, len(documents), call.name)
 
     def list_models(self, provider: str, *, timeout: TimeoutLike = None) -> list[ModelInfo]:
         """The provider's live models list, normalized as catalog ``ModelInfo`` entries
@@ -679,7 +684,8 @@ class AsyncClient(_BaseClient):
                 model_id, texts, dimensions=dimensions, input_type=input_type
             )
             body, _ = await _async.request_json(call, self._http, request)
-            return call.adapter.parse_embedding(body, model_id)
+            parse = partial(call.adapter.parse_embedding, body, model_id)
+            return checked_embeddings(parse, len(texts), call.name)
 
     async def rerank(
         self,
@@ -695,7 +701,8 @@ class AsyncClient(_BaseClient):
         with call:
             request = call.adapter.rerank_request(model_id, query, documents, top_n=top_n)
             body, _ = await _async.request_json(call, self._http, request)
-            return call.adapter.parse_rerank(body, model_id)
+            parse = partial(call.adapter.parse_rerank, body, model_id)
+            return checked_rerank(parse, len(documents), call.name)
 
     async def list_models(self, provider: str, *, timeout: TimeoutLike = None) -> list[ModelInfo]:
         """See :meth:`Client.list_models`."""

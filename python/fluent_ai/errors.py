@@ -305,6 +305,14 @@ class ConfigurationError(FluentAIError, ValueError):
 
 # --- Arguments of the public API (checked before anything is sent) -------------------------
 
+__all__ += ["ClientClosedError"]
+
+
+class ClientClosedError(FluentAIError, RuntimeError):
+    """The client (or the ``httpx`` client it was given) is closed: ``close()`` ran, or its
+    ``with`` block ended. Nothing was sent; make a new client."""
+
+
 __all__ += ["ArgumentTypeError", "InvalidArgumentError", "UnknownSettingError"]
 
 

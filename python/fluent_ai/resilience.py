@@ -328,6 +328,10 @@ class Watchdog:
     def arm(self, alarm: Alarm, deadline: float, reason: str) -> None:
         """Moves ``alarm``'s deadline (under the lock, so the thread never misses a change)."""
         with self._cond:
+            if alarm.fired:
+                # Its socket is shut down: the reading thread reports the limit that fired, not
+                # the one it moved to after an event that arrived as the alarm went off.
+                return
             alarm.deadline = deadline
             alarm.reason = reason
             if deadline >= alarm._scheduled:

@@ -23,6 +23,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .._validation import check_mapping, check_string
 from ..errors import ConfigurationError
 
 __all__ = ["AwsCredentials", "profile_name", "resolve_credentials", "resolve_region"]
@@ -79,10 +80,18 @@ def _mask(key_id: str) -> str:
     return f"{key_id[:4]}...{key_id[-4:]}"
 
 
+def _environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    if environ is None:
+        return os.environ
+    return check_mapping("environ", environ)
+
+
 def profile_name(profile: str | None = None, *, environ: Mapping[str, str] | None = None) -> str:
     """The profile to read: ``profile``, else ``AWS_PROFILE``, ``AWS_DEFAULT_PROFILE``, else
     ``default``."""
-    env = os.environ if environ is None else environ
+    env = _environ(environ)
+    if profile is not None:
+        check_string("profile", profile)
     return profile or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
 
 
@@ -99,7 +108,16 @@ def resolve_credentials(
     Raises :class:`~fluent_ai.errors.ConfigurationError` naming every place looked at when none
     is found, or naming the missing half of a pair that is only partly set.
     """
-    env = os.environ if environ is None else environ
+    env = _environ(environ)
+    for argument, value in (
+        ("access_key_id", access_key_id),
+        ("secret_access_key", secret_access_key),
+        ("session_token", session_token),
+    ):
+        if value is not None:
+            check_string(argument, value, empty=True, secret=True)
+    if profile is not None:
+        check_string("profile", profile)
     if access_key_id or secret_access_key:
         if not access_key_id:
             raise ConfigurationError("AWS secret_access_key was passed without access_key_id")
@@ -132,7 +150,11 @@ def resolve_region(
     environ: Mapping[str, str] | None = None,
 ) -> str:
     """``region``, else ``AWS_REGION``, ``AWS_DEFAULT_REGION``, else the profile's ``region``."""
-    env = os.environ if environ is None else environ
+    env = _environ(environ)
+    if region is not None:
+        check_string("region", region)
+    if profile is not None:
+        check_string("profile", profile)
     found = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     if found:
         return found

@@ -313,7 +313,7 @@ class GoogleServiceAccountTokens:
                 response = http_client.post(
                     self.token_uri, content=_form(assertion), headers=_FORM_HEADERS
                 )
-            except httpx.TransportError as error:
+            except httpx.RequestError as error:  # also a corrupt gzip body
                 raise self._transport_error(error, assertion) from error
             return self._accept(response, now, assertion)
 
@@ -332,7 +332,7 @@ class GoogleServiceAccountTokens:
                 response = await http_client.post(
                     self.token_uri, content=_form(assertion), headers=_FORM_HEADERS
                 )
-            except httpx.TransportError as error:
+            except httpx.RequestError as error:  # also a corrupt gzip body
                 raise self._transport_error(error, assertion) from error
             return self._accept(response, now, assertion)
 
