@@ -5,6 +5,7 @@ the providers' own SDKs where one can accumulate a stream (openai, anthropic, bo
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import re
 import warnings
@@ -232,7 +233,10 @@ def test_openai_chat_matches_the_openai_sdk(core: ModuleType, entry: dict[str, A
 
 @pytest.mark.parametrize("entry", entries("anthropic"))
 def test_anthropic_matches_the_anthropic_sdk(core: ModuleType, entry: dict[str, Any]) -> None:
-
+    if "json_bufs" not in inspect.signature(accumulate_event).parameters:
+        # anthropic 2.x (Python >= 3.10) keeps tool arguments' raw text in json_bufs; the
+        # 0.x releases that CPython 3.9 gets do not expose it.
+        pytest.skip("this anthropic SDK's accumulate_event has no json_bufs (the oracle needs it)")
     data = data_of(entry)
     ours = decode(core, "anthropic", random_splits(data, 2, 16))
     snapshot: Any = None
