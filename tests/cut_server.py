@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from socket_server import SocketServer
 
 __all__ = ["CutServer", "Plan", "wire"]
 
@@ -74,39 +75,11 @@ class Trial:
     cuts: list[int | None] = field(default_factory=list)
 
 
-class CutServer:
+class CutServer(SocketServer):
     def __init__(self, answer: Callable[[dict[str, Any], int], Plan]) -> None:
         self.answer = answer
         self.trials: dict[Any, Trial] = defaultdict(Trial)
-        self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", 0), backlog=2048)
-        self._listener.settimeout(0.2)
-        self._closed = False
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-
-    def close(self) -> None:
-        self._closed = True
-        self._thread.join(timeout=5)
-        self._listener.close()
-
-    def __enter__(self) -> CutServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                conn, _ = self._listener.accept()
-            except (socket.timeout, OSError):
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        super().__init__()
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(_TIMEOUT)

@@ -15,10 +15,11 @@ import gzip
 import json
 import socket
 import struct
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Union
+
+from socket_server import SocketServer
 
 __all__ = ["HostileServer", "Seen", "chunked_body", "gzip_bytes", "response"]
 
@@ -77,42 +78,16 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
 
 
-class HostileServer:
+class HostileServer(SocketServer):
     def __init__(self, answer: Callable[[Seen], list[Action]]) -> None:
         self.answer = answer
         self.seen: list[Seen] = []
         self.connections = 0
-        self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", 0), backlog=2048)
-        self._listener.settimeout(0.2)
-        self._closed = False
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-
-    def close(self) -> None:
-        self._closed = True
-        self._thread.join(timeout=5)
-        self._listener.close()
-
-    def __enter__(self) -> HostileServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                conn, _ = self._listener.accept()
-            except (socket.timeout, OSError):
-                continue
-            with self._lock:
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+    def _accepted(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(_TIMEOUT)
