@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from streams import decode
 
+import fluent_ai._event_fields
+import fluent_ai._purepy.events
 from conftest import BACKENDS, NATIVE, SHARED
 from fluent_ai import examples
 from fluent_ai.errors import ArgumentTypeError, InvalidArgumentError
@@ -265,3 +267,28 @@ def test_assembler_refuses_arguments_of_another_type(core: ModuleType, arguments
 def test_assembler_takes_text_objects_and_arrays(core: ModuleType, arguments: object) -> None:
     events = core.ToolCallAssembler().add(0, "id", "f", arguments)
     assert type(events[0]).__name__ == "ToolCallStart"
+
+
+def test_decoders_build_events_without_the_check(
+    core: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hot path pays nothing: with the check made to fail, decoding still works (the
+    native core builds its events in Rust, the pure decoders through the unchecked ``_of``)."""
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a decoder went through the checked constructor")
+
+    monkeypatch.setattr(fluent_ai._event_fields, "check_event", refuse)
+    monkeypatch.setattr(fluent_ai._purepy.events, "check_event", refuse)
+    with pytest.raises(AssertionError):
+        core.TextDelta("x")  # the public constructor does check
+    for name, dialect in examples.EXAMPLES.items():
+        decoded = decode(core, dialect, [examples.read(name)])
+        assert decoded.error is None, (name, decoded.error)
+        assert decoded.events, name
+    # Cut after the first argument fragment's SSE event: a truncated stream with a partial call.
+    data = examples.read(examples.ANTHROPIC_TOOL_USE)
+    end = data.index(b"\n\n", data.index(b"input_json_delta")) + 2
+    decoded = decode(core, "anthropic", [data[:end]])
+    assert decoded.error is not None
+    assert decoded.error.partial_tool_calls, "a stream cut inside a tool call"  # type: ignore[attr-defined]
