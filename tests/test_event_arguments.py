@@ -16,6 +16,7 @@ import fluent_ai._purepy.events
 from conftest import BACKENDS, NATIVE, SHARED
 from fluent_ai import examples
 from fluent_ai.errors import ArgumentTypeError, InvalidArgumentError
+from fluent_ai.providers.openai_chat import _embedding_usage
 
 T, V = ArgumentTypeError, InvalidArgumentError
 
@@ -292,3 +293,16 @@ def test_decoders_build_events_without_the_check(
     decoded = decode(core, "anthropic", [data[:end]])
     assert decoded.error is not None
     assert decoded.error.partial_tool_calls, "a stream cut inside a tool call"  # type: ignore[attr-defined]
+
+
+def test_a_servers_odd_token_counts_are_no_count_not_an_error() -> None:
+    """Counts read from a provider's JSON go through ``token_count``: ``true``, ``-1`` or
+    ``1.5`` from a server is no count (None), never the caller's ``InvalidArgumentError``."""
+    assert fluent_ai._event_fields.token_count(7) == 7
+    assert fluent_ai._event_fields.token_count(0) == 0
+    for odd in (True, False, -1, 1.5, "3", None):
+        assert fluent_ai._event_fields.token_count(odd) is None
+    usage = _embedding_usage({"prompt_tokens": -1, "total_tokens": True})
+    assert (usage.input_tokens, usage.total_tokens) == (None, None)
+    usage = _embedding_usage({"prompt_tokens": True, "total_tokens": 9})
+    assert (usage.input_tokens, usage.total_tokens) == (9, 9)
