@@ -64,6 +64,23 @@ fn bind_arguments(
         .collect()
 }
 
+/// The public constructor's check of the field types (`fluent_ai._event_fields.check_event`,
+/// shared with the pure classes: same errors, same messages). The decoders build their events
+/// with the struct literals of `event_to_py`, which never come here.
+fn check_fields(
+    py: Python<'_>,
+    class: &str,
+    fields: &[&str],
+    values: &[Py<PyAny>],
+) -> PyResult<()> {
+    let names = PyTuple::new(py, fields)?;
+    let values = PyTuple::new(py, values.iter().map(|v| v.clone_ref(py)))?;
+    py.import("fluent_ai._event_fields")?
+        .getattr("check_event")?
+        .call1((class, names, values))?;
+    Ok(())
+}
+
 /// A field whose `repr` is longer than this many characters (code points) is cut short.
 const FIELD_LIMIT: usize = 80;
 /// How many characters of a cut `repr` are shown (as `fluent_ai/_short_repr.py`).
@@ -158,8 +175,9 @@ macro_rules! event_class {
                 kwargs: Option<&Bound<'_, PyDict>>,
             ) -> PyResult<Self> {
                 let defaults: &[FieldDefault] = &[$($default),*];
-                let mut values =
-                    bind_arguments(py, $name, Self::FIELDS, defaults, args, kwargs)?.into_iter();
+                let values = bind_arguments(py, $name, Self::FIELDS, defaults, args, kwargs)?;
+                check_fields(py, $name, Self::FIELDS, &values)?;
+                let mut values = values.into_iter();
                 Ok(Self { $($field: values.next().unwrap_or_else(|| py.None()),)* })
             }
 

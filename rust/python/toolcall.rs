@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyInt, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 
 use super::arguments::{argument_error, describe, limit, type_error};
 use super::events::{event_to_py, ToolCallDelta, ToolCallInvalid};
@@ -90,6 +90,9 @@ impl PyToolCallAssembler {
         let id = optional_text(id, "id")?;
         let name = optional_text(name, "name")?;
         let (id, name) = (id.as_deref(), name.as_deref());
+        if let Some(value) = arguments {
+            check_arguments(value)?;
+        }
         // The text as given (a fragment), or the compact JSON of a whole object.
         let (given, whole) = match arguments {
             None => (None, false),
@@ -249,6 +252,23 @@ fn call_index(index: &Bound<'_, PyAny>) -> PyResult<i64> {
 }
 
 /// `add()`'s `id` and `name`: a `str` or `None`.
+/// `add()`'s arguments: a fragment of their JSON text (`str`), the whole arguments as an
+/// object or array (`dict`, `list`), or `None` (the message as `_purepy/toolcall.py`'s).
+fn check_arguments(value: &Bound<'_, PyAny>) -> PyResult<()> {
+    if value.is_none()
+        || value.is_instance_of::<PyString>()
+        || value.is_instance_of::<PyDict>()
+        || value.is_instance_of::<PyList>()
+    {
+        return Ok(());
+    }
+    let message = format!(
+        "arguments must be a str, a dict, a list or None, not {}",
+        describe(value)?
+    );
+    Err(type_error(value.py(), &message, "arguments"))
+}
+
 fn optional_text(value: Option<&Bound<'_, PyAny>>, argument: &str) -> PyResult<Option<String>> {
     match value {
         None => Ok(None),

@@ -2,13 +2,16 @@
 
 Immutable, compared and hashed by value (a ``dict`` field makes an event unhashable, as
 for a tuple), with a short ``repr`` (see ``fluent_ai._short_repr``), ``__match_args__`` in
-field order and ``to_dict()``.
+field order and ``to_dict()``. The public constructors check their arguments
+(``fluent_ai._event_fields``, shared with the native classes); the decoders build events with
+the unchecked ``_of`` so the hot path does not pay for it.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from .._event_fields import check_event
 from .._short_repr import short_repr
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
 ]
 
 _set = object.__setattr__
+_new = object.__new__
 
 
 class _Event:
@@ -72,8 +76,17 @@ class TextDelta(_Event):
     index: int
 
     def __init__(self, text: str, index: int = 0) -> None:
+        check_event("TextDelta", self.__match_args__, (text, index))
         _set(self, "text", text)
         _set(self, "index", index)
+
+    @classmethod
+    def _of(cls, text: Any, index: Any) -> TextDelta:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "text", text)
+        _set(event, "index", index)
+        return event
 
 
 class ReasoningDelta(_Event):
@@ -84,7 +97,15 @@ class ReasoningDelta(_Event):
     text: str
 
     def __init__(self, text: str) -> None:
+        check_event("ReasoningDelta", self.__match_args__, (text,))
         _set(self, "text", text)
+
+    @classmethod
+    def _of(cls, text: Any) -> ReasoningDelta:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "text", text)
+        return event
 
 
 class ToolCallStart(_Event):
@@ -97,9 +118,19 @@ class ToolCallStart(_Event):
     name: str
 
     def __init__(self, index: int, id: str, name: str) -> None:
+        check_event("ToolCallStart", self.__match_args__, (index, id, name))
         _set(self, "index", index)
         _set(self, "id", id)
         _set(self, "name", name)
+
+    @classmethod
+    def _of(cls, index: Any, id: Any, name: Any) -> ToolCallStart:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "index", index)
+        _set(event, "id", id)
+        _set(event, "name", name)
+        return event
 
 
 class ToolCallDelta(_Event):
@@ -111,8 +142,17 @@ class ToolCallDelta(_Event):
     fragment: str
 
     def __init__(self, index: int, fragment: str) -> None:
+        check_event("ToolCallDelta", self.__match_args__, (index, fragment))
         _set(self, "index", index)
         _set(self, "fragment", fragment)
+
+    @classmethod
+    def _of(cls, index: Any, fragment: Any) -> ToolCallDelta:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "index", index)
+        _set(event, "fragment", fragment)
+        return event
 
 
 class ToolCallDone(_Event):
@@ -127,11 +167,23 @@ class ToolCallDone(_Event):
     raw: str
 
     def __init__(self, index: int, id: str, name: str, arguments: Any, raw: str) -> None:
+        check_event("ToolCallDone", self.__match_args__, (index, id, name, arguments, raw))
         _set(self, "index", index)
         _set(self, "id", id)
         _set(self, "name", name)
         _set(self, "arguments", arguments)
         _set(self, "raw", raw)
+
+    @classmethod
+    def _of(cls, index: Any, id: Any, name: Any, arguments: Any, raw: Any) -> ToolCallDone:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "index", index)
+        _set(event, "id", id)
+        _set(event, "name", name)
+        _set(event, "arguments", arguments)
+        _set(event, "raw", raw)
+        return event
 
 
 class ToolCallInvalid(_Event):
@@ -146,11 +198,23 @@ class ToolCallInvalid(_Event):
     error: str
 
     def __init__(self, index: int, id: str, name: str, raw: str, error: str) -> None:
+        check_event("ToolCallInvalid", self.__match_args__, (index, id, name, raw, error))
         _set(self, "index", index)
         _set(self, "id", id)
         _set(self, "name", name)
         _set(self, "raw", raw)
         _set(self, "error", error)
+
+    @classmethod
+    def _of(cls, index: Any, id: Any, name: Any, raw: Any, error: Any) -> ToolCallInvalid:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "index", index)
+        _set(event, "id", id)
+        _set(event, "name", name)
+        _set(event, "raw", raw)
+        _set(event, "error", error)
+        return event
 
 
 class Usage(_Event):
@@ -189,12 +253,44 @@ class Usage(_Event):
         cache_write_tokens: int | None = None,
         reasoning_tokens: int | None = None,
     ) -> None:
+        check_event(
+            "Usage",
+            self.__match_args__,
+            (
+                input_tokens,
+                output_tokens,
+                total_tokens,
+                cache_read_tokens,
+                cache_write_tokens,
+                reasoning_tokens,
+            ),
+        )
         _set(self, "input_tokens", input_tokens)
         _set(self, "output_tokens", output_tokens)
         _set(self, "total_tokens", total_tokens)
         _set(self, "cache_read_tokens", cache_read_tokens)
         _set(self, "cache_write_tokens", cache_write_tokens)
         _set(self, "reasoning_tokens", reasoning_tokens)
+
+    @classmethod
+    def _of(  # noqa: PLR0917
+        cls,
+        input_tokens: Any,
+        output_tokens: Any,
+        total_tokens: Any,
+        cache_read_tokens: Any,
+        cache_write_tokens: Any,
+        reasoning_tokens: Any,
+    ) -> Usage:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "input_tokens", input_tokens)
+        _set(event, "output_tokens", output_tokens)
+        _set(event, "total_tokens", total_tokens)
+        _set(event, "cache_read_tokens", cache_read_tokens)
+        _set(event, "cache_write_tokens", cache_write_tokens)
+        _set(event, "reasoning_tokens", reasoning_tokens)
+        return event
 
 
 class Finish(_Event):
@@ -206,8 +302,17 @@ class Finish(_Event):
     raw_reason: str | None
 
     def __init__(self, reason: str, raw_reason: str | None) -> None:
+        check_event("Finish", self.__match_args__, (reason, raw_reason))
         _set(self, "reason", reason)
         _set(self, "raw_reason", raw_reason)
+
+    @classmethod
+    def _of(cls, reason: Any, raw_reason: Any) -> Finish:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "reason", reason)
+        _set(event, "raw_reason", raw_reason)
+        return event
 
 
 class ProviderErrorEvent(_Event):
@@ -220,9 +325,19 @@ class ProviderErrorEvent(_Event):
     raw: str
 
     def __init__(self, type: str | None, message: str, raw: str) -> None:
+        check_event("ProviderErrorEvent", self.__match_args__, (type, message, raw))
         _set(self, "type", type)
         _set(self, "message", message)
         _set(self, "raw", raw)
+
+    @classmethod
+    def _of(cls, type: Any, message: Any, raw: Any) -> ProviderErrorEvent:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "type", type)
+        _set(event, "message", message)
+        _set(event, "raw", raw)
+        return event
 
 
 class PartialToolCall(_Event):
@@ -237,8 +352,20 @@ class PartialToolCall(_Event):
     partial: Any
 
     def __init__(self, index: int, id: str, name: str, raw: str, partial: Any) -> None:
+        check_event("PartialToolCall", self.__match_args__, (index, id, name, raw, partial))
         _set(self, "index", index)
         _set(self, "id", id)
         _set(self, "name", name)
         _set(self, "raw", raw)
         _set(self, "partial", partial)
+
+    @classmethod
+    def _of(cls, index: Any, id: Any, name: Any, raw: Any, partial: Any) -> PartialToolCall:
+        """Unchecked: for the decoders, whose values already hold the field types."""
+        event = _new(cls)
+        _set(event, "index", index)
+        _set(event, "id", id)
+        _set(event, "name", name)
+        _set(event, "raw", raw)
+        _set(event, "partial", partial)
+        return event

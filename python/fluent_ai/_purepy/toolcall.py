@@ -58,10 +58,10 @@ class _Call:
 
     def done(self, arguments: Any) -> ToolCallDone:
         self.state = _OVER
-        return ToolCallDone(self.index, self.id, self.name, arguments, self.text())
+        return ToolCallDone._of(self.index, self.id, self.name, arguments, self.text())
 
     def invalid(self, error: str) -> ToolCallInvalid:
-        return ToolCallInvalid(self.index, self.id, self.name, self.text(), error)
+        return ToolCallInvalid._of(self.index, self.id, self.name, self.text(), error)
 
 
 def _describe(error: StreamDecodeError) -> str:
@@ -90,7 +90,7 @@ class ToolCallAssembler:
         arguments: object = None,
     ) -> list[object]:
         """Add what one chunk says of the call ``index``; return the events it completes."""
-        _check_add(index, id, name)
+        _check_add(index, id, name, arguments)
         events: list[object] = []
         try:
             self._add(index, id, name, arguments, events, dumps=compact_json)
@@ -156,7 +156,7 @@ class ToolCallAssembler:
 
     def unfinished(self) -> list[PartialToolCall]:
         return [
-            PartialToolCall(c.index, c.id, c.name, c.text(), c.stream.partial())
+            PartialToolCall._of(c.index, c.id, c.name, c.text(), c.stream.partial())
             for c in self._calls
             if c.state != _OVER
         ]
@@ -176,7 +176,7 @@ class ToolCallAssembler:
                 limit=self._max_calls,
             )
         call = _Call(key, len(self._calls), id or synthesized_id(), name or "")
-        out.append(ToolCallStart(call.index, call.id, call.name))
+        out.append(ToolCallStart._of(call.index, call.id, call.name))
         self._calls.append(call)
         return call
 
@@ -208,7 +208,7 @@ class ToolCallAssembler:
                 error = failure
         call.size = size
         call.raw.append(fragment)
-        out.append(ToolCallDelta(call.index, fragment))
+        out.append(ToolCallDelta._of(call.index, fragment))
         if state == _OPEN:
             if error is not None:
                 call.state = _FAILED
@@ -241,7 +241,7 @@ def _close(call: _Call, out: list[object]) -> None:
         out.append(call.invalid(call.error))
     elif not call.text().strip(_JSON_WHITESPACE):
         call.stream = JsonStream(max_depth=MAX_ARGUMENT_DEPTH, max_bytes=_NO_BYTE_LIMIT)
-        out.append(ToolCallDone(call.index, call.id, call.name, {}, call.text()))
+        out.append(ToolCallDone._of(call.index, call.id, call.name, {}, call.text()))
     else:
         try:
             value = call.stream.finish()
@@ -252,7 +252,7 @@ def _close(call: _Call, out: list[object]) -> None:
             out.append(call.done(value))
 
 
-def _check_add(index: object, id: object, name: object) -> None:
+def _check_add(index: object, id: object, name: object, arguments: object) -> None:
     """``add()``'s arguments, checked as the native binding checks them (same messages)."""
     if not isinstance(index, int) or isinstance(index, bool):
         raise argument_error(
@@ -264,3 +264,7 @@ def _check_add(index: object, id: object, name: object) -> None:
         if value is not None and not isinstance(value, str):
             message = f"{argument} must be a str or None, not {describe(value)}"
             raise argument_error(message, argument, wrong_type=True)
+    # A fragment of the arguments' JSON text, or the whole arguments as an object or array.
+    if arguments is not None and not isinstance(arguments, (str, dict, list)):
+        message = f"arguments must be a str, a dict, a list or None, not {describe(arguments)}"
+        raise argument_error(message, "arguments", wrong_type=True)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._backend import core
+from .._event_fields import token_count
 from ..errors import ConfigurationError
 from ..types import EmbeddingResponse, RerankResponse
 from ._options import ANTHROPIC_THINKING_BUDGETS, stop_list
@@ -168,5 +169,5 @@ def _response_format(response_format: Mapping[str, Any]) -> dict[str, Any] | Non
 def _billed(body: Any, key: str) -> Any:
     meta = body.get("meta") if isinstance(body, dict) else None
     billed = meta.get("billed_units") if isinstance(meta, dict) else None
-    tokens = billed.get(key) if isinstance(billed, dict) else None
-    return core.Usage(input_tokens=tokens) if isinstance(tokens, int) else None
+    tokens = token_count(billed.get(key)) if isinstance(billed, dict) else None
+    return core.Usage(input_tokens=tokens) if tokens is not None else None

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._backend import core
+from .._event_fields import token_count
 from ..errors import ConfigurationError
 from ..types import EmbeddingResponse
 from ._messages import call_arguments, data_url, image_url, text_of, tool_call_names
@@ -98,8 +99,8 @@ class Ollama(Adapter):
 
     def parse_embedding(self, body: Any, model: str) -> EmbeddingResponse:
         vectors = body.get("embeddings") if isinstance(body, dict) else None
-        tokens = body.get("prompt_eval_count") if isinstance(body, dict) else None
-        usage = core.Usage(input_tokens=tokens) if isinstance(tokens, int) else None
+        tokens = token_count(body.get("prompt_eval_count")) if isinstance(body, dict) else None
+        usage = core.Usage(input_tokens=tokens) if tokens is not None else None
         return self.embeddings(vectors, body, model, usage)
 
     def models_url(self) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .._backend import core
+from .._event_fields import token_count
 from ..types import EmbeddingResponse
 from ._options import COMPAT_RENAMED, compat_unsupported, options_set
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
@@ -225,13 +226,13 @@ def openai_embeddings(body: Any, model: str, provider: str) -> EmbeddingResponse
 def _embedding_usage(usage: Any) -> Any:
     if not isinstance(usage, dict):
         return None
-    prompt = usage.get("prompt_tokens")
-    total = usage.get("total_tokens")
-    prompt = prompt if isinstance(prompt, int) else total if isinstance(total, int) else None
+    prompt = token_count(usage.get("prompt_tokens"))
+    total = token_count(usage.get("total_tokens"))
+    prompt = prompt if prompt is not None else total
     return core.Usage(
         input_tokens=prompt,
         output_tokens=0,
-        total_tokens=total if isinstance(total, int) else prompt,
+        total_tokens=total if total is not None else prompt,
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._backend import core
+from .._event_fields import token_count
 from ..types import EmbeddingResponse, RerankResponse, RerankResult
 from .base import Adapter, HttpRequest
 from .openai_chat import openai_embeddings
@@ -95,13 +96,11 @@ def rerank_response(body: Any, key: str, model: str, provider: str) -> RerankRes
         )
     results.sort(key=lambda result: -result.relevance_score)
     usage = body.get("usage") if isinstance(body, dict) else None
-    tokens = usage.get("total_tokens") if isinstance(usage, dict) else None
+    tokens = token_count(usage.get("total_tokens")) if isinstance(usage, dict) else None
     return RerankResponse(
         results=results,
         model=str(body.get("model") or model) if isinstance(body, dict) else model,
         provider=provider,
-        usage=core.Usage(input_tokens=tokens, total_tokens=tokens)
-        if isinstance(tokens, int)
-        else None,
+        usage=core.Usage(input_tokens=tokens, total_tokens=tokens) if tokens is not None else None,
         raw=body,
     )

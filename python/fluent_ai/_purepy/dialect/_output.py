@@ -63,12 +63,12 @@ class Output:
         """A text delta of choice ``index`` (empty text is not an event)."""
         if text:
             self.text.append(text)
-            self.events.append(TextDelta(text, index))
+            self.events.append(TextDelta._of(text, index))
 
     def reasoning(self, text: str | None) -> None:
         """A reasoning delta (empty text is not an event)."""
         if text:
-            self.events.append(ReasoningDelta(text))
+            self.events.append(ReasoningDelta._of(text))
 
     def add_usage(
         self,
@@ -84,7 +84,7 @@ class Output:
         if total_tokens is None and input_tokens is not None and output_tokens is not None:
             # Saturating, as the native u64 sum.
             total_tokens = min(input_tokens + output_tokens, 2**64 - 1)
-        usage = Usage(
+        usage = Usage._of(
             input_tokens,
             output_tokens,
             total_tokens,
@@ -129,7 +129,7 @@ class Output:
     def provider_error(self, error_type: str | None, message: str, raw: str) -> None:
         """An error reported inside the stream: it ends the stream."""
         self.tools.finish_into(self.events)
-        self.events.append(ProviderErrorEvent(error_type, message, raw))
+        self.events.append(ProviderErrorEvent._of(error_type, message, raw))
         self._stop = ("error", error_type)
         self._phase = _ENDED
         self._emit_finish()
@@ -154,4 +154,4 @@ class Output:
         reason, raw_reason = self._stop or ("other", None)
         self._stop = None
         self.finish_reason = reason
-        self.events.append(Finish(reason, raw_reason))
+        self.events.append(Finish._of(reason, raw_reason))
