@@ -33,7 +33,13 @@ NATIVE_ONLY_TESTS = {
     "test_backend.py::test_the_native_module_really_loaded",
     "test_backend.py::test_native_backend_is_selected_by_the_environment",
     "test_backend.py::test_simd_can_be_switched_off",
+    # Child processes that import the native module themselves (or run both backends).
+    "test_depth_limits.py::test_huge_depth_never_crashes_on_a_small_stack",
+    "test_adversarial_lifecycle.py::test_abandoned_streams_never_hang_nor_stay_in_flight",
 }
+# Whole files about the native module: SIMD kernels, and the fuzzer, which compares the two
+# backends with each other.
+NATIVE_ONLY_FILES = {"test_simd.py", "test_fuzz_harness.py", "test_fuzz_regressions.py"}
 
 
 class _NativeAbsent(ModuleType):
@@ -86,5 +92,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if NATIVE is not None:
         return
     for item in items:
-        if f"{item.path.name}::{getattr(item, 'originalname', item.name)}" in NATIVE_ONLY_TESTS:
+        name = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
+        if name in NATIVE_ONLY_TESTS or item.path.name in NATIVE_ONLY_FILES:
             item.add_marker(pytest.mark.skip(reason=f"native backend: {_core.__doc__}"))
