@@ -41,6 +41,7 @@ from ._release import reap
 from ._streaming import whole_response
 from ._validation import check_count, check_mapping, check_string, fail_type
 from .errors import FluentAIError, InvalidArgumentError
+from .providers._options import TRANSLATED_OPTIONS
 from .providers.base import ChatParams, HttpRequest
 from .providers.registry import ResolvedProvider, check_providers
 from .resilience import (
@@ -86,15 +87,7 @@ ReasoningEffort = Literal["minimal", "low", "medium", "high"]
 
 # The keyword arguments of ``chat``/``stream`` besides the lingua-franca ones.
 _REQUEST_OPTIONS = (
-    "top_p",
-    "stop",
-    "seed",
-    "presence_penalty",
-    "frequency_penalty",
-    "parallel_tool_calls",
-    "reasoning_effort",
-    "user",
-    "metadata",
+    *TRANSLATED_OPTIONS,
     "headers",
     "max_retries",
     "extra_headers",

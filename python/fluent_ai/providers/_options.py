@@ -18,6 +18,7 @@ __all__ = [
     "COMPAT_UNSUPPORTED",
     "GEMINI_THINKING_BUDGETS",
     "REASONING_EFFORTS",
+    "TRANSLATED_OPTIONS",
     "compat_unsupported",
     "gemini_uses_levels",
     "options_set",
@@ -112,17 +113,24 @@ def stop_list(stop: str | tuple[str, ...]) -> list[str]:
     return [stop] if isinstance(stop, str) else list(stop)
 
 
+# The request options each adapter translates for its provider, in a fixed order.
+TRANSLATED_OPTIONS = (
+    "top_p",
+    "stop",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "parallel_tool_calls",
+    "reasoning_effort",
+    "user",
+    "metadata",
+)
+
+
 def options_set(params: Any) -> dict[str, Any]:
     """The request options of ``params`` that were given (not ``None``), in a fixed order."""
-    names = (
-        "top_p",
-        "stop",
-        "seed",
-        "presence_penalty",
-        "frequency_penalty",
-        "parallel_tool_calls",
-        "reasoning_effort",
-        "user",
-        "metadata",
-    )
-    return {name: getattr(params, name) for name in names if getattr(params, name) is not None}
+    return {
+        name: getattr(params, name)
+        for name in TRANSLATED_OPTIONS
+        if getattr(params, name) is not None
+    }
