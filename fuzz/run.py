@@ -3,7 +3,8 @@ wall-clock budget, and reports what they found.
 
 Environment: ``FUZZ_SECONDS`` (total budget, default 60), ``FUZZ_TARGETS`` (comma-separated
 names, default all), ``FUZZ_OUT`` (where findings go, default ``target/fuzz``),
-``FUZZ_STACK_KIB`` (run the examples on a thread with this stack size).
+``FUZZ_STACK_KIB`` (run the examples on a thread with this stack size), ``FUZZ_MIN_EXAMPLES``
+(examples each target runs even when its time is up; default 0).
 
 A child that dies by a signal (segfault, abort on stack overflow) is a crash: the input it was
 running is saved as ``crash-<target>-<hash>.case`` and the target restarts for the rest of its

@@ -1,6 +1,6 @@
-"""Many streams at once on the clients' own pools, with ``first_event=5``: 500 threads sharing
+"""Many streams at once on the clients' own pools, with ``first_event=10``: 500 threads sharing
 one ``Client`` (its pool has a gate, as ``AsyncClient``'s has: without it the threads spent
-their time in httpcore's bookkeeping and late first events timed out) and 1,000 tasks on one
+their time in httpcore's bookkeeping and late first events timed out) and 400 tasks on one
 ``AsyncClient``; and a storm of failures from 16 threads sharing one ``Client``, after which
 every connection of the pool must be back. Each run is a process of its own
 (``adversarial_play.py``) with a deadline."""
@@ -20,9 +20,7 @@ from fluent_ai.resilience import Watchdog
 HERE = Path(__file__).parent
 
 
-@pytest.mark.parametrize(
-    ("mode", "count"), [("syncpool", 500), ("asyncpool", 1000), ("storm", 100)]
-)
+@pytest.mark.parametrize(("mode", "count"), [("syncpool", 500), ("asyncpool", 400), ("storm", 100)])
 def test_every_concurrent_stream_succeeds(mode: str, count: int) -> None:
     try:
         done = subprocess.run(

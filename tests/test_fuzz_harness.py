@@ -25,7 +25,13 @@ def fuzz(
     tmp_path: Path, targets: str, seconds: float, **env: str
 ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FUZZ_")}
-    environment.update(FUZZ_TARGETS=targets, FUZZ_SECONDS=str(seconds), FUZZ_OUT=str(tmp_path))
+    # At least 25 examples, however long start-up took on a loaded machine.
+    environment.update(
+        FUZZ_TARGETS=targets,
+        FUZZ_SECONDS=str(seconds),
+        FUZZ_OUT=str(tmp_path),
+        FUZZ_MIN_EXAMPLES="25",
+    )
     return subprocess.run(
         [sys.executable, "-m", "fuzz.run"],
         check=False,
