@@ -1,0 +1,685 @@
+"""A scripted model behind real provider endpoints on 127.0.0.1: what ``make demo`` and the
+documentation's examples talk to.
+
+``DemoServer`` is a threaded HTTP/1.1 server on an ephemeral port of the loopback address. It
+speaks the providers' own wire formats, so the clients reach it through their normal code
+paths (only the base URL differs):
+
+- OpenAI Chat Completions (``/openai/v1/chat/completions``, whole or SSE), embeddings and the
+  models list; every OpenAI-compatible provider of the registry can point there;
+- Anthropic Messages (``/anthropic/v1/messages``, whole or SSE) and its models list;
+- Cohere rerank (``/cohere/v2/rerank``).
+
+The model is a script, the same every run: a turn that ends with tool results gets an answer
+quoting them; a turn with tools gets one call of the first tool per capitalised word of the
+last user message after its first word ("weather in Paris and Tokyo?" -> two parallel calls);
+any other turn gets a short answer echoing the question. Requests are checked the way the
+providers check them, and refused with their status and error shape: an API key must be sent,
+Anthropic needs ``anthropic-version``, and every tool call of an assistant turn must be
+answered (OpenAI: a ``tool`` message per ``tool_call_id``; Anthropic: a ``tool_result`` per
+``tool_use`` in the very next user turn), which is what a loop answering only the first of
+parallel calls gets wrong.
+
+:meth:`DemoServer.environ` gives the environment variables that point the clients (and the
+openai and anthropic SDKs) at the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["DemoServer", "Reply", "ToolCall"]
+
+#: The OpenAI-compatible providers whose base URL :meth:`DemoServer.environ` points at the
+#: OpenAI route, with the variable each reads its key from.
+OPENAI_COMPATIBLE = {
+    "openai": "OPENAI_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "together": "TOGETHER_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "xai": "XAI_API_KEY",
+}
+_DEMO_KEY = "sk-demo-not-a-real-key"
+_WORD = re.compile(r"[A-Z][\w'-]*")
+_MAX_BODY = 8 * 1024 * 1024
+
+
+@dataclass
+class ToolCall:
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass
+class Reply:
+    """What the scripted model says: text and/or tool calls, and the token counts."""
+
+    text: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def words(self) -> list[str]:
+        """The text cut into the pieces a stream sends (each keeps its leading space)."""
+        return re.findall(r"\s*\S+", self.text) or ([self.text] if self.text else [])
+
+
+class ProviderError(Exception):
+    """A request the provider would refuse: its status and message."""
+
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+# --- The scripted model ----------------------------------------------------------------------
+
+
+def _count(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+def _schema_example(schema: Any, hint: str) -> Any:
+    """A small value that satisfies a JSON Schema (objects, arrays, scalars, enums)."""
+    if not isinstance(schema, Mapping):
+        return hint
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        return {name: _schema_example(sub, name) for name, sub in properties.items()}
+    if kind == "array":
+        return [_schema_example(schema.get("items"), hint)]
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.5
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return hint
+
+
+def _arguments(parameters: Any, subject: str) -> dict[str, Any]:
+    """The first tool's arguments for ``subject``: its first string property gets it."""
+    arguments = _schema_example(parameters, subject)
+    if not isinstance(arguments, dict):
+        return {}
+    properties = parameters.get("properties") if isinstance(parameters, Mapping) else None
+    for name, sub in (properties or {}).items():
+        if isinstance(sub, Mapping) and sub.get("type", "string") == "string":
+            arguments[name] = subject
+            break
+    return arguments
+
+
+def script(
+    *,
+    last_user: str,
+    results: list[str],
+    tools: list[tuple[str, Any]],
+    schema: Any,
+    prompt_words: int,
+    call_prefix: str,
+) -> Reply:
+    """The scripted answer to a conversation (see the module docstring)."""
+    if results:
+        text = "Here is what the tools said: " + "; ".join(results) + "."
+        reply = Reply(text=text)
+    elif schema is not None:
+        reply = Reply(text=json.dumps(_schema_example(schema, last_user[:40]), ensure_ascii=False))
+    elif tools:
+        name, parameters = tools[0]
+        subjects = _WORD.findall(last_user)[1:5] or [last_user[:40]]
+        calls = [
+            ToolCall(f"{call_prefix}{index + 1}", name, _arguments(parameters, subject))
+            for index, subject in enumerate(dict.fromkeys(subjects))
+        ]
+        reply = Reply(text="Let me look that up.", tool_calls=calls)
+    else:
+        reply = Reply(text=f"Hello from the fluent-ai demo model. You asked: {last_user}")
+    reply.input_tokens = prompt_words
+    reply.output_tokens = _count(reply.text) + 8 * len(reply.tool_calls)
+    return reply
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, Mapping) and part.get("type") == "text"
+        )
+    return ""
+
+
+def _schema_of(response_format: Any) -> Any:
+    if not isinstance(response_format, Mapping):
+        return None
+    if response_format.get("type") == "json_schema":
+        inner = response_format.get("json_schema") or {}
+        return inner.get("schema", inner) if isinstance(inner, Mapping) else None
+    if response_format.get("type") == "json_object":
+        return {"type": "object", "properties": {}}
+    return response_format.get("schema")
+
+
+# --- OpenAI ----------------------------------------------------------------------------------
+
+
+def openai_reply(body: Mapping[str, Any]) -> Reply:
+    """Checks a Chat Completions body as OpenAI does and runs the script on it."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ProviderError(400, "'messages' must be a non-empty array")
+    open_calls: dict[str, str] = {}
+    results: list[str] = []
+    last_user = ""
+    words = 0
+    for number, message in enumerate(messages):
+        role = message.get("role") if isinstance(message, Mapping) else None
+        if open_calls and role != "tool":
+            missing = ", ".join(open_calls)
+            raise ProviderError(
+                400,
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                f"responding to each 'tool_call_id'. The following tool_call_ids did not have "
+                f"response messages: {missing} (messages[{number}])",
+            )
+        text = _text_of(message.get("content"))
+        words += _count(text)
+        if role == "assistant":
+            results = []
+            for call in message.get("tool_calls") or ():
+                open_calls[call.get("id")] = (call.get("function") or {}).get("name", "")
+        elif role == "tool":
+            call_id = message.get("tool_call_id")
+            if call_id not in open_calls:
+                raise ProviderError(
+                    400,
+                    f"Invalid parameter: messages with role 'tool' must be a response to a "
+                    f"preceding message with 'tool_calls' (messages[{number}])",
+                )
+            del open_calls[call_id]
+            results.append(text)
+        elif role == "user":
+            last_user, results = text, []
+    if open_calls:
+        missing = ", ".join(open_calls)
+        raise ProviderError(
+            400,
+            "An assistant message with 'tool_calls' must be followed by tool messages "
+            f"responding to each 'tool_call_id'. The following tool_call_ids did not have "
+            f"response messages: {missing}",
+        )
+    tools = [
+        (tool["function"]["name"], tool["function"].get("parameters"))
+        for tool in body.get("tools") or ()
+        if isinstance(tool, Mapping) and isinstance(tool.get("function"), Mapping)
+    ]
+    if body.get("tool_choice") == "none":
+        tools = []
+    return script(
+        last_user=last_user,
+        results=results,
+        tools=tools,
+        schema=_schema_of(body.get("response_format")),
+        prompt_words=words,
+        call_prefix="call_demo_",
+    )
+
+
+def _openai_usage(reply: Reply) -> dict[str, int]:
+    return {
+        "prompt_tokens": reply.input_tokens,
+        "completion_tokens": reply.output_tokens,
+        "total_tokens": reply.input_tokens + reply.output_tokens,
+    }
+
+
+def openai_whole(reply: Reply, model: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for call in reply.tool_calls
+        ]
+    return {
+        "id": "chatcmpl-demo",
+        "object": "chat.completion",
+        "created": 1764900000,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+            }
+        ],
+        "usage": _openai_usage(reply),
+    }
+
+
+def _pieces(text: str, size: int = 7) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def openai_stream(reply: Reply, model: str, usage: bool) -> Iterator[bytes]:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        data = {
+            "id": "chatcmpl-demo",
+            "object": "chat.completion.chunk",
+            "created": 1764900000,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    for word in reply.words:
+        yield chunk({"content": word})
+    for index, call in enumerate(reply.tool_calls):
+        function = {"name": call.name, "arguments": ""}
+        start = {"index": index, "id": call.id, "type": "function", "function": function}
+        yield chunk({"tool_calls": [start]})
+        for piece in _pieces(json.dumps(call.arguments)):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
+    if usage:
+        data = {
+            "id": "chatcmpl-demo",
+            "object": "chat.completion.chunk",
+            "created": 1764900000,
+            "model": model,
+            "choices": [],
+            "usage": _openai_usage(reply),
+        }
+        yield b"data: " + json.dumps(data).encode() + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+def _vector(text: str, dimensions: int = 8) -> list[float]:
+    digest = hashlib.sha256(text.encode()).digest()
+    return [round(byte / 255 - 0.5, 4) for byte in digest[:dimensions]]
+
+
+def openai_embeddings(body: Mapping[str, Any]) -> dict[str, Any]:
+    inputs = body.get("input")
+    texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+    if not texts or not all(isinstance(text, str) for text in texts):
+        raise ProviderError(400, "'input' must be a string or an array of strings")
+    dimensions = body.get("dimensions") or 8
+    tokens = sum(_count(text) for text in texts)
+    return {
+        "object": "list",
+        "data": [
+            {"object": "embedding", "index": index, "embedding": _vector(text, dimensions)}
+            for index, text in enumerate(texts)
+        ],
+        "model": body.get("model"),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+
+
+# --- Anthropic -------------------------------------------------------------------------------
+
+
+def anthropic_reply(body: Mapping[str, Any]) -> Reply:
+    """Checks a Messages body as Anthropic does and runs the script on it."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ProviderError(400, "messages: Field required")
+    if not isinstance(body.get("max_tokens"), int):
+        raise ProviderError(400, "max_tokens: Field required")
+    expected = "user"
+    pending: list[Any] = []
+    results: list[str] = []
+    last_user = ""
+    words = _count(_text_of(body.get("system")))
+    for number, message in enumerate(messages):
+        role = message.get("role")
+        if role != expected:
+            raise ProviderError(
+                400, f"messages.{number}: roles must alternate between 'user' and 'assistant'"
+            )
+        expected = "assistant" if role == "user" else "user"
+        content = message.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
+        if pending and not set(pending) <= answered:
+            missing = ", ".join(i for i in pending if i not in answered)
+            raise ProviderError(
+                400,
+                f"messages.{number}: `tool_use` ids were found without `tool_result` blocks "
+                f"immediately after: {missing}. Each `tool_use` block must have a "
+                "corresponding `tool_result` block in the next message.",
+            )
+        if answered - set(pending):
+            raise ProviderError(
+                400,
+                f"messages.{number}.content: unexpected `tool_use_id` found in `tool_result` "
+                "blocks. Each `tool_result` block must have a corresponding `tool_use` block "
+                "in the previous message.",
+            )
+        pending = [b.get("id") for b in blocks if b.get("type") == "tool_use"]
+        texts = [str(b.get("text", "")) for b in blocks if b.get("type") == "text"]
+        words += _count(" ".join(texts))
+        if role == "user":
+            results = [_text_of(b.get("content")) for b in blocks if b.get("type") == "tool_result"]
+            if texts:
+                last_user = " ".join(texts)
+    if pending:
+        raise ProviderError(400, "the last message must be a user turn with the tool results")
+    choice = body.get("tool_choice") or {}
+    tools = [
+        (tool.get("name", ""), tool.get("input_schema"))
+        for tool in body.get("tools") or ()
+        if choice.get("type") != "none"
+    ]
+    schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
+    return script(
+        last_user=last_user,
+        results=results,
+        tools=tools,
+        schema=schema,
+        prompt_words=words,
+        call_prefix="toolu_demo_",
+    )
+
+
+def anthropic_whole(reply: Reply, model: str) -> dict[str, Any]:
+    content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
+    content += [
+        {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments}
+        for call in reply.tool_calls
+    ]
+    return {
+        "id": "msg_demo",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens},
+    }
+
+
+def anthropic_stream(reply: Reply, model: str) -> Iterator[bytes]:
+    def event(name: str, data: dict[str, Any]) -> bytes:
+        return f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
+
+    start = {**anthropic_whole(reply, model), "content": [], "stop_reason": None}
+    start["usage"] = {"input_tokens": reply.input_tokens, "output_tokens": 1}
+    yield event("message_start", {"message": start})
+    index = 0
+    if reply.text:
+        block: dict[str, Any] = {"type": "text", "text": ""}
+        yield event("content_block_start", {"index": 0, "content_block": block})
+        yield event("ping", {})
+        for word in reply.words:
+            delta = {"type": "text_delta", "text": word}
+            yield event("content_block_delta", {"index": 0, "delta": delta})
+        yield event("content_block_stop", {"index": 0})
+        index = 1
+    for call in reply.tool_calls:
+        block = {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}
+        yield event("content_block_start", {"index": index, "content_block": block})
+        for piece in ["", *_pieces(json.dumps(call.arguments))]:
+            delta = {"type": "input_json_delta", "partial_json": piece}
+            yield event("content_block_delta", {"index": index, "delta": delta})
+        yield event("content_block_stop", {"index": index})
+        index += 1
+    stop = "tool_use" if reply.tool_calls else "end_turn"
+    yield event(
+        "message_delta",
+        {
+            "delta": {"stop_reason": stop, "stop_sequence": None},
+            "usage": {"output_tokens": reply.output_tokens},
+        },
+    )
+    yield event("message_stop", {})
+
+
+# --- Cohere and the models lists -------------------------------------------------------------
+
+
+def cohere_rerank(body: Mapping[str, Any]) -> dict[str, Any]:
+    query = set(str(body.get("query", "")).lower().split())
+    documents = body.get("documents") or []
+    if not query or not documents:
+        raise ProviderError(400, "query and documents are required")
+    scores = [
+        (len(query & set(str(text).lower().split())) / len(query), index)
+        for index, text in enumerate(documents)
+    ]
+    ranked = sorted(scores, key=lambda pair: (-pair[0], pair[1]))[: body.get("top_n") or None]
+    return {
+        "id": "rerank-demo",
+        "results": [{"index": i, "relevance_score": round(s, 4)} for s, i in ranked],
+        "meta": {"billed_units": {"search_units": 1}},
+    }
+
+
+OPENAI_MODELS = {
+    "object": "list",
+    "data": [
+        {"id": model, "object": "model", "created": 1744000000, "owned_by": "openai"}
+        for model in ("gpt-4.1", "gpt-4.1-mini", "text-embedding-3-small")
+    ],
+}
+ANTHROPIC_MODELS = {
+    "data": [
+        {
+            "type": "model",
+            "id": "claude-sonnet-4-5-20250929",
+            "display_name": "Claude Sonnet 4.5",
+            "created_at": "2025-09-29T00:00:00Z",
+        },
+        {
+            "type": "model",
+            "id": "claude-haiku-4-5-20251001",
+            "display_name": "Claude Haiku 4.5",
+            "created_at": "2025-10-01T00:00:00Z",
+        },
+    ],
+    "has_more": False,
+    "first_id": "claude-sonnet-4-5-20250929",
+    "last_id": "claude-haiku-4-5-20251001",
+}
+
+
+# --- The HTTP server -------------------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    """One request as received (header names lower-cased; ``body`` parsed JSON or ``None``)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class DemoServer:
+    """The scripted providers on ``http://127.0.0.1:<port>``; ``delay`` seconds between the
+    chunks of a stream (to watch it arrive). Use it as a context manager."""
+
+    def __init__(self, *, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def environ(self) -> dict[str, str]:
+        """Variables that point fluent-ai (``FLUENT_AI_<PROVIDER>_BASE_URL``) and the openai
+        and anthropic SDKs (``OPENAI_BASE_URL``, ``ANTHROPIC_BASE_URL``) at this server, with a
+        demo key for each provider."""
+        env = {"OPENAI_BASE_URL": f"{self.url}/openai/v1", "ANTHROPIC_BASE_URL": ""}
+        for name, key in OPENAI_COMPATIBLE.items():
+            env[f"FLUENT_AI_{name.upper()}_BASE_URL"] = f"{self.url}/openai/v1"
+            env[key] = _DEMO_KEY
+        env["FLUENT_AI_ANTHROPIC_BASE_URL"] = env["ANTHROPIC_BASE_URL"] = f"{self.url}/anthropic"
+        env["ANTHROPIC_API_KEY"] = _DEMO_KEY
+        env["FLUENT_AI_COHERE_BASE_URL"] = f"{self.url}/cohere"
+        env["CO_API_KEY"] = _DEMO_KEY
+        return env
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> DemoServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def answer(self, method: str, path: str, headers: dict[str, str], body: Any) -> _Answer:
+        """The status and body (bytes, or chunks for a stream) for one request."""
+        with self._lock:
+            self.requests.append(Recorded(method, path, headers, body))
+        provider = path.split("/")[1] if path.count("/") > 1 else ""
+        try:
+            return self._route(provider, method, path, headers, body)
+        except ProviderError as error:
+            return _error(provider, error)
+
+    def _route(
+        self, provider: str, method: str, path: str, headers: dict[str, str], body: Any
+    ) -> _Answer:
+        if provider == "anthropic":
+            if not headers.get("x-api-key"):
+                raise ProviderError(401, "x-api-key header is required", "authentication_error")
+            if not headers.get("anthropic-version"):
+                raise ProviderError(400, "anthropic-version: header is required")
+        elif not headers.get("authorization", "").startswith("Bearer "):
+            raise ProviderError(401, "You didn't provide an API key.", "invalid_api_key")
+        if method == "GET" and path in ("/openai/v1/models", "/anthropic/v1/models"):
+            return _json(OPENAI_MODELS if provider == "openai" else ANTHROPIC_MODELS)
+        if method != "POST" or not isinstance(body, dict):
+            raise ProviderError(404, f"no such endpoint: {method} {path}", "not_found_error")
+        model = str(body.get("model", ""))
+        if path == "/openai/v1/chat/completions":
+            reply = openai_reply(body)
+            if body.get("stream"):
+                usage = bool((body.get("stream_options") or {}).get("include_usage"))
+                return _stream(openai_stream(reply, model, usage), self.delay)
+            return _json(openai_whole(reply, model))
+        if path == "/anthropic/v1/messages":
+            reply = anthropic_reply(body)
+            if body.get("stream"):
+                return _stream(anthropic_stream(reply, model), self.delay)
+            return _json(anthropic_whole(reply, model))
+        if path == "/openai/v1/embeddings":
+            return _json(openai_embeddings(body))
+        if path == "/cohere/v2/rerank":
+            return _json(cohere_rerank(body))
+        raise ProviderError(404, f"no such endpoint: {method} {path}", "not_found_error")
+
+
+@dataclass
+class _Answer:
+    status: int
+    content_type: str
+    body: bytes | None = None
+    chunks: Iterator[bytes] | None = None
+    delay: float = 0.0
+
+
+def _json(body: object, status: int = 200) -> _Answer:
+    return _Answer(status, "application/json", json.dumps(body).encode())
+
+
+def _stream(chunks: Iterator[bytes], delay: float) -> _Answer:
+    return _Answer(200, "text/event-stream", chunks=chunks, delay=delay)
+
+
+def _error(provider: str, error: ProviderError) -> _Answer:
+    detail: dict[str, Any]
+    if provider == "anthropic":
+        detail = {"type": error.kind, "message": str(error)}
+        return _json({"type": "error", "error": detail}, error.status)
+    detail = {"message": str(error), "type": error.kind, "param": None, "code": None}
+    return _json({"error": detail}, error.status)
+
+
+def _handler_for(server: DemoServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = 30
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def handle_one(self) -> None:
+            length = min(int(self.headers.get("content-length") or 0), _MAX_BODY)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            answer = server.answer(self.command, self.path.split("?")[0], headers, body)
+            self.send_response(answer.status)
+            self.send_header("content-type", answer.content_type)
+            self.send_header("x-request-id", "req_demo")
+            if answer.body is not None:
+                self.send_header("content-length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+                return
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            try:
+                for chunk in answer.chunks or ():
+                    if answer.delay:
+                        time.sleep(answer.delay)
+                    self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True  # the client closed its stream early
+
+        do_GET = do_POST = handle_one
+
+    return Handler
