@@ -519,12 +519,14 @@ ANTHROPIC_MODELS = {
 
 @dataclass
 class Recorded:
-    """One request as received (header names lower-cased; ``body`` parsed JSON or ``None``)."""
+    """One request as received (header names lower-cased; ``body`` parsed JSON or ``None``)
+    and the status it got."""
 
     method: str
     path: str
     headers: dict[str, str]
     body: Any
+    status: int = 0
 
 
 class DemoServer:
@@ -572,13 +574,16 @@ class DemoServer:
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: Any) -> _Answer:
         """The status and body (bytes, or chunks for a stream) for one request."""
+        recorded = Recorded(method, path, headers, body)
         with self._lock:
-            self.requests.append(Recorded(method, path, headers, body))
+            self.requests.append(recorded)
         provider = path.split("/")[1] if path.count("/") > 1 else ""
         try:
-            return self._route(provider, method, path, headers, body)
+            answer = self._route(provider, method, path, headers, body)
         except ProviderError as error:
-            return _error(provider, error)
+            answer = _error(provider, error)
+        recorded.status = answer.status
+        return answer
 
     def _route(
         self, provider: str, method: str, path: str, headers: dict[str, str], body: Any

@@ -1,0 +1,191 @@
+"""Every ```python block of README.md and docs/ runs, against provider endpoints on 127.0.0.1.
+
+One test per page runs its blocks in order in one namespace (see tests/docs_examples.py for the
+convention, docs/writing-docs.md for writers). The environment points every client at a
+``DemoServer`` started for the page (base URLs and keys: ``DemoServer.environ()``), plus test
+AWS credentials; the working directory and the catalog cache are the test's own temporary
+directories. A page passes when its blocks run without an exception (their own ``assert``s
+included) and every request they sent was accepted (status < 400) and passes the test suite's
+independent provider checks (tests/fake_providers.py). A block marked
+``<!-- docs-test: skip: reason -->`` is its own test item, skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docs_examples import ROOT, Block, MarkerError, blocks_of, pages
+from fake_providers import anthropic_checks, openai_checks
+from loopback import Request
+
+from fluent_ai import Client
+from fluent_ai._demo_server import DemoServer, Recorded
+from fluent_ai.errors import BadRequestError
+
+# Test AWS credentials (the SigV4 example signs with them; nothing is sent to AWS).
+AWS_ENVIRON = {
+    "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def _collect() -> tuple[list[Any], list[Any]]:
+    runnable, skipped = [], []
+    for path in pages():
+        blocks = blocks_of(path)
+        name = path.relative_to(ROOT).as_posix()
+        if any(block.skip is None for block in blocks):
+            runnable.append(pytest.param(path, id=name))
+        skipped += [
+            pytest.param(block, id=f"{block.where} skip: {block.skip}")
+            for block in blocks
+            if block.skip is not None
+        ]
+    return runnable, skipped
+
+
+RUNNABLE, SKIPPED = _collect()
+
+
+@pytest.fixture
+def demo_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DemoServer]:
+    with DemoServer() as server:
+        for name, value in {**server.environ(), **AWS_ENVIRON}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("FLUENT_AI_CACHE_DIR", str(tmp_path / "cache"))
+        monkeypatch.chdir(tmp_path)
+        yield server
+
+
+def run_blocks(blocks: list[Block]) -> str:
+    """Runs the blocks in one namespace; returns what they printed. A failure names the page
+    and line (each block is compiled with its own line numbers) and shows the output so far."""
+    namespace: dict[str, Any] = {"__name__": "__docs_example__"}
+    output = io.StringIO()
+    for block in blocks:
+        # Padding with newlines makes the traceback's line numbers those of the Markdown file.
+        code = compile("\n" * (block.line - 1) + block.code, block.page, "exec")
+        try:
+            with contextlib.redirect_stdout(output):
+                exec(code, namespace)
+        except BaseException as error:
+            printed = output.getvalue()[-2000:]
+            raise AssertionError(
+                f"the example at {block.where} failed: {type(error).__name__}: {error}\n"
+                f"--- it printed so far ---\n{printed}"
+            ) from error
+    return output.getvalue()
+
+
+def _independent_checks(recorded: Recorded) -> list[str]:
+    """What tests/fake_providers.py finds wrong in a chat request the server accepted."""
+    if recorded.method != "POST" or not recorded.path.endswith(("/chat/completions", "/messages")):
+        return []
+    import json  # noqa: PLC0415
+
+    request = Request(
+        method=recorded.method,
+        path=recorded.path,
+        query={},
+        headers=recorded.headers,
+        body=json.dumps(recorded.body).encode(),
+    )
+    if recorded.path.endswith("/messages"):
+        return anthropic_checks()(request)
+    return openai_checks(stream_options=True)(request)
+
+
+@pytest.mark.parametrize("path", RUNNABLE)
+def test_page_examples_run(path: Path, demo_environment: DemoServer) -> None:
+    blocks = [block for block in blocks_of(path) if block.skip is None]
+    printed = run_blocks(blocks)
+    assert printed.strip(), f"the examples of {path.name} printed nothing: show a real result"
+    for recorded in demo_environment.requests:
+        assert recorded.status < 400, (
+            f"{path.name}: {recorded.method} {recorded.path} was refused ({recorded.status})"
+        )
+        assert _independent_checks(recorded) == [], (recorded.path, recorded.body)
+
+
+@pytest.mark.parametrize("block", SKIPPED)
+def test_marked_examples_are_skipped(block: Block) -> None:
+    compile(block.code, block.where, "exec")  # still valid Python, even if it cannot run here
+    pytest.skip(f"{block.where}: {block.skip}")
+
+
+# --- The harness can fail -----------------------------------------------------------------------
+
+
+def test_every_page_is_collected_and_the_readme_has_its_examples() -> None:
+    names = {path.relative_to(ROOT).as_posix() for path in pages()}
+    assert {"README.md", "docs/index.md", "docs/clients.md", "docs/tool-calls.md"} <= names
+    readme = blocks_of(ROOT / "README.md")
+    assert len(readme) >= 4 and all(block.skip is None for block in readme)
+    assert any("ToolCallDone" in block.code for block in readme)
+    assert any("AsyncClient" in block.code for block in readme)
+
+
+def test_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("docs_examples.ROOT", tmp_path)
+    page = tmp_path / "page.md"
+    page.write_text(
+        "text\n\n```python\nx = 1\n```\n\n<!-- docs-test: skip: needs a GPU -->\n"
+        "```python\nimport gpu\n```\n\n```bash\nls\n```\n\n```python\nprint(x)\n```\n"
+    )
+    found = blocks_of(page)
+    assert [(b.line, b.code, b.skip) for b in found] == [
+        (4, "x = 1", None),
+        (9, "import gpu", "needs a GPU"),
+        (17, "print(x)", None),
+    ]
+    page.write_text("<!-- docs-test: skipp: typo -->\n```python\nx = 1\n```\n")
+    with pytest.raises(MarkerError, match="page.md:1: unknown marker"):
+        blocks_of(page)
+
+
+def test_a_failing_example_names_its_page_and_line() -> None:
+    blocks = [Block("docs/x.md", 10, "print('so far')"), Block("docs/x.md", 20, "\n1 / 0")]
+    with pytest.raises(AssertionError, match=r"docs/x.md:20 failed: ZeroDivisionError") as info:
+        run_blocks(blocks)
+    assert "so far" in str(info.value)
+    assert info.value.__cause__.__traceback__.tb_next.tb_lineno == 21  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("model", ["anthropic/claude-sonnet-4-5", "openai/gpt-4.1"])
+def test_answering_only_the_first_parallel_call_is_refused(
+    model: str, demo_environment: DemoServer
+) -> None:
+    """The loop the README used to show (a result for ``tool_calls[0]`` only) fails against
+    the servers the examples run on, as it does against Anthropic and OpenAI."""
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+            },
+        }
+    ]
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "Weather in Paris and Tokyo?"}]
+    with Client() as client:
+        reply = client.chat(model, messages, tools=tools)
+        assert [call.arguments for call in reply.tool_calls] == [
+            {"city": "Paris"},
+            {"city": "Tokyo"},
+        ]
+        first = {"role": "tool", "tool_call_id": reply.tool_calls[0].id, "content": "21C"}
+        with pytest.raises(BadRequestError, match=reply.tool_calls[1].id):
+            client.chat(model, [*messages, reply.message, first], tools=tools)
+        second = {"role": "tool", "tool_call_id": reply.tool_calls[1].id, "content": "18C"}
+        answer = client.chat(model, [*messages, reply.message, first, second], tools=tools)
+    assert answer.text == "Here is what the tools said: 21C; 18C."
+    assert os.environ["OPENAI_API_KEY"] and demo_environment.requests[-1].status == 200
