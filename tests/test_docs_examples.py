@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,14 +55,64 @@ def _collect() -> tuple[list[Any], list[Any]]:
 RUNNABLE, SKIPPED = _collect()
 
 
+# The "work" profile of the shared credentials file the Bedrock example names.
+AWS_CREDENTIALS = """[default]
+aws_access_key_id = AKIDEXAMPLE
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+
+[work]
+aws_access_key_id = AKIDWORKEXAMPLE
+aws_secret_access_key = work/K7MDENG+bPxRfiCYEXAMPLEKEY
+"""
+
+
+@pytest.fixture(scope="session")
+def service_account_key() -> dict[str, str]:
+    """A Google service-account key (its RSA key made here; the token URI is set per test)."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return {
+        "type": "service_account",
+        "project_id": "demo-project",
+        "private_key_id": "demo-key-1",
+        "private_key": pem,
+        "client_email": "docs@demo-project.iam.gserviceaccount.com",
+        "client_id": "1",
+    }
+
+
 @pytest.fixture
 def demo_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service_account_key: dict[str, str]
 ) -> Iterator[DemoServer]:
+    """The documented environment: the demo server's variables, test AWS credentials (and a
+    "work" profile), a service-account key at ``key.json`` (also
+    ``GOOGLE_APPLICATION_CREDENTIALS``) whose token URI is the server's, a private cache, and
+    a temporary working directory."""
     with DemoServer() as server:
-        for name, value in {**server.environ(), **AWS_ENVIRON}.items():
+        key = {**service_account_key, "token_uri": server.token_uri}
+        (tmp_path / "key.json").write_text(json.dumps(key))
+        (tmp_path / "aws-credentials").write_text(AWS_CREDENTIALS)
+        (tmp_path / "aws-config").write_text("")
+        for name in [n for n in os.environ if n.startswith(("AWS_", "GOOGLE_"))]:
+            monkeypatch.delenv(name)
+        environ = {
+            **server.environ(),
+            **AWS_ENVIRON,
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+            "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+            "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "key.json"),
+            "FLUENT_AI_CACHE_DIR": str(tmp_path / "cache"),
+        }
+        for name, value in environ.items():
             monkeypatch.setenv(name, value)
-        monkeypatch.setenv("FLUENT_AI_CACHE_DIR", str(tmp_path / "cache"))
         monkeypatch.chdir(tmp_path)
         yield server
 
@@ -90,8 +141,6 @@ def _independent_checks(recorded: Recorded) -> list[str]:
     """What tests/fake_providers.py finds wrong in a chat request the server accepted."""
     if recorded.method != "POST" or not recorded.path.endswith(("/chat/completions", "/messages")):
         return []
-    import json  # noqa: PLC0415
-
     request = Request(
         method=recorded.method,
         path=recorded.path,

@@ -8,7 +8,11 @@ paths (only the base URL differs):
 - OpenAI Chat Completions (``/openai/v1/chat/completions``, whole or SSE), embeddings and the
   models list; every OpenAI-compatible provider of the registry can point there;
 - Anthropic Messages (``/anthropic/v1/messages``, whole or SSE) and its models list;
-- Cohere rerank (``/cohere/v2/rerank``).
+- Cohere rerank (``/cohere/v2/rerank``);
+- Vertex AI's Claude endpoints (``/vertex/v1/projects/.../publishers/anthropic/models/
+  <model>:rawPredict`` and ``:streamRawPredict``, a bearer token required) and a Google OAuth
+  token endpoint (``/google/token``, the JWT-bearer grant) for service-account keys;
+- Bedrock Converse (``/bedrock/model/<model>/converse``, a SigV4 or bearer signature required).
 
 The model is a script, the same every run: a turn that ends with tool results gets an answer
 quoting them; a turn with tools gets one call of the first tool per capitalised word of the
@@ -36,6 +40,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 __all__ = ["DemoServer", "Reply", "ToolCall"]
 
@@ -466,6 +471,72 @@ def anthropic_stream(reply: Reply, model: str) -> Iterator[bytes]:
     yield event("message_stop", {})
 
 
+# --- Bedrock Converse ------------------------------------------------------------------------
+
+
+def bedrock_reply(body: Mapping[str, Any]) -> Reply:
+    """Checks a Converse body as Bedrock does (every ``toolUse`` answered by a
+    ``toolResult`` in the next user turn) and runs the script on it."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ProviderError(400, "ValidationException: messages is required")
+    pending: set[Any] = set()
+    results: list[str] = []
+    last_user = ""
+    words = 0
+    for number, message in enumerate(messages):
+        blocks = message.get("content") or []
+        answered = {b["toolResult"].get("toolUseId") for b in blocks if "toolResult" in b}
+        if pending != answered and (pending or answered):
+            raise ProviderError(
+                400,
+                f"ValidationException: messages.{number}: the number of toolResult blocks "
+                "exceeds or is less than the number of toolUse blocks of the previous turn.",
+            )
+        pending = {b["toolUse"].get("toolUseId") for b in blocks if "toolUse" in b}
+        texts = [str(b["text"]) for b in blocks if "text" in b]
+        words += _count(" ".join(texts))
+        if message.get("role") == "user":
+            results = [
+                _text_of([{"type": "text", **part} for part in b["toolResult"].get("content", [])])
+                for b in blocks
+                if "toolResult" in b
+            ]
+            if texts:
+                last_user = " ".join(texts)
+    tools = [
+        (spec["toolSpec"].get("name", ""), (spec["toolSpec"].get("inputSchema") or {}).get("json"))
+        for spec in (body.get("toolConfig") or {}).get("tools") or ()
+        if "toolSpec" in spec
+    ]
+    return script(
+        last_user=last_user,
+        results=results,
+        tools=tools,
+        schema=None,
+        prompt_words=words,
+        call_prefix="tooluse_demo_",
+    )
+
+
+def bedrock_whole(reply: Reply) -> dict[str, Any]:
+    content: list[dict[str, Any]] = [{"text": reply.text}] if reply.text else []
+    content += [
+        {"toolUse": {"toolUseId": call.id, "name": call.name, "input": call.arguments}}
+        for call in reply.tool_calls
+    ]
+    return {
+        "output": {"message": {"role": "assistant", "content": content}},
+        "stopReason": "tool_use" if reply.tool_calls else "end_turn",
+        "usage": {
+            "inputTokens": reply.input_tokens,
+            "outputTokens": reply.output_tokens,
+            "totalTokens": reply.input_tokens + reply.output_tokens,
+        },
+        "metrics": {"latencyMs": 1},
+    }
+
+
 # --- Cohere and the models lists -------------------------------------------------------------
 
 
@@ -514,6 +585,18 @@ ANTHROPIC_MODELS = {
 }
 
 
+def google_token(form: Any) -> dict[str, Any]:
+    """The JWT-bearer grant: a signed assertion (three base64url parts) gets a token."""
+    if not isinstance(form, Mapping):
+        raise ProviderError(400, "invalid_request: a form body is expected")
+    grant = form.get("grant_type")
+    assertion = str(form.get("assertion") or "")
+    if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" or assertion.count(".") != 2:
+        raise ProviderError(400, "invalid_grant: a signed JWT assertion is expected")
+    digest = hashlib.sha256(assertion.encode()).hexdigest()[:24]
+    return {"access_token": f"ya29.demo-{digest}", "expires_in": 3600, "token_type": "Bearer"}
+
+
 # --- The HTTP server -------------------------------------------------------------------------
 
 
@@ -559,7 +642,14 @@ class DemoServer:
         env["ANTHROPIC_API_KEY"] = _DEMO_KEY
         env["FLUENT_AI_COHERE_BASE_URL"] = f"{self.url}/cohere"
         env["CO_API_KEY"] = _DEMO_KEY
+        env["FLUENT_AI_VERTEX_BASE_URL"] = f"{self.url}/vertex/v1"
+        env["FLUENT_AI_BEDROCK_BASE_URL"] = f"{self.url}/bedrock"
         return env
+
+    @property
+    def token_uri(self) -> str:
+        """The Google OAuth token endpoint, for a service-account key's ``token_uri``."""
+        return f"{self.url}/google/token"
 
     def close(self) -> None:
         self._server.shutdown()
@@ -588,6 +678,15 @@ class DemoServer:
     def _route(
         self, provider: str, method: str, path: str, headers: dict[str, str], body: Any
     ) -> _Answer:
+        if provider == "google" and path == "/google/token":
+            return _json(google_token(body))
+        if provider == "bedrock":
+            authorization = headers.get("authorization", "")
+            if not authorization.startswith(("AWS4-HMAC-SHA256 Credential=", "Bearer ")):
+                raise ProviderError(403, "Missing Authentication Token", "AccessDeniedException")
+            if method == "POST" and path.endswith("/converse"):
+                return _json(bedrock_whole(bedrock_reply(body or {})))
+            raise ProviderError(404, f"no such endpoint: {method} {path}", "not_found_error")
         if provider == "anthropic":
             if not headers.get("x-api-key"):
                 raise ProviderError(401, "x-api-key header is required", "authentication_error")
@@ -606,9 +705,14 @@ class DemoServer:
                 usage = bool((body.get("stream_options") or {}).get("include_usage"))
                 return _stream(openai_stream(reply, model, usage), self.delay)
             return _json(openai_whole(reply, model))
-        if path == "/anthropic/v1/messages":
+        vertex_claude = provider == "vertex" and "/publishers/anthropic/models/" in path
+        if path == "/anthropic/v1/messages" or vertex_claude:
+            if vertex_claude:
+                model = path.rsplit("/", 1)[1].split(":", maxsplit=1)[0]
+                if not str(body.get("anthropic_version", "")).startswith("vertex-"):
+                    raise ProviderError(400, "anthropic_version: vertex-2023-10-16 expected")
             reply = anthropic_reply(body)
-            if body.get("stream"):
+            if body.get("stream") or path.endswith(":streamRawPredict"):
                 return _stream(anthropic_stream(reply, model), self.delay)
             return _json(anthropic_whole(reply, model))
         if path == "/openai/v1/embeddings":
@@ -637,6 +741,11 @@ def _stream(chunks: Iterator[bytes], delay: float) -> _Answer:
 
 def _error(provider: str, error: ProviderError) -> _Answer:
     detail: dict[str, Any]
+    if provider == "google":
+        code, _, description = str(error).partition(": ")
+        return _json({"error": code, "error_description": description}, error.status)
+    if provider == "bedrock":
+        return _json({"message": str(error)}, error.status)
     if provider == "anthropic":
         detail = {"type": error.kind, "message": str(error)}
         return _json({"type": "error", "error": detail}, error.status)
@@ -663,6 +772,8 @@ def _handler_for(server: DemoServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw) if raw else None
             except ValueError:
                 body = None
+            if "form-urlencoded" in self.headers.get("content-type", ""):
+                body = {k: v[0] for k, v in parse_qs(raw.decode("latin-1")).items()}
             headers = {k.lower(): v for k, v in self.headers.items()}
             answer = server.answer(self.command, self.path.split("?")[0], headers, body)
             self.send_response(answer.status)
