@@ -197,7 +197,7 @@ def test_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         (17, "print(x)", None),
     ]
     page.write_text("<!-- docs-test: skipp: typo -->\n```python\nx = 1\n```\n")
-    with pytest.raises(MarkerError, match="page.md:1: unknown marker"):
+    with pytest.raises(MarkerError, match=r"page\.md:1: unknown marker"):
         blocks_of(page)
 
 

@@ -15,8 +15,9 @@ paths (only the base URL differs):
 - Bedrock Converse (``/bedrock/model/<model>/converse``, a SigV4 or bearer signature required).
 
 The model is a script, the same every run: a turn that ends with tool results gets an answer
-quoting them; a turn with tools gets one call of the first tool per capitalised word of the
-last user message after its first word ("weather in Paris and Tokyo?" -> two parallel calls);
+quoting them; a turn with tools gets one call of the first tool (or of the one ``tool_choice``
+names) per capitalised word of the last user message after its first word ("weather in Paris
+and Tokyo?" -> two parallel calls); a ``response_format`` JSON schema gets a value of that schema;
 any other turn gets a short answer echoing the question. Requests are checked the way the
 providers check them, and refused with their status and error shape: an API key must be sent,
 Anthropic needs ``anthropic-version``, and every tool call of an assistant turn must be
@@ -242,8 +243,12 @@ def openai_reply(body: Mapping[str, Any]) -> Reply:
         for tool in body.get("tools") or ()
         if isinstance(tool, Mapping) and isinstance(tool.get("function"), Mapping)
     ]
-    if body.get("tool_choice") == "none":
+    choice = body.get("tool_choice")
+    if choice == "none":
         tools = []
+    elif isinstance(choice, Mapping):  # one named function: that tool is called
+        name = (choice.get("function") or {}).get("name")
+        tools = [tool for tool in tools if tool[0] == name]
     return script(
         last_user=last_user,
         results=results,
@@ -405,6 +410,7 @@ def anthropic_reply(body: Mapping[str, Any]) -> Reply:
         (tool.get("name", ""), tool.get("input_schema"))
         for tool in body.get("tools") or ()
         if choice.get("type") != "none"
+        and (choice.get("type") != "tool" or tool.get("name") == choice.get("name"))
     ]
     schema = ((body.get("output_config") or {}).get("format") or {}).get("schema")
     return script(
