@@ -25,7 +25,7 @@ from docs_examples import ROOT, Block, MarkerError, blocks_of, pages
 from fake_providers import anthropic_checks, openai_checks
 from loopback import Request
 
-from fluent_ai import Client
+from fluent_ai import Client, catalog
 from fluent_ai._demo_server import DemoServer, Recorded
 from fluent_ai.errors import BadRequestError
 
@@ -115,6 +115,7 @@ def demo_environment(
             monkeypatch.setenv(name, value)
         monkeypatch.chdir(tmp_path)
         yield server
+    catalog.reload()  # the catalog example refreshed the in-process catalog from the server
 
 
 def run_blocks(blocks: list[Block]) -> str:
