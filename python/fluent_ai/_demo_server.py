@@ -5,8 +5,9 @@ documentation's examples talk to.
 speaks the providers' own wire formats, so the clients reach it through their normal code
 paths (only the base URL differs):
 
-- OpenAI Chat Completions (``/openai/v1/chat/completions``, whole or SSE), embeddings and the
-  models list; every OpenAI-compatible provider of the registry can point there;
+- OpenAI Chat Completions (``/openai/v1/chat/completions``, whole or SSE), the Responses API
+  (``/openai/v1/responses``, whole or SSE), embeddings and the models list; every
+  OpenAI-compatible provider of the registry can point there;
 - Anthropic Messages (``/anthropic/v1/messages``, whole or SSE) and its models list;
 - Cohere rerank (``/cohere/v2/rerank``);
 - Vertex AI's Claude endpoints (``/vertex/v1/projects/.../publishers/anthropic/models/
@@ -356,6 +357,157 @@ def openai_embeddings(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# --- OpenAI Responses ------------------------------------------------------------------------
+
+
+def responses_reply(body: Mapping[str, Any]) -> Reply:
+    """Checks a Responses API body as OpenAI does (every ``function_call`` item answered by a
+    ``function_call_output`` with its ``call_id``, and no output without its call) and runs
+    the script on it."""
+    if body.get("previous_response_id"):
+        raise ProviderError(400, "previous_response_id: the demo server keeps no responses")
+    items = body.get("input")
+    if isinstance(items, str):
+        items = [{"role": "user", "content": items}]
+    if not isinstance(items, list) or not items:
+        raise ProviderError(400, "Missing required parameter: 'input'.")
+    calls: dict[str, str] = {}
+    answered: set[str] = set()
+    results: list[str] = []
+    last_user = ""
+    words = _count(str(body.get("instructions") or ""))
+    for item in items:
+        kind = item.get("type", "message")
+        if kind == "function_call":
+            calls[item.get("call_id")] = item.get("name", "")
+            results = []
+        elif kind == "function_call_output":
+            call_id = item.get("call_id")
+            if call_id not in calls:
+                raise ProviderError(
+                    400, f"No tool call found for function call output with call_id {call_id}."
+                )
+            answered.add(call_id)
+            results.append(str(item.get("output", "")))
+        elif kind == "message":
+            content = item.get("content")
+            parts = (
+                [{"type": "text", "text": content}]
+                if isinstance(content, str)
+                else [
+                    {"type": "text", "text": part.get("text", "")}
+                    for part in content or ()
+                    if isinstance(part, Mapping) and "text" in part
+                ]
+            )
+            text = _text_of(parts)
+            words += _count(text)
+            if item.get("role") == "user":
+                last_user, results = text, []
+    for call_id in calls:
+        if call_id not in answered:
+            raise ProviderError(400, f"No tool output found for function call {call_id}.")
+    tools = [
+        (tool.get("name", ""), tool.get("parameters"))
+        for tool in body.get("tools") or ()
+        if isinstance(tool, Mapping) and tool.get("type") == "function"
+    ]
+    choice = body.get("tool_choice")
+    if choice == "none":
+        tools = []
+    elif isinstance(choice, Mapping):
+        tools = [tool for tool in tools if tool[0] == choice.get("name")]
+    text_format = (body.get("text") or {}).get("format") or {}
+    return script(
+        last_user=last_user,
+        results=results,
+        tools=tools,
+        schema=text_format.get("schema") if text_format.get("type") == "json_schema" else None,
+        prompt_words=words,
+        call_prefix="call_demo_",
+    )
+
+
+def _responses_items(reply: Reply) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    if reply.text:
+        part = {"type": "output_text", "text": reply.text, "annotations": []}
+        items.append(
+            {
+                "id": "msg_demo",
+                "type": "message",
+                "status": "completed",
+                "role": "assistant",
+                "content": [part],
+            }
+        )
+    items += [
+        {
+            "id": f"fc_demo_{index}",
+            "type": "function_call",
+            "status": "completed",
+            "arguments": json.dumps(call.arguments),
+            "call_id": call.id,
+            "name": call.name,
+        }
+        for index, call in enumerate(reply.tool_calls)
+    ]
+    return items
+
+
+def responses_whole(reply: Reply, model: str) -> dict[str, Any]:
+    return {
+        "id": "resp_demo",
+        "object": "response",
+        "created_at": 1764900000,
+        "status": "completed",
+        "model": model,
+        "output": _responses_items(reply),
+        "usage": {
+            "input_tokens": reply.input_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": reply.output_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": reply.input_tokens + reply.output_tokens,
+        },
+    }
+
+
+def responses_stream(reply: Reply, model: str) -> Iterator[bytes]:
+    sequence = 0
+
+    def event(name: str, **data: Any) -> bytes:
+        nonlocal sequence
+        sequence += 1
+        payload = {"type": name, **data, "sequence_number": sequence - 1}
+        return f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()
+
+    whole = responses_whole(reply, model)
+    started = {**whole, "status": "in_progress", "output": [], "usage": None}
+    yield event("response.created", response=started)
+    yield event("response.in_progress", response=started)
+    for index, item in enumerate(whole["output"]):
+        if item["type"] == "message":
+            opened = {**item, "status": "in_progress", "content": []}
+            yield event("response.output_item.added", output_index=index, item=opened)
+            part = {"type": "output_text", "text": "", "annotations": []}
+            ids = {"item_id": item["id"], "output_index": index, "content_index": 0}
+            yield event("response.content_part.added", **ids, part=part)
+            for word in reply.words:
+                yield event("response.output_text.delta", **ids, delta=word)
+            yield event("response.output_text.done", **ids, text=reply.text)
+            yield event("response.content_part.done", **ids, part=item["content"][0])
+        else:
+            opened = {**item, "status": "in_progress", "arguments": ""}
+            yield event("response.output_item.added", output_index=index, item=opened)
+            ids = {"item_id": item["id"], "output_index": index}
+            for piece in _pieces(item["arguments"]):
+                yield event("response.function_call_arguments.delta", **ids, delta=piece)
+            yield event("response.function_call_arguments.done", **ids, arguments=item["arguments"])
+        yield event("response.output_item.done", output_index=index, item=item)
+    yield event("response.completed", response=whole)
+
+
 # --- Anthropic -------------------------------------------------------------------------------
 
 
@@ -696,7 +848,8 @@ class DemoServer:
                 return _json(bedrock_whole(bedrock_reply(body or {})))
             raise ProviderError(404, f"no such endpoint: {method} {path}", "not_found_error")
         if provider == "anthropic":
-            if not headers.get("x-api-key"):
+            # An API key as x-api-key, or as a bearer token (the anthropic SDK 2.x sends that).
+            if not headers.get("x-api-key") and not headers.get("authorization"):
                 raise ProviderError(401, "x-api-key header is required", "authentication_error")
             if not headers.get("anthropic-version"):
                 raise ProviderError(400, "anthropic-version: header is required")
@@ -723,6 +876,11 @@ class DemoServer:
             if body.get("stream") or path.endswith(":streamRawPredict"):
                 return _stream(anthropic_stream(reply, model), self.delay)
             return _json(anthropic_whole(reply, model))
+        if path == "/openai/v1/responses":
+            reply = responses_reply(body)
+            if body.get("stream"):
+                return _stream(responses_stream(reply, model), self.delay)
+            return _json(responses_whole(reply, model))
         if path == "/openai/v1/embeddings":
             return _json(openai_embeddings(body))
         if path == "/cohere/v2/rerank":

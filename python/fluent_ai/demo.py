@@ -166,14 +166,19 @@ def show_client() -> None:
     """The client part of the demo, against a :class:`DemoServer` started here."""
     from . import Client  # noqa: PLC0415
 
+    saved = dict(os.environ)
     with DemoServer(delay=0.01) as server:
         os.environ.update(server.environ())  # the base URLs and keys of the demo providers
-        print(f"demo providers (scripted model, real wire formats) on {server.url}")
-        with Client() as client:
-            show_chat(client)
-            show_tool_loop(client, "anthropic/claude-sonnet-4-5")
-        show_async()
-        print(f"\n{len(server.requests)} requests reached the demo server")
+        try:
+            print(f"demo providers (scripted model, real wire formats) on {server.url}")
+            with Client() as client:
+                show_chat(client)
+                show_tool_loop(client, "anthropic/claude-sonnet-4-5")
+            show_async()
+            print(f"\n{len(server.requests)} requests reached the demo server")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 # --- The decoders ---------------------------------------------------------------------------
