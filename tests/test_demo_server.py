@@ -116,6 +116,7 @@ def test_anthropic_whole_and_streamed_agree(server: DemoServer) -> None:
         ("openai/gpt-4.1", "did not have response messages: call_demo_2"),
         ("anthropic/claude-sonnet-4-5", "without `tool_result` blocks immediately after"),
         ("bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0", "number of toolResult blocks"),
+        ("gemini/gemini-2.5-flash", "number of function response parts is equal"),
     ],
 )
 def test_a_call_without_its_result_is_refused(

@@ -10,8 +10,10 @@ paths (only the base URL differs):
   OpenAI-compatible provider of the registry can point there;
 - Anthropic Messages (``/anthropic/v1/messages``, whole or SSE) and its models list;
 - Cohere rerank (``/cohere/v2/rerank``);
-- Vertex AI's Claude endpoints (``/vertex/v1/projects/.../publishers/anthropic/models/
-  <model>:rawPredict`` and ``:streamRawPredict``, a bearer token required) and a Google OAuth
+- Gemini ``generateContent`` and ``streamGenerateContent`` (``/gemini/v1beta/models/...``,
+  ``x-goog-api-key`` required);
+- Vertex AI's Gemini and Claude endpoints (``/vertex/v1/projects/.../publishers/{google,
+  anthropic}/models/<model>:...``, a bearer token required) and a Google OAuth
   token endpoint (``/google/token``, the JWT-bearer grant) for service-account keys;
 - Bedrock Converse (``/bedrock/model/<model>/converse``, a SigV4 or bearer signature required).
 
@@ -508,6 +510,92 @@ def responses_stream(reply: Reply, model: str) -> Iterator[bytes]:
     yield event("response.completed", response=whole)
 
 
+# --- Gemini ----------------------------------------------------------------------------------
+
+
+def gemini_reply(body: Mapping[str, Any]) -> Reply:
+    """Checks a generateContent body as Gemini does (a function-response turn answers every
+    call of the turn before it) and runs the script on it."""
+    contents = body.get("contents")
+    if not isinstance(contents, list) or not contents:
+        raise ProviderError(400, "* GenerateContentRequest.contents: contents is not specified")
+    calls = 0
+    results: list[str] = []
+    last_user = ""
+    words = 0
+    for turn in contents:
+        parts = turn.get("parts") or []
+        responses = [p["functionResponse"] for p in parts if "functionResponse" in p]
+        if calls and len(responses) != calls:
+            raise ProviderError(
+                400,
+                "Please ensure that the number of function response parts is equal to the "
+                "number of function call parts of the function call turn.",
+            )
+        calls = sum(1 for part in parts if "functionCall" in part)
+        texts = [str(part["text"]) for part in parts if "text" in part]
+        words += _count(" ".join(texts))
+        if turn.get("role") == "user":
+            results = [_function_result(r.get("response")) for r in responses]
+            if texts:
+                last_user = " ".join(texts)
+    tools = [
+        (declaration.get("name", ""), declaration.get("parameters"))
+        for tool in body.get("tools") or ()
+        for declaration in tool.get("functionDeclarations") or ()
+    ]
+    mode = (((body.get("toolConfig") or {}).get("functionCallingConfig")) or {}).get("mode")
+    if mode == "NONE":
+        tools = []
+    config = body.get("generationConfig") or {}
+    schema = config.get("responseJsonSchema") or config.get("responseSchema")
+    return script(
+        last_user=last_user,
+        results=results,
+        tools=tools,
+        schema=schema,
+        prompt_words=words,
+        call_prefix="",
+    )
+
+
+def _function_result(response: Any) -> str:
+    """The text of a ``functionResponse.response``: its one value when it has one."""
+    if isinstance(response, Mapping) and len(response) == 1:
+        (value,) = response.values()
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return json.dumps(response, ensure_ascii=False)
+
+
+def gemini_chunk(reply: Reply, model: str, parts: list[dict[str, Any]], last: bool) -> bytes:
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+    chunk: dict[str, Any] = {"candidates": [candidate], "modelVersion": model}
+    if last:
+        candidate["finishReason"] = "STOP"
+        chunk["usageMetadata"] = {
+            "promptTokenCount": reply.input_tokens,
+            "candidatesTokenCount": reply.output_tokens,
+            "totalTokenCount": reply.input_tokens + reply.output_tokens,
+        }
+    return json.dumps(chunk).encode()
+
+
+def _gemini_calls(reply: Reply) -> list[dict[str, Any]]:
+    return [{"functionCall": {"name": c.name, "args": c.arguments}} for c in reply.tool_calls]
+
+
+def gemini_whole(reply: Reply, model: str) -> Any:
+    parts = ([{"text": reply.text}] if reply.text else []) + _gemini_calls(reply)
+    return json.loads(gemini_chunk(reply, model, parts, last=True))
+
+
+def gemini_stream(reply: Reply, model: str) -> Iterator[bytes]:
+    for word in reply.words:
+        yield b"data: " + gemini_chunk(reply, model, [{"text": word}], last=False) + b"\r\n\r\n"
+    last = gemini_chunk(reply, model, _gemini_calls(reply), last=True)
+    yield b"data: " + last + b"\r\n\r\n"
+
+
 # --- Anthropic -------------------------------------------------------------------------------
 
 
@@ -802,6 +890,8 @@ class DemoServer:
         env["ANTHROPIC_API_KEY"] = _DEMO_KEY
         env["FLUENT_AI_COHERE_BASE_URL"] = f"{self.url}/cohere"
         env["CO_API_KEY"] = _DEMO_KEY
+        env["FLUENT_AI_GEMINI_BASE_URL"] = f"{self.url}/gemini"
+        env["GEMINI_API_KEY"] = _DEMO_KEY
         env["FLUENT_AI_VERTEX_BASE_URL"] = f"{self.url}/vertex/v1"
         env["FLUENT_AI_BEDROCK_BASE_URL"] = f"{self.url}/bedrock"
         return env
@@ -853,6 +943,11 @@ class DemoServer:
                 raise ProviderError(401, "x-api-key header is required", "authentication_error")
             if not headers.get("anthropic-version"):
                 raise ProviderError(400, "anthropic-version: header is required")
+        elif provider == "gemini":
+            if not headers.get("x-goog-api-key"):
+                raise ProviderError(
+                    403, "Method doesn't allow unregistered callers", "PERMISSION_DENIED"
+                )
         elif not headers.get("authorization", "").startswith("Bearer "):
             raise ProviderError(401, "You didn't provide an API key.", "invalid_api_key")
         if method == "GET" and path in ("/openai/v1/models", "/anthropic/v1/models"):
@@ -866,6 +961,13 @@ class DemoServer:
                 usage = bool((body.get("stream_options") or {}).get("include_usage"))
                 return _stream(openai_stream(reply, model, usage), self.delay)
             return _json(openai_whole(reply, model))
+        gemini = provider == "gemini" or "/publishers/google/models/" in path
+        if gemini and path.endswith((":generateContent", ":streamGenerateContent")):
+            model = path.rsplit("/", 1)[1].split(":", maxsplit=1)[0]
+            reply = gemini_reply(body)
+            if path.endswith(":streamGenerateContent"):
+                return _stream(gemini_stream(reply, model), self.delay)
+            return _json(gemini_whole(reply, model))
         vertex_claude = provider == "vertex" and "/publishers/anthropic/models/" in path
         if path == "/anthropic/v1/messages" or vertex_claude:
             if vertex_claude:
@@ -912,6 +1014,11 @@ def _error(provider: str, error: ProviderError) -> _Answer:
         return _json({"error": code, "error_description": description}, error.status)
     if provider == "bedrock":
         return _json({"message": str(error)}, error.status)
+    if provider == "gemini" or (provider == "vertex" and error.kind != "invalid_request_error"):
+        status = "INVALID_ARGUMENT" if error.status == 400 else error.kind
+        return _json(
+            {"error": {"code": error.status, "message": str(error), "status": status}}, error.status
+        )
     if provider == "anthropic":
         detail = {"type": error.kind, "message": str(error)}
         return _json({"type": "error", "error": detail}, error.status)
