@@ -81,7 +81,7 @@ class _Printer:
 
 # --- The client against the demo server -------------------------------------------------------
 
-WEATHER_TOOL = {
+WEATHER_TOOL: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_weather",
