@@ -11,6 +11,7 @@ names another binary); without it the test fails and says what to install.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import shutil
 import struct
@@ -48,7 +49,8 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The built site, served on an ephemeral port of 127.0.0.1; yields its URL."""
-    pytest.importorskip("mkdocs", reason="the docs dependency group is not installed")
+    if importlib.util.find_spec("mkdocs") is None:
+        pytest.fail("MkDocs is not installed: pip install --group docs (the test group has it)")
     directory = tmp_path_factory.mktemp("site")
     config = ["--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(directory)]
     build = subprocess.run(
