@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Optional
 
 import httpx
 import pytest
@@ -175,3 +175,41 @@ def test_the_demo_shows_the_client(capsys: pytest.CaptureFixture[str]) -> None:
         "5 requests reached the demo server",
     ):
         assert line in printed
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "openai/gpt-4.1",
+        "anthropic/claude-sonnet-4-5",
+        "gemini/gemini-2.5-flash",
+        "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0",
+    ],
+)
+def test_a_json_schema_gets_a_value_of_that_schema(
+    model: str, server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a pydantic model's schema (``$defs``, ``$ref``, optional and recursive fields)
+    asks for, through each provider's structured-output field."""
+    pydantic = pytest.importorskip("pydantic")
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "demo-bedrock-token")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+
+    class Address(pydantic.BaseModel):
+        city: str
+        zip: Optional[int] = None  # noqa: UP045 (pydantic evaluates it on 3.9)
+
+    class Person(pydantic.BaseModel):
+        name: str
+        age: int
+        addresses: list[Address]
+        boss: Optional[Person] = None  # noqa: UP045
+
+    schema = Person.model_json_schema()
+    response_format = {"type": "json_schema", "json_schema": {"name": "person", "schema": schema}}
+    with Client() as client:
+        answer = client.chat(
+            model, [{"role": "user", "content": "Who?"}], response_format=response_format
+        )
+    person = Person.model_validate_json(answer.text)
+    assert person.addresses[0].city == "city" and person.age == 1

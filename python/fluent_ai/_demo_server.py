@@ -102,22 +102,51 @@ def _count(text: str) -> int:
     return max(1, len(text.split()))
 
 
-def _schema_example(schema: Any, hint: str) -> Any:
-    """A small value that satisfies a JSON Schema (objects, arrays, scalars, enums)."""
+def _schema_example(schema: Any, hint: str, root: Any = None, depth: int = 0) -> Any:
+    """A small value that satisfies a JSON Schema: objects (every property), arrays (one item),
+    scalars, ``enum``/``const``, the ``required`` properties only (all without ``required``),
+    local ``$ref``s (``#/$defs/...``, as pydantic writes them),
+    ``anyOf``/``oneOf``/``allOf`` (the first choice that is not null); type names in either
+    case (Gemini's ``OBJECT``). Nesting past 16 levels (a recursive schema) ends in an empty
+    array, object or string."""
+    root = schema if root is None else root
     if not isinstance(schema, Mapping):
         return hint
+    if depth > 16:
+        return [] if str(schema.get("type", "")).lower() == "array" else hint
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/"):
+        target: Any = root
+        for step in reference[2:].split("/"):
+            target = target.get(step) if isinstance(target, Mapping) else None
+        return _schema_example(target, hint, root, depth + 1)
+    if "const" in schema:
+        return schema["const"]
     if schema.get("enum"):
         return schema["enum"][0]
+    for combinator in ("anyOf", "oneOf", "allOf"):
+        choices = [c for c in schema.get(combinator) or () if isinstance(c, Mapping)]
+        usable = [c for c in choices if str(c.get("type", "")).lower() != "null"] or choices
+        if len(usable) < len(choices) and depth > 4:
+            return None  # a nullable value deep down: null ends a recursive schema
+        if usable:
+            return _schema_example(usable[0], hint, root, depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
+        kind = next((k for k in kind if str(k).lower() != "null"), "null")
+    kind = str(kind or "").lower()
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties") or {}
-        return {name: _schema_example(sub, name) for name, sub in properties.items()}
+        required = schema.get("required")
+        return {
+            name: _schema_example(sub, name, root, depth + 1)
+            for name, sub in properties.items()
+            if not isinstance(required, list) or name in required  # optional ones left out
+        }
     if kind == "array":
-        return [_schema_example(schema.get("items"), hint)]
+        return [_schema_example(schema.get("items"), hint, root, depth + 1)]
     if kind == "integer":
-        return 1
+        return max(1, int(schema.get("minimum", 1)))
     if kind == "number":
         return 1.5
     if kind == "boolean":
@@ -755,11 +784,17 @@ def bedrock_reply(body: Mapping[str, Any]) -> Reply:
         for spec in (body.get("toolConfig") or {}).get("tools") or ()
         if "toolSpec" in spec
     ]
+    text_format = (body.get("outputConfig") or {}).get("textFormat") or {}
+    structure = (text_format.get("structure") or {}).get("jsonSchema") or {}
+    try:
+        schema = json.loads(structure["schema"]) if "schema" in structure else None
+    except (TypeError, ValueError):
+        raise ProviderError(400, "ValidationException: the JSON schema is not JSON") from None
     return script(
         last_user=last_user,
         results=results,
         tools=tools,
-        schema=None,
+        schema=schema,
         prompt_words=words,
         call_prefix="tooluse_demo_",
     )
