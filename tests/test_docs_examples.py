@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -252,3 +253,16 @@ def test_answering_only_the_first_parallel_call_is_refused(
         answer = client.chat(model, [*messages, reply.message, first, second], tools=tools)
     assert answer.text == "Here is what the tools said: 21C; 18C."
     assert os.environ["OPENAI_API_KEY"] and demo_environment.requests[-1].status == 200
+
+
+def test_the_readme_links_exist() -> None:
+    """The README (also the PyPI page) links the docs with absolute URLs: each names a file or
+    folder of this repository, and every page of the site's Guides is among them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(
+        r"https://github\.com/fluent-ai/fluent-ai/(?:blob|tree)/main/([^)\s#]+)", text
+    )
+    assert len(targets) >= 15
+    missing = [target for target in targets if not (ROOT / target).exists()]
+    assert not missing, f"README links to files that do not exist: {missing}"
+    assert "docs/tool-calls.md" in targets
