@@ -257,7 +257,7 @@ def test_answering_only_the_first_parallel_call_is_refused(
 
 def test_the_readme_links_exist() -> None:
     """The README (also the PyPI page) links the docs with absolute URLs: each names a file or
-    folder of this repository, and every page of the site's Guides is among them."""
+    folder of this repository (the Tool calling guide among them)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     targets = re.findall(
         r"https://github\.com/fluent-ai/fluent-ai/(?:blob|tree)/main/([^)\s#]+)", text
