@@ -1,12 +1,13 @@
 """Every ```python block of README.md and docs/ runs, against provider endpoints on 127.0.0.1.
 
-One test per page runs its blocks in order in one namespace (see tests/docs_examples.py for the
-convention, docs/writing-docs.md for writers). The environment points every client at a
-``DemoServer`` started for the page (base URLs and keys: ``DemoServer.environ()``), plus test
-AWS credentials; the working directory and the catalog cache are the test's own temporary
-directories. A page passes when its blocks run without an exception (their own ``assert``s
-included) and every request they sent was accepted (status < 400) and passes the test suite's
-independent provider checks (tests/fake_providers.py). A block marked
+One test per example: a block, alone in a fresh namespace, with the blocks marked to continue
+it (see tests/docs_examples.py for the convention, docs/writing-docs.md for writers). The
+environment points every client at a ``DemoServer`` started for the example (base URLs and
+keys: ``DemoServer.environ()``), plus test AWS credentials and a Google service-account key;
+the working directory and the catalog cache are the test's own temporary
+directories. An example passes when it runs without an exception (its own ``assert``s
+included), prints something, and every request it sent was accepted (status < 400) and passes
+the test suite's independent provider checks (tests/fake_providers.py). A block marked
 ``<!-- docs-test: skip: reason -->`` is its own test item, skipped with that reason.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docs_examples import ROOT, Block, MarkerError, blocks_of, pages
+from docs_examples import ROOT, Block, MarkerError, blocks_of, examples, pages
 from fake_providers import anthropic_checks, openai_checks
 from loopback import Request
 
@@ -43,9 +44,7 @@ def _collect() -> tuple[list[Any], list[Any]]:
     runnable, skipped = [], []
     for path in pages():
         blocks = blocks_of(path)
-        name = path.relative_to(ROOT).as_posix()
-        if any(block.skip is None for block in blocks):
-            runnable.append(pytest.param(path, id=name))
+        runnable += [pytest.param(chain, id=chain[0].where) for chain in examples(path)]
         skipped += [
             pytest.param(block, id=f"{block.where} skip: {block.skip}")
             for block in blocks
@@ -164,16 +163,16 @@ def _independent_checks(recorded: Recorded) -> list[str]:
     return openai_checks(stream_options=True)(request)
 
 
-@pytest.mark.parametrize("path", RUNNABLE)
-def test_page_examples_run(path: Path, demo_environment: DemoServer) -> None:
-    blocks = [block for block in blocks_of(path) if block.skip is None]
+@pytest.mark.parametrize("blocks", RUNNABLE)
+def test_example_runs(blocks: list[Block], demo_environment: DemoServer) -> None:
+    where = blocks[0].where
     if sys.version_info < (3, 10) and any(_newer_syntax(block) for block in blocks):
-        pytest.skip(f"{path.name}: its examples use Python 3.10 syntax (match)")
+        pytest.skip(f"{where}: the example uses Python 3.10 syntax (match)")
     printed = run_blocks(blocks)
-    assert printed.strip(), f"the examples of {path.name} printed nothing: show a real result"
+    assert printed.strip(), f"the example at {where} printed nothing: show a real result"
     for recorded in demo_environment.requests:
         assert recorded.status < 400, (
-            f"{path.name}: {recorded.method} {recorded.path} was refused ({recorded.status})"
+            f"{where}: {recorded.method} {recorded.path} was refused ({recorded.status})"
         )
         assert _independent_checks(recorded) == [], (recorded.path, recorded.body)
 
@@ -211,8 +210,20 @@ def test_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         (9, "import gpu", "needs a GPU"),
         (17, "print(x)", None),
     ]
+    assert [[b.line for b in chain] for chain in examples(page)] == [[4], [17]]
+    page.write_text(
+        "```python\nx = 1\n```\n<!-- docs-test: continue -->\n```python\nprint(x)\n```\n"
+        "```python\ny = 2\n```\n"
+    )
+    assert [[b.code for b in chain] for chain in examples(page)] == [
+        ["x = 1", "print(x)"],
+        ["y = 2"],
+    ]
     page.write_text("<!-- docs-test: skipp: typo -->\n```python\nx = 1\n```\n")
     with pytest.raises(MarkerError, match=r"page\.md:1: unknown marker"):
+        blocks_of(page)
+    page.write_text("<!-- docs-test: continue -->\n```python\nx = 1\n```\n")
+    with pytest.raises(MarkerError, match="needs a runnable python block before it"):
         blocks_of(page)
 
 
