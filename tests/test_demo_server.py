@@ -184,6 +184,7 @@ def test_the_demo_shows_the_client(capsys: pytest.CaptureFixture[str]) -> None:
         "anthropic/claude-sonnet-4-5",
         "gemini/gemini-2.5-flash",
         "bedrock/anthropic.claude-3-5-sonnet-20241022-v2:0",
+        "ollama/llama3.2",
     ],
 )
 def test_a_json_schema_gets_a_value_of_that_schema(

@@ -9,7 +9,7 @@ paths (only the base URL differs):
   (``/openai/v1/responses``, whole or SSE), embeddings and the models list; every
   OpenAI-compatible provider of the registry can point there;
 - Anthropic Messages (``/anthropic/v1/messages``, whole or SSE) and its models list;
-- Cohere rerank (``/cohere/v2/rerank``);
+- Cohere rerank (``/cohere/v2/rerank``); Ollama ``/api/chat`` (``/ollama/api/chat``, NDJSON);
 - Gemini ``generateContent`` and ``streamGenerateContent`` (``/gemini/v1beta/models/...``,
   ``x-goog-api-key`` required);
 - Vertex AI's Gemini and Claude endpoints (``/vertex/v1/projects/.../publishers/{google,
@@ -625,6 +625,85 @@ def gemini_stream(reply: Reply, model: str) -> Iterator[bytes]:
     yield b"data: " + last + b"\r\n\r\n"
 
 
+# --- Ollama ----------------------------------------------------------------------------------
+
+
+def ollama_reply(body: Mapping[str, Any]) -> Reply:
+    """Checks an ``/api/chat`` body as Ollama does (text content, object arguments) and runs
+    the script on it. Ollama itself does not check that every call got its result."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ProviderError(400, "messages is required")
+    results: list[str] = []
+    last_user = ""
+    words = 0
+    for message in messages:
+        content = message.get("content")
+        if not isinstance(content, str):
+            raise ProviderError(400, "json: cannot unmarshal array into Go struct field content")
+        for call in message.get("tool_calls") or ():
+            if not isinstance((call.get("function") or {}).get("arguments"), dict):
+                raise ProviderError(400, "json: cannot unmarshal string into arguments")
+        words += _count(content)
+        role = message.get("role")
+        if role == "assistant":
+            results = []
+        elif role == "tool":
+            results.append(content)
+        elif role == "user":
+            last_user, results = content, []
+    tools = [
+        (tool["function"].get("name", ""), tool["function"].get("parameters"))
+        for tool in body.get("tools") or ()
+        if isinstance(tool, Mapping) and isinstance(tool.get("function"), Mapping)
+    ]
+    schema = body.get("format")
+    return script(
+        last_user=last_user,
+        results=results,
+        tools=tools,
+        schema={"type": "object"} if schema == "json" else schema,
+        prompt_words=words,
+        call_prefix="call_ollama_",
+    )
+
+
+def _ollama_line(model: str, message: dict[str, Any], done: Reply | None = None) -> bytes:
+    line: dict[str, Any] = {
+        "model": model,
+        "created_at": "2026-12-05T00:00:00Z",
+        "message": {"role": "assistant", "content": "", **message},
+        "done": done is not None,
+    }
+    if done is not None:
+        line["done_reason"] = "stop"
+        line["prompt_eval_count"] = done.input_tokens
+        line["eval_count"] = done.output_tokens
+    return json.dumps(line).encode() + b"\n"
+
+
+def _ollama_calls(reply: Reply) -> list[dict[str, Any]]:
+    return [
+        {"id": c.id, "function": {"index": i, "name": c.name, "arguments": c.arguments}}
+        for i, c in enumerate(reply.tool_calls)
+    ]
+
+
+def ollama_whole(reply: Reply, model: str) -> Any:
+    message: dict[str, Any] = {"content": reply.text}
+    if reply.tool_calls:
+        message["tool_calls"] = _ollama_calls(reply)
+    return json.loads(_ollama_line(model, message, reply))
+
+
+def ollama_stream(reply: Reply, model: str) -> Iterator[bytes]:
+    for word in reply.words:
+        yield _ollama_line(model, {"content": word})
+    for call in _ollama_calls(reply):
+        yield _ollama_line(model, {"tool_calls": [call]})
+    yield _ollama_line(model, {}, reply)
+
+
 # --- Anthropic -------------------------------------------------------------------------------
 
 
@@ -925,6 +1004,7 @@ class DemoServer:
         env["ANTHROPIC_API_KEY"] = _DEMO_KEY
         env["FLUENT_AI_COHERE_BASE_URL"] = f"{self.url}/cohere"
         env["CO_API_KEY"] = _DEMO_KEY
+        env["FLUENT_AI_OLLAMA_BASE_URL"] = f"{self.url}/ollama"
         env["FLUENT_AI_GEMINI_BASE_URL"] = f"{self.url}/gemini"
         env["GEMINI_API_KEY"] = _DEMO_KEY
         env["FLUENT_AI_VERTEX_BASE_URL"] = f"{self.url}/vertex/v1"
@@ -978,6 +1058,8 @@ class DemoServer:
                 raise ProviderError(401, "x-api-key header is required", "authentication_error")
             if not headers.get("anthropic-version"):
                 raise ProviderError(400, "anthropic-version: header is required")
+        elif provider == "ollama":
+            pass  # a local server: no key
         elif provider == "gemini":
             if not headers.get("x-goog-api-key"):
                 raise ProviderError(
@@ -1018,6 +1100,11 @@ class DemoServer:
             if body.get("stream"):
                 return _stream(responses_stream(reply, model), self.delay)
             return _json(responses_whole(reply, model))
+        if path == "/ollama/api/chat":
+            reply = ollama_reply(body)
+            if body.get("stream", True):
+                return _Answer(200, "application/x-ndjson", chunks=ollama_stream(reply, model))
+            return _json(ollama_whole(reply, model))
         if path == "/openai/v1/embeddings":
             return _json(openai_embeddings(body))
         if path == "/cohere/v2/rerank":
