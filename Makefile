@@ -32,7 +32,7 @@ CROSS_TARGETS := "x86_64-unknown-linux-musl musllinux_1_2" \
 DIST_ENV := PATH="$(CURDIR)/$(BIN):$$PATH" CARGO_TARGET_DIR=$(DIST_CARGO_TARGET)
 PIP_WHEEL := $(BIN)/python -m pip wheel --no-cache-dir --no-deps -w $(DIST)
 
-.PHONY: build demo test test-oldest lint rust-check bench fuzz clean dist dist-check test-pure \
+.PHONY: build demo docs test test-oldest lint rust-check bench fuzz clean dist dist-check test-pure \
 	lint-workflows licenses
 
 $(VENV)/.installed: pyproject.toml
@@ -49,6 +49,16 @@ build: $(VENV)/.installed
 
 demo: build
 	$(BIN)/python -m fluent_ai.demo
+
+$(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install $(PIP_QUIET) --group docs
+	touch $@
+
+# The documentation site into site/ (git-ignored); any warning (a broken link, a missing page,
+# an API name mkdocstrings cannot find) fails the build. The API reference reads the docstrings
+# of python/fluent_ai and the core's typing stub, so no build of the wheel is needed.
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean --site-dir site
 
 rust-check:
 	cargo fmt --check

@@ -83,7 +83,7 @@ DEFAULT_TIMEOUT = Timeout(connect=10.0, total=600.0)
 _DEFAULT_BREAKER = BreakerPolicy()
 
 ReasoningEffort = Literal["minimal", "low", "medium", "high"]
-"""The values of ``reasoning_effort`` (OpenAI's names; README, Clients: request options)."""
+"""The values of ``reasoning_effort`` (OpenAI's names; docs/request-options.md)."""
 
 # The keyword arguments of ``chat``/``stream`` besides the lingua-franca ones.
 _REQUEST_OPTIONS = (
@@ -356,7 +356,7 @@ class Client(_BaseClient):
         ``frequency_penalty``, ``parallel_tool_calls``, ``reasoning_effort``, ``user``,
         ``metadata``) are named as the openai SDK names them and translated for the provider;
         one it has no equivalent for raises ``UnsupportedParameterError`` before anything is
-        sent (README, Clients: request options). ``headers`` and ``extra_headers`` go on the
+        sent (docs/request-options.md). ``headers`` and ``extra_headers`` go on the
         request last (over the provider's own); ``extra_body`` fields are merged into the body
         last (``extra`` is its older name). Raises the ``fluent_ai.errors`` HTTP classes
         (after retries).

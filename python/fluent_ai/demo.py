@@ -1,6 +1,11 @@
-"""``python -m fluent_ai.demo``: decode example streams of three providers, then time it.
+"""``python -m fluent_ai.demo``: the client against a local server, then the decoders.
 
-Each example response shipped in :mod:`fluent_ai.examples` (OpenAI chat completions over SSE,
+First :class:`~fluent_ai.Client` and :class:`~fluent_ai.AsyncClient` talk to a scripted model
+that the demo starts on 127.0.0.1 (:mod:`fluent_ai._demo_server`: real OpenAI and Anthropic
+wire formats, no network, no key): a chat answer, a stream with two parallel tool calls that
+are all answered before the next turn, and two calls at once with ``asyncio.gather``.
+
+Then each example response shipped in :mod:`fluent_ai.examples` (OpenAI chat completions over SSE,
 Anthropic Messages over SSE, Ollama over NDJSON) is fed in small reads to one
 :class:`~fluent_ai.StreamDecoder`; the normalized events are printed as they come, each
 ``ToolCallDone`` with the byte at which it arrived (before the stream ended), then the metrics
@@ -9,9 +14,11 @@ the decoders recorded. Last, both backends decode a generated stream of a few MB
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import io
 import json
+import os
 import sys
 import time
 from types import ModuleType
@@ -19,6 +26,7 @@ from typing import Any, Callable
 
 from . import _purepy, examples
 from ._backend import backend, core
+from ._demo_server import DemoServer
 
 WIDTH = 100
 EXAMPLE_READ_BYTES = 256  # small reads, so frames and characters arrive split
@@ -69,6 +77,111 @@ class _Printer:
             label = self.run[0] if self.run[0] != "arguments" else f"args #{self.run[1]}"
             print(f"  {label:<10} {_short(''.join(self.text))!r}")
         self.run, self.text = None, []
+
+
+# --- The client against the demo server -------------------------------------------------------
+
+WEATHER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather now in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+FORECASTS = {"Paris": "21C and sunny", "Tokyo": "18C, light rain"}
+
+
+def get_weather(city: str) -> str:
+    """The demo's tool."""
+    return FORECASTS.get(city, "no data")
+
+
+def show_chat(client: Any) -> None:
+    print("\nClient.chat: one whole answer")
+    answer = client.chat("openai/gpt-4.1-mini", [{"role": "user", "content": "Say hello"}])
+    print(f"  text    {answer.text!r}")
+    usage, cost = answer.usage, answer.cost
+    print(
+        f"  usage   {usage.input_tokens} in, {usage.output_tokens} out" if usage else "  no usage"
+    )
+    print(f"  finish  {answer.finish_reason!r}; cost {cost.total if cost else None} USD")
+
+
+def show_tool_loop(client: Any, model: str) -> None:
+    from . import TextDelta, ToolCallDone  # noqa: PLC0415
+
+    print(f"\nClient.stream with tools ({model}): every tool call answered, then the next turn")
+    messages: list[dict[str, Any]] = [
+        {"role": "user", "content": "What is the weather in Paris and Tokyo?"}
+    ]
+    while True:
+        results = []
+        in_text = False  # the deltas of one text are printed on one line, as they arrive
+        with client.stream(model, messages, tools=[WEATHER_TOOL]) as stream:
+            for event in stream:
+                if isinstance(event, TextDelta):
+                    print(event.text if in_text else f"  text    {event.text}", end="", flush=True)
+                    in_text = True
+                elif isinstance(event, ToolCallDone):  # as soon as its arguments close
+                    if in_text:
+                        print()
+                        in_text = False
+                    output = get_weather(**event.arguments)
+                    print(f"  tool    #{event.index} {event.name}({event.arguments}) -> {output!r}")
+                    results.append({"role": "tool", "tool_call_id": event.id, "content": output})
+        if in_text:
+            print()
+        reply = stream.response
+        print(f"  finish  {reply.finish_reason!r} with {len(reply.tool_calls)} tool call(s)")
+        if not reply.tool_calls:
+            break
+        messages += [reply.message, *results]  # one result for EVERY call, in order
+
+
+def show_async() -> None:
+    from . import AsyncClient  # noqa: PLC0415
+
+    async def main() -> None:
+        async with AsyncClient() as client:
+            question = [{"role": "user", "content": "Which client is this?"}]
+            started = time.perf_counter()
+            answers = await asyncio.gather(
+                client.chat("openai/gpt-4.1-mini", question),
+                client.chat("anthropic/claude-haiku-4-5", question),
+            )
+            took = (time.perf_counter() - started) * 1e3
+            print(f"\nAsyncClient: two providers at once with asyncio.gather ({took:.0f} ms)")
+            for answer in answers:
+                print(f"  {answer.provider:<10} {answer.text!r}")
+
+    asyncio.run(main())
+
+
+def show_client() -> None:
+    """The client part of the demo, against a :class:`DemoServer` started here."""
+    from . import Client  # noqa: PLC0415
+
+    saved = dict(os.environ)
+    with DemoServer(delay=0.01) as server:
+        os.environ.update(server.environ())  # the base URLs and keys of the demo providers
+        try:
+            print(f"demo providers (scripted model, real wire formats) on {server.url}")
+            with Client() as client:
+                show_chat(client)
+                show_tool_loop(client, "anthropic/claude-sonnet-4-5")
+            show_async()
+            print(f"\n{len(server.requests)} requests reached the demo server")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+# --- The decoders ---------------------------------------------------------------------------
 
 
 def show_example(name: str, dialect: str, metrics: object) -> None:
@@ -169,6 +282,8 @@ def main() -> None:
         sys.stdout.reconfigure(errors="backslashreplace")
     info = backend()
     print(f"fluent-ai {info.version}: backend {info.name}, SIMD {info.simd or 'none (python)'}")
+    show_client()
+    print("\n--- the decoders under the client: example streams of three providers ---")
     metrics = core.Metrics()
     for name, dialect in examples.EXAMPLES.items():
         show_example(name, dialect, metrics)

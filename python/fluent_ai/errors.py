@@ -387,7 +387,7 @@ class UnsupportedParameterError(InvalidArgumentError):
     ``presence_penalty`` for Cerebras, ...): nothing was sent. fluent-ai never drops an option
     silently; ``provider`` and ``parameter`` name the two (``argument`` is ``parameter``). A
     ``ValueError`` (and an :class:`InvalidArgumentError`). Send a provider's own field through
-    ``extra_body`` when you know better than the table in the README."""
+    ``extra_body`` when you know better than the table in docs/request-options.md."""
 
     def __init__(self, provider: str, parameter: str, reason: str = "") -> None:
         message = f"provider {provider!r} has no equivalent of the request option {parameter!r}"

@@ -112,7 +112,7 @@ class ChatResponse:
     providers that send none) is equal.
 
     :meth:`to_dict` gives the answer as plain JSON data; the ``repr`` shows every field but
-    ``raw`` and ``request_id``, each cut short when long (see the README, "Types and
+    ``raw`` and ``request_id``, each cut short when long (see the docs, "Types and
     serialization").
     """
 
