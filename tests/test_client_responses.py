@@ -224,7 +224,10 @@ def test_a_plain_call_sends_the_minimal_body_and_no_chat_fields(
 ) -> None:
     responses_route(server, whole=PHASE)
     answer = Runner(mode, providers=openai(server)).chat(
-        GPT, [{"role": "user", "content": "Hi"}], api="responses", response_format={"type": "json_object"}
+        GPT,
+        [{"role": "user", "content": "Hi"}],
+        api="responses",
+        response_format={"type": "json_object"},
     )
     assert answer.finish_reason == "stop"
     assert last_body(server) == {
@@ -245,9 +248,11 @@ def test_options_without_a_responses_field_are_refused_before_sending(
     with Client(providers=openai(server)) as client:
         with pytest.raises(errors.UnsupportedParameterError) as raised:
             client.chat(GPT, [{"role": "user", "content": "x"}], api="responses", **{option: value})
-        # The same option on Chat Completions is fine: only the Responses path refuses it.
+        # A stream is refused when it is made, before it is iterated.
         with pytest.raises(errors.UnsupportedParameterError):
-            client.stream(GPT, [{"role": "user", "content": "x"}], api="responses", **{option: value})
+            client.stream(
+                GPT, [{"role": "user", "content": "x"}], api="responses", **{option: value}
+            )
     assert (raised.value.provider, raised.value.parameter) == ("openai", option)
     assert len(server.requests) == before
 
@@ -255,10 +260,11 @@ def test_options_without_a_responses_field_are_refused_before_sending(
 def test_xai_grok4_reasoning_effort_is_refused_on_the_responses_path_too(
     server: LoopbackServer,
 ) -> None:
-    with Client(providers={"xai": {"base_url": server.url, "api_key": KEY}}) as client:
-        with pytest.raises(errors.UnsupportedParameterError) as raised:
-            client.chat("xai/grok-4", [{"role": "user", "content": "x"}], api="responses",
-                        reasoning_effort="low")  # fmt: skip
+    providers = {"xai": {"base_url": server.url, "api_key": KEY}}
+    messages = [{"role": "user", "content": "x"}]
+    refused = pytest.raises(errors.UnsupportedParameterError)
+    with Client(providers=providers) as client, refused as raised:
+        client.chat("xai/grok-4", messages, api="responses", reasoning_effort="low")
     assert (raised.value.provider, raised.value.parameter) == ("xai", "reasoning_effort")
 
 
@@ -319,9 +325,8 @@ def test_the_api_setting_chooses_the_default_and_the_call_overrides_it(
     [("Responses", errors.InvalidArgumentError), (1, errors.ArgumentTypeError), ("", ValueError)],
 )
 def test_a_bad_api_value_names_the_argument_and_the_setting(value: Any, error: type) -> None:
-    with Client(providers={"openai": {"api_key": KEY}}) as client:
-        with pytest.raises(error) as raised:
-            client.chat(GPT, [{"role": "user", "content": "x"}], api=value)
+    with Client(providers={"openai": {"api_key": KEY}}) as client, pytest.raises(error) as raised:
+        client.chat(GPT, [{"role": "user", "content": "x"}], api=value)
     assert "api" in str(raised.value)
     with pytest.raises(error) as raised:
         Client(providers={"openai": {"api": value}})
@@ -336,10 +341,13 @@ def test_a_bad_api_value_names_the_argument_and_the_setting(value: Any, error: t
 def test_the_reasoning_summary_setting(server: LoopbackServer, summary: str, sent: Any) -> None:
     responses_route(server, whole=PHASE)
     with Client(providers=openai(server, reasoning_summary=summary)) as client:
-        client.chat(GPT, [{"role": "user", "content": "x"}], api="responses", reasoning_effort="low",
-                    extra_body={"store": True})  # fmt: skip
+        messages = [{"role": "user", "content": "x"}]
+        extra = {"store": True}
+        client.chat(GPT, messages, api="responses", reasoning_effort="low", extra_body=extra)
     body = last_body(server)
-    assert body["reasoning"] == ({"effort": "low"} if sent is None else {"effort": "low", "summary": sent})
+    assert body["reasoning"] == (
+        {"effort": "low"} if sent is None else {"effort": "low", "summary": sent}
+    )
     assert body["store"] is True  # extra_body wins
 
 
@@ -353,7 +361,11 @@ def test_azure_responses_go_to_the_v1_api_with_the_deployment_as_model(
         stream=frames(FUNCTION_CALL),
         auth=("api-key", KEY),
     )
-    settings = {"base_url": base.format(url=server.url), "api_key": KEY, "api_version": "2024-10-21"}
+    settings = {
+        "base_url": base.format(url=server.url),
+        "api_key": KEY,
+        "api_version": "2024-10-21",
+    }
     result = Runner(mode, providers={"azure": settings}).stream(
         "azure/my-deployment", [{"role": "user", "content": "x"}], api="responses"
     )
@@ -368,9 +380,9 @@ def test_azure_responses_go_to_the_v1_api_with_the_deployment_as_model(
 def test_bad_content_parts_are_refused_before_sending(server: LoopbackServer) -> None:
     before = len(server.requests)
     audio = {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}}
-    with Client(providers=openai(server)) as client:
-        with pytest.raises(errors.ConfigurationError, match="input_audio"):
-            client.chat(GPT, [{"role": "user", "content": [audio]}], api="responses")
+    refused = pytest.raises(errors.ConfigurationError, match="input_audio")
+    with Client(providers=openai(server)) as client, refused:
+        client.chat(GPT, [{"role": "user", "content": [audio]}], api="responses")
     assert len(server.requests) == before
 
 
@@ -407,6 +419,93 @@ def test_whole_answers_match_the_sdk_response(server: LoopbackServer, mode: str,
     assert answer.usage.cache_read_tokens == usage.input_tokens_details.cached_tokens
     assert answer.usage.reasoning_tokens == usage.output_tokens_details.reasoning_tokens
     assert answer.raw == body
+
+
+MANY_ITEMS = {
+    "id": "resp_many",
+    "object": "response",
+    "model": "gpt-5-mini",
+    "status": "completed",
+    "output": [
+        {
+            "id": "rs_1",
+            "type": "reasoning",
+            "summary": [
+                {"type": "summary_text", "text": "First, "},
+                {"type": "summary_text", "text": "then."},
+            ],
+        },
+        {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "status": "completed",
+            "content": [
+                {"type": "output_text", "text": "One. ", "annotations": []},
+                {"type": "output_text", "text": "Two. ", "annotations": []},
+            ],
+        },
+        {"id": "ws_1", "type": "web_search_call", "status": "completed"},
+        {
+            "id": "msg_2",
+            "type": "message",
+            "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": "Three.", "annotations": []}],
+        },
+        {
+            "id": "fc_1",
+            "type": "function_call",
+            "call_id": "call_1",
+            "name": "get_weather",
+            "arguments": '{"location": "Oslo"}',
+            "status": "completed",
+        },
+        {
+            "id": "fc_2",
+            "type": "function_call",
+            "call_id": "call_2",
+            "name": "get_time",
+            "arguments": "",
+            "status": "completed",
+        },
+    ],
+    "usage": {
+        "input_tokens": 40,
+        "input_tokens_details": {"cached_tokens": 32},
+        "output_tokens": 25,
+        "output_tokens_details": {"reasoning_tokens": 11},
+        "total_tokens": 65,
+    },
+}
+
+
+def test_a_whole_answer_with_every_kind_of_item(server: LoopbackServer, mode: str) -> None:
+    responses_route(server, whole=MANY_ITEMS)
+    answer = Runner(mode, providers=openai(server)).chat(
+        GPT, [{"role": "user", "content": "x"}], api="responses"
+    )
+    sdk = construct_type(type_=SdkResponse, value=MANY_ITEMS)
+    assert answer.text == sdk.output_text == "One. Two. Three."
+    assert answer.reasoning == "First, then."
+    assert [(c.index, c.id, c.name, c.arguments) for c in answer.tool_calls] == [
+        (0, "call_1", "get_weather", {"location": "Oslo"}),
+        (1, "call_2", "get_time", {}),
+    ]
+    assert answer.finish_reason == "tool_calls"
+    assert answer.usage is not None
+    assert (answer.usage.cache_read_tokens, answer.usage.reasoning_tokens) == (32, 11)
+    assert answer.model == "gpt-5-mini"
+
+
+def test_a_whole_function_call_with_object_arguments(server: LoopbackServer) -> None:
+    """Some compatible servers send the arguments as an object, not as JSON text."""
+    call = {"type": "function_call", "call_id": "c1", "name": "f", "arguments": {"a": [1, "é"]}}
+    responses_route(server, whole={"model": "m", "status": "completed", "output": [call]})
+    with Client(providers=openai(server)) as client:
+        answer = client.chat(GPT, [{"role": "user", "content": "x"}], api="responses")
+    assert [(c.id, c.arguments) for c in answer.tool_calls] == [("c1", {"a": [1, "é"]})]
+    assert answer.invalid_tool_calls == ()
 
 
 def test_whole_answer_equals_the_streamed_one(server: LoopbackServer, mode: str) -> None:
@@ -454,9 +553,9 @@ def test_a_failed_whole_response_raises_the_error_class_of_its_code(server: Loop
         "output": [],
     }
     responses_route(server, whole=body)
-    with Client(providers=openai(server), retry=FAST) as client:
-        with pytest.raises(errors.RateLimitError, match="slow down"):
-            client.chat(GPT, [{"role": "user", "content": "x"}], api="responses")
+    refused = pytest.raises(errors.RateLimitError, match="slow down")
+    with Client(providers=openai(server), retry=FAST) as client, refused:
+        client.chat(GPT, [{"role": "user", "content": "x"}], api="responses")
 
 
 def test_http_errors_map_as_on_the_chat_path(server: LoopbackServer, mode: str) -> None:
@@ -632,13 +731,21 @@ def failing_after_text(code: str) -> bytes:
     failed = {
         "type": "response.failed",
         "sequence_number": 999,
-        "response": {"id": "resp_x", "status": "failed", "error": {"code": code, "message": "boom"}},
+        "response": {
+            "id": "resp_x",
+            "status": "failed",
+            "error": {"code": code, "message": "boom"},
+        },
     }
-    return b"".join(kept) + b"event: response.failed\ndata: " + json.dumps(failed).encode() + b"\n\n"
+    return (
+        b"".join(kept) + b"event: response.failed\ndata: " + json.dumps(failed).encode() + b"\n\n"
+    )
 
 
-@pytest.mark.parametrize(("code", "cls"), [("server_error", errors.ServerError),
-                                           ("rate_limit_exceeded", errors.RateLimitError)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [("server_error", errors.ServerError), ("rate_limit_exceeded", errors.RateLimitError)],
+)
 def test_response_failed_after_output_interrupts_with_what_arrived(
     server: LoopbackServer, mode: str, code: str, cls: type
 ) -> None:
@@ -741,7 +848,9 @@ def test_a_tool_loop_sends_calls_and_results_back_as_items(
                     pass
             first = stream.response
             turn = [*messages, assistant_turn(first)]
-            turn += [{"role": "tool", "tool_call_id": c.id, "content": "8"} for c in first.tool_calls]
+            turn += [
+                {"role": "tool", "tool_call_id": c.id, "content": "8"} for c in first.tool_calls
+            ]
             return first, await client.chat(GPT, turn, tools=[add])
 
     def run_sync() -> tuple[Any, Any]:
@@ -751,7 +860,9 @@ def test_a_tool_loop_sends_calls_and_results_back_as_items(
                     pass
             first = stream.response
             turn = [*messages, assistant_turn(first)]
-            turn += [{"role": "tool", "tool_call_id": c.id, "content": "8"} for c in first.tool_calls]
+            turn += [
+                {"role": "tool", "tool_call_id": c.id, "content": "8"} for c in first.tool_calls
+            ]
             with client.stream(GPT, turn, tools=[add]) as second:
                 for _ in second:
                     pass

@@ -139,9 +139,7 @@ class OpenAIResponses(OpenAIChat):
         name = self.provider.name
         for option, value in options_set(params).items():
             if option in _NO_FIELD:
-                raise self.no_option(
-                    option, 'the Responses API has no such field (api="chat" has)'
-                )
+                raise self.no_option(option, 'the Responses API has no such field (api="chat" has)')
             if compat_unsupported(name, params.model, option):
                 raise self.no_option(
                     option, "the provider rejects or ignores it (README, request options)"
