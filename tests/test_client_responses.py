@@ -137,7 +137,14 @@ CONVERSATION = [
     },
     {"role": "assistant", "content": "Checking both.", "tool_calls": WEATHER_CALLS},
     {"role": "tool", "tool_call_id": "call_a", "content": "18C"},
-    {"role": "tool", "tool_call_id": "call_b", "content": [{"type": "text", "text": "21C"}]},
+    {
+        "role": "tool",
+        "tool_call_id": "call_b",
+        "content": [
+            {"type": "text", "text": "21C"},
+            {"type": "image_url", "image_url": {"url": "https://x.test/map.png"}},
+        ],
+    },
 ]
 TRANSLATED_INPUT = [
     {"role": "system", "content": "Be brief."},
@@ -164,7 +171,14 @@ TRANSLATED_INPUT = [
         "arguments": '{"location":"Rome"}',
     },
     {"type": "function_call_output", "call_id": "call_a", "output": "18C"},
-    {"type": "function_call_output", "call_id": "call_b", "output": "21C"},
+    {
+        "type": "function_call_output",
+        "call_id": "call_b",
+        "output": [
+            {"type": "input_text", "text": "21C"},
+            {"type": "input_image", "image_url": "https://x.test/map.png", "detail": "auto"},
+        ],
+    },
 ]
 SCHEMA = {"type": "object", "properties": {"c": {"type": "number"}}, "required": ["c"]}
 
@@ -874,3 +888,59 @@ def test_a_tool_loop_sends_calls_and_results_back_as_items(
     assert second.text == expected(TEXT).text
     assert second.finish_reason == "stop"
     assert fluent_ai.ChatResponse is type(second)
+
+
+# --- The documentation's examples run as written --------------------------------------------
+
+DOCS_PAGE = Path(__file__).parent.parent / "docs" / "responses-api.md"
+
+
+def doc_examples() -> list[str]:
+    text = DOCS_PAGE.read_text(encoding="utf-8")
+    return [block.split("\n", 1)[1].split("\n```", 1)[0] for block in text.split("```python")[1:]]
+
+
+def docs_route(server: LoopbackServer, path: str) -> None:
+    """A Responses endpoint for the examples: the recorded ``add`` call while tools are
+    offered and no result came back, the recorded text otherwise."""
+
+    def handle(request: Request) -> Response:
+        body = request.json()
+        problems = sdk_problems(body)
+        if problems:
+            return json_response({"error": {"message": "; ".join(problems)}}, 400)
+        answered = any(i.get("type") == "function_call_output" for i in body["input"])
+        data = FUNCTION_CALL if body.get("tools") and not answered else TEXT
+        if body.get("stream"):
+            return Response(200, SSE, frames(data))
+        return json_response(final_response(data))
+
+    server.route("POST", path, handle)
+
+
+@pytest.mark.parametrize("number", range(len(doc_examples())))
+def test_the_docs_examples_run_as_written(
+    server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    number: int,
+) -> None:
+    docs_route(server, "/v1/responses")
+    docs_route(server, "/openai/v1/responses")
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("FLUENT_AI_OPENAI_BASE_URL", server.url + "/v1")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("FLUENT_AI_AZURE_BASE_URL", server.url + "/openai")
+    before = len(server.requests)
+    source = doc_examples()[number]
+    exec(compile(source, f"{DOCS_PAGE.name} example {number + 1}", "exec"), {})  # noqa: S102
+    printed = capsys.readouterr().out
+    assert printed.strip(), "every example prints what it got"
+    if "anthropic" in source:
+        assert printed.split() == ["anthropic", "api"]
+        assert len(server.requests) == before  # refused before sending
+    else:
+        assert len(server.requests) > before
+        assert all(r.path.endswith("/responses") for r in server.requests[before:])
+        if "tools=" in source:
+            assert "[tool call] add" in printed and expected(TEXT).text in printed

@@ -190,7 +190,7 @@ def responses_input(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
                 {
                     "type": "function_call_output",
                     "call_id": message.get("tool_call_id"),
-                    "output": content if isinstance(content, str) else text_of(content),
+                    "output": _tool_output(content, number),
                 }
             )
         else:
@@ -199,6 +199,19 @@ def responses_input(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
                 "assistant or tool"
             )
     return items
+
+
+def _tool_output(content: Any, number: int) -> str | list[dict[str, Any]]:
+    """A tool result: text as text; a list with an image or a file as ``input_*`` parts."""
+    if content is None or isinstance(content, str):
+        return content or ""
+    parts = [content] if isinstance(content, Mapping) else list(content)
+    if all(
+        isinstance(part, str) or (isinstance(part, Mapping) and part.get("type", "text") == "text")
+        for part in parts
+    ):
+        return text_of(parts)
+    return [_input_part(part, number) for part in parts]
 
 
 def _input_content(content: Any, number: int) -> str | list[dict[str, Any]]:
