@@ -933,7 +933,7 @@ def test_the_docs_examples_run_as_written(
     monkeypatch.setenv("FLUENT_AI_AZURE_BASE_URL", server.url + "/openai")
     before = len(server.requests)
     source = doc_examples()[number]
-    exec(compile(source, f"{DOCS_PAGE.name} example {number + 1}", "exec"), {})  # noqa: S102
+    exec(compile(source, f"{DOCS_PAGE.name} example {number + 1}", "exec"), {})
     printed = capsys.readouterr().out
     assert printed.strip(), "every example prints what it got"
     if "anthropic" in source:
