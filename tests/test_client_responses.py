@@ -944,3 +944,31 @@ def test_the_docs_examples_run_as_written(
         assert all(r.path.endswith("/responses") for r in server.requests[before:])
         if "tools=" in source:
             assert "[tool call] add" in printed and expected(TEXT).text in printed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"output": "not a list", "status": 5, "usage": "bad"},
+        {"output": [1, None, "x", {"type": "message", "content": "text, not parts"}]},
+        {"output": [{"type": "message", "content": [{"type": "output_text", "text": 7}]}]},
+        {"output": [{"type": "function_call", "name": None, "arguments": None}]},
+        {"output": [{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{"}]},
+        {"status": "failed", "error": "just text"},
+        {"status": "incomplete", "incomplete_details": None, "model": ["m"]},
+        {"output": [{"type": "reasoning", "summary": [{"text": None}], "content": "x"}]},
+    ],
+)
+def test_hostile_whole_bodies_give_an_answer_or_an_api_error(
+    server: LoopbackServer, body: dict[str, Any]
+) -> None:
+    """Whatever a server answers, the caller gets a ChatResponse or an APIError, never an
+    internal error."""
+    responses_route(server, whole=body)
+    with Client(providers=openai(server), retry=FAST) as client:
+        try:
+            answer = client.chat(GPT, [{"role": "user", "content": "x"}], api="responses")
+        except errors.APIError:
+            return
+    assert isinstance(answer, fluent_ai.ChatResponse)
+    assert answer.text == ""
