@@ -683,18 +683,25 @@ def cut_points(data: bytes) -> list[int]:
     return sorted(p for p in points if p < ends[-1] - 1)
 
 
-@pytest.mark.parametrize("name", ["function_call", "text"])
-def test_a_cut_stream_is_retried_only_before_its_first_event(mode: str, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "framing"),
+    [("function_call", "chunked"), ("text", "chunked"), ("text", "close")],
+)
+def test_a_cut_stream_is_retried_only_before_its_first_event(
+    mode: str, name: str, framing: str
+) -> None:
+    """``chunked``: the connection breaks inside the body; ``close``: the body just ends (a
+    FIN where a close-delimited body could end), before the end event."""
     data = RECORDED[name]
     whole = expected(data)
     points = cut_points(data)
-    body_start = wire(Plan(body=data))[1] - len(data)
+    body_start = wire(Plan(body=data, framing=framing))[1] - len(data)
 
     def answer(fields: dict[str, Any], attempt: int) -> Plan:
         trial = fields.get("trial", 0)
         cut = points[trial] if attempt == 0 else None
         # The cut counts bytes of the whole response: the status line and headers come first.
-        return Plan(body=data, cut=None if cut is None else body_start + cut)
+        return Plan(body=data, framing=framing, cut=None if cut is None else body_start + cut)
 
     with CutServer(answer) as cut_server:
         providers = {"openai": {"base_url": cut_server.url + "/v1", "api_key": KEY}}
