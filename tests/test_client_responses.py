@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import openai as openai_sdk
 import pytest
 from client_helpers import FAST, Runner, mode, server  # noqa: F401
 from cut_server import CutServer, Plan, wire
@@ -401,6 +402,38 @@ def test_azure_responses_go_to_the_v1_api_with_the_deployment_as_model(
     assert "api-version" not in request.query
     assert request.json()["model"] == "my-deployment"
     assert [c.name for c in result.response.tool_calls] == ["add"]
+
+
+@pytest.mark.parametrize(
+    "version", [None, "2024-10-21", "2025-03-01-preview", "2025-04-01-preview"]
+)
+def test_azure_routes_match_the_openai_sdk(server: LoopbackServer, version: str | None) -> None:
+    """Dated versions with the Responses API: the route ``AzureOpenAI`` takes; otherwise the
+    v1 API, as Microsoft documents it (``OpenAI(base_url=f"{endpoint}/openai/v1/")``)."""
+    for path in ("/openai/responses", "/openai/v1/responses"):
+        responses_route(server, path, whole=PHASE, auth=("api-key", KEY))
+    if version is not None and version >= "2025":
+        sdk: Any = openai_sdk.AzureOpenAI(
+            azure_endpoint=server.url, api_key=KEY, api_version=version, max_retries=0
+        )
+    else:
+        sdk = openai_sdk.OpenAI(
+            base_url=server.url + "/openai/v1/",
+            api_key=KEY,
+            default_headers={"api-key": KEY},
+            max_retries=0,
+        )
+    sdk.responses.create(model="my-deployment", input="Hi", store=False)
+    theirs = server.requests[-1]
+    settings = {"endpoint": server.url, "api_key": KEY, "api_version": version}
+    with Client(providers={"azure": settings}) as client:
+        answer = client.chat(
+            "azure/my-deployment", [{"role": "user", "content": "Hi"}], api="responses"
+        )
+    ours = server.requests[-1]
+    assert answer.text == PHASE_TEXT
+    assert (ours.path, ours.query) == (theirs.path, theirs.query)
+    assert ours.json() == {**theirs.json(), "input": [{"role": "user", "content": "Hi"}]}
 
 
 def test_bad_content_parts_are_refused_before_sending(server: LoopbackServer) -> None:

@@ -34,8 +34,10 @@ Request translation (README, "Clients: the Responses API"):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from .._validation import fail_type, fail_value
 from ..errors import ConfigurationError, UnsupportedParameterError
@@ -160,12 +162,36 @@ class OpenAIResponses(OpenAIChat):
 
 
 class AzureOpenAIResponses(OpenAIResponses, AzureOpenAIChat):
-    """Azure OpenAI's Responses API, served only by its v1 API: ``{endpoint}/openai/v1/
-    responses`` with the deployment name as ``model`` and no ``api-version`` (a base URL that
-    already ends in ``/v1`` takes ``/responses``)."""
+    """Azure OpenAI's Responses API, with the deployment name as ``model`` (no deployment in
+    the URL). Microsoft documents it on the v1 API: ``{endpoint}/openai/v1/responses``, no
+    ``api-version`` (a base URL that already ends in ``/v1`` takes ``/responses``). An
+    ``api_version`` setting that names a dated version with the Responses API (2025-03-01
+    or later) takes the dated route instead, as the openai SDK's ``AzureOpenAI`` sends it:
+    ``{endpoint}/openai/responses?api-version=...``. The default version (2024-10-21)
+    predates the Responses API, so the default is v1."""
+
+    def chat_request(self, params: ChatParams) -> HttpRequest:
+        request = super().chat_request(params)
+        version = self._dated_version()
+        if version is not None:
+            request.url += "?api-version=" + quote(version, safe="")
+        return request
 
     def chat_path(self, model: str) -> str:
-        return "/responses" if self._v1() else "/v1/responses"
+        if self._v1() or self._dated_version() is not None:
+            return "/responses"
+        return "/v1/responses"
+
+    def _dated_version(self) -> str | None:
+        version = self.provider.params.get("api_version")
+        if self._v1() or not isinstance(version, str) or not _DATED.fullmatch(version):
+            return None
+        return version if version[:10] >= _FIRST_RESPONSES_VERSION else None
+
+
+# Azure's dated API versions, and the first that has the Responses API.
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}(?:-preview)?")
+_FIRST_RESPONSES_VERSION = "2025-03-01"
 
 
 # --- Request pieces -----------------------------------------------------------------------------
