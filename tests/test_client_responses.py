@@ -22,6 +22,8 @@ import pytest
 from client_helpers import FAST, Runner, mode, server  # noqa: F401
 from cut_server import CutServer, Plan, wire
 from fake_providers import KEY, TOOLS, frames
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from loopback import LoopbackServer, Request, Response, json_response
 from openai._models import construct_type
 from openai.types.responses import Response as SdkResponse
@@ -31,8 +33,10 @@ from streams import TRANSCRIPTS, decode
 
 import fluent_ai
 from chunking import bytewise, random_splits, two_way_splits
-from fluent_ai import AsyncClient, Client, Timeout, errors
+from conftest import NATIVE
+from fluent_ai import AsyncClient, Client, Timeout, _purepy, errors
 from fluent_ai._backend import core as active_core
+from fluent_ai.providers.openai_responses import replay_response
 
 DATA = Path(__file__).parent / "data" / "responses"
 SSE = {"content-type": "text/event-stream"}
@@ -1018,3 +1022,100 @@ def test_hostile_whole_bodies_give_an_answer_or_an_api_error(
             return
     assert isinstance(answer, fluent_ai.ChatResponse)
     assert answer.text == ""
+
+
+# --- Whole and streamed agree for any response -------------------------------------------------
+
+_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+_PARTS = st.lists(_WORDS, min_size=1, max_size=3)
+_ITEMS = st.one_of(
+    st.tuples(st.just("message"), _PARTS),
+    st.tuples(st.just("reasoning"), _PARTS),
+    st.tuples(st.just("function_call"), st.dictionaries(st.sampled_from("abc"), st.integers())),
+    st.tuples(st.just("web_search_call"), st.just([])),
+)
+
+
+def _stream_of(items: list[tuple[str, Any]], end: dict[str, Any], pieces: int) -> bytes:
+    """The events a server streams for ``items``: each item added, its text in ``pieces``
+    deltas, done; then the end event."""
+    events: list[dict[str, Any]] = [{"type": "response.created", "response": {"model": "m"}}]
+    for index, (kind, value) in enumerate(items):
+        item: dict[str, Any] = {"type": kind, "id": f"it_{index}"}
+        if kind == "function_call":
+            item.update(call_id=f"call_{index}", name="f", arguments="")
+        events.append({"type": "response.output_item.added", "output_index": index, "item": item})
+        texts = [json.dumps(value)] if kind == "function_call" else value
+        delta = {
+            "message": "response.output_text.delta",
+            "reasoning": "response.reasoning_summary_text.delta",
+            "function_call": "response.function_call_arguments.delta",
+        }.get(kind)
+        for text in texts if delta else ():
+            step = max(1, len(text) // pieces)
+            for start in range(0, len(text), step):
+                events.append(
+                    {"type": delta, "output_index": index, "delta": text[start : start + step]}
+                )
+        if kind == "function_call":
+            done = {"type": "response.function_call_arguments.done", "output_index": index}
+            events.append({**done, "arguments": texts[0]})
+            item["arguments"] = texts[0]
+        events.append({"type": "response.output_item.done", "output_index": index, "item": item})
+    events.append(end)
+    return b"".join(
+        b"event: " + e["type"].encode() + b"\ndata: " + json.dumps(e).encode() + b"\n\n"
+        for e in events
+    )
+
+
+def _whole_of(items: list[tuple[str, Any]], status: str, usage: dict[str, int]) -> dict[str, Any]:
+    output: list[dict[str, Any]] = []
+    for index, (kind, value) in enumerate(items):
+        if kind == "message":
+            parts = [{"type": "output_text", "text": text} for text in value]
+            output.append({"type": "message", "id": f"it_{index}", "content": parts})
+        elif kind == "reasoning":
+            parts = [{"type": "summary_text", "text": text} for text in value]
+            output.append({"type": "reasoning", "id": f"it_{index}", "summary": parts})
+        elif kind == "function_call":
+            call = {"call_id": f"call_{index}", "name": "f", "arguments": json.dumps(value)}
+            output.append({"type": "function_call", "id": f"it_{index}", **call})
+        else:
+            output.append({"type": kind, "id": f"it_{index}"})
+    details = {"reason": "max_output_tokens"} if status == "incomplete" else None
+    return {"model": "m", "status": status, "incomplete_details": details,
+            "output": output, "usage": usage}  # fmt: skip
+
+
+def _summary(decoded: Any) -> tuple[Any, ...]:
+    (finish,) = decoded.of("Finish")
+    return (
+        decoded.text,
+        decoded.reasoning,
+        [(c.id, c.name, c.arguments) for c in decoded.of("ToolCallDone")],
+        [(u.input_tokens, u.output_tokens, u.total_tokens) for u in decoded.of("Usage")],
+        (finish.reason, finish.raw_reason),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    items=st.lists(_ITEMS, max_size=5),
+    status=st.sampled_from(["completed", "incomplete"]),
+    pieces=st.integers(1, 4),
+    tokens=st.integers(0, 10**6),
+)
+def test_a_whole_response_decodes_as_its_stream_would(
+    items: list[tuple[str, Any]], status: str, pieces: int, tokens: int
+) -> None:
+    """On both backends (the native one when installed)."""
+    usage = {"input_tokens": tokens, "output_tokens": 3, "total_tokens": tokens + 3}
+    whole = _whole_of(items, status, usage)
+    end_type = "response." + status
+    end = {"type": end_type, "response": {k: v for k, v in whole.items() if k != "output"}}
+    for core in (_purepy, NATIVE) if NATIVE is not None else (_purepy,):
+        streamed = decode(core, "openai-responses", [_stream_of(items, end, pieces)])
+        replayed = decode(core, "openai-responses", [replay_response(whole)])
+        assert streamed.error is None and replayed.error is None
+        assert _summary(replayed) == _summary(streamed)
