@@ -395,7 +395,8 @@ class Call:
                 request_id=_http_errors.request_id_from(answer.headers),
             )
             raise Failure(error, False)
-        if isinstance(body, dict) and body.get("error") and "choices" not in body:
+        # (A Responses API body has ``error`` beside its ``output``: its replay maps it.)
+        if isinstance(body, dict) and body.get("error") and not {"choices", "output"} & set(body):
             raise self.response_failure(Answer(_status_of(body), answer.headers, answer.content))
         return body
 

@@ -43,6 +43,7 @@ from ._validation import check_count, check_mapping, check_string, fail_type
 from .errors import FluentAIError, InvalidArgumentError
 from .providers._options import TRANSLATED_OPTIONS
 from .providers.base import ChatParams, HttpRequest
+from .providers.openai_responses import adapter_for_api, check_api
 from .providers.registry import ResolvedProvider, check_providers
 from .resilience import (
     BreakerPolicy,
@@ -213,6 +214,7 @@ class _BaseClient:
         self, model: str, messages: Sequence[Message], *, stream: bool, **options: Any
     ) -> tuple[Call, ChatParams]:
         check_model(model)
+        api = check_api(options.pop("api"))  # the Responses API (providers/openai_responses.py)
         request_options = {name: options.pop(name) for name in _REQUEST_OPTIONS}
         check_chat(messages, **options)
         check_options(**request_options, extra=options["extra"])
@@ -241,6 +243,7 @@ class _BaseClient:
             headers=headers,
         )
         call.adapter = call.adapter.for_model(model_id)
+        call.adapter = adapter_for_api(call.adapter, api)
         return call, ChatParams(
             model=model_id, messages=messages, stream=stream, **options, **request_options
         )
@@ -347,6 +350,7 @@ class Client(_BaseClient):
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        api: Literal["chat", "responses"] | None = None,
     ) -> ChatResponse:
         """One whole answer from ``model`` (``"provider/model"``).
 
@@ -358,8 +362,11 @@ class Client(_BaseClient):
         one it has no equivalent for raises ``UnsupportedParameterError`` before anything is
         sent (docs/request-options.md). ``headers`` and ``extra_headers`` go on the
         request last (over the provider's own); ``extra_body`` fields are merged into the body
-        last (``extra`` is its older name). Raises the ``fluent_ai.errors`` HTTP classes
-        (after retries).
+        last (``extra`` is its older name). ``api="responses"`` sends the call to OpenAI's
+        Responses API instead of Chat Completions (OpenAI, Azure, xAI, and servers configured
+        with ``"api": "responses"``; the default is the provider's ``api`` setting, else
+        ``"chat"``; README, Clients: the Responses API). Raises the ``fluent_ai.errors`` HTTP
+        classes (after retries).
         """
         call, params = self._chat(
             model,
@@ -385,6 +392,7 @@ class Client(_BaseClient):
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_body=extra_body,
+            api=api,
         )
         with call:
             request = _chat_request(call, params)
@@ -416,6 +424,7 @@ class Client(_BaseClient):
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        api: Literal["chat", "responses"] | None = None,
     ) -> ChatStream:
         """The answer as a stream of the core's events (see :class:`ChatStream`); arguments as
         :meth:`chat`. The request is sent when the iteration starts."""
@@ -443,6 +452,7 @@ class Client(_BaseClient):
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_body=extra_body,
+            api=api,
         )
         request = _chat_request(call, params)
         return ChatStream(call, self._http, request, params.model, self._settings.metrics)
@@ -571,6 +581,7 @@ class AsyncClient(_BaseClient):
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        api: Literal["chat", "responses"] | None = None,
     ) -> ChatResponse:
         """See :meth:`Client.chat`."""
         call, params = self._chat(
@@ -597,6 +608,7 @@ class AsyncClient(_BaseClient):
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_body=extra_body,
+            api=api,
         )
         with call:
             request = _chat_request(call, params)
@@ -628,6 +640,7 @@ class AsyncClient(_BaseClient):
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        api: Literal["chat", "responses"] | None = None,
     ) -> AsyncChatStream:
         """See :meth:`Client.stream`."""
         call, params = self._chat(
@@ -654,6 +667,7 @@ class AsyncClient(_BaseClient):
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_body=extra_body,
+            api=api,
         )
         request = _chat_request(call, params)
         return AsyncChatStream(call, self._http, request, params.model, self._settings.metrics)

@@ -19,14 +19,28 @@ from ..errors import UnknownSettingError
 
 __all__ = ["AUTH_SCHEMES", "COMMON_SETTINGS", "DIALECT_SETTINGS", "check_setting", "valid_settings"]
 
+#: The Responses API's settings (``fluent_ai.providers.openai_responses``): which API a call
+#: uses by default, and the reasoning summary asked for with ``reasoning_effort``.
+RESPONSES_SETTINGS = ("api", "reasoning_summary")
+_SETTING_CHOICES = {
+    "api": ("chat", "responses"),
+    "reasoning_summary": ("auto", "concise", "detailed", "none"),
+}
+
 #: Settings of every provider.
 COMMON_SETTINGS = ("api_key", "api_key_env", "auth", "base_url", "dialect", "headers")
 
 #: The settings each dialect's adapter reads, besides the common ones and the provider's own
 #: parameters (``region``, ``endpoint``, ``project``, ...; see ``ProviderSpec.params``).
 DIALECT_SETTINGS: Mapping[str, tuple[str, ...]] = {
-    "openai-chat": ("max_tokens_field", "stream_options"),
-    "azure-openai": ("api_version", "azure_ad_token", "max_tokens_field", "stream_options"),
+    "openai-chat": ("max_tokens_field", "stream_options", *RESPONSES_SETTINGS),
+    "azure-openai": (
+        "api_version",
+        "azure_ad_token",
+        "max_tokens_field",
+        "stream_options",
+        *RESPONSES_SETTINGS,
+    ),
     "anthropic": ("anthropic_version", "api_version", "beta", "default_max_tokens"),
     "gemini": ("api_version",),
     "vertex": (
@@ -133,6 +147,10 @@ def _check_value(where: str, name: str, value: object) -> None:
                 fail_type(where, "a str or a list of str", value)
             for item in value:
                 check_string(f"an item of {where}", item)
+    elif name in _SETTING_CHOICES:
+        check_string(where, value)
+        if value not in _SETTING_CHOICES[name]:
+            fail_value(where, "one of " + ", ".join(_SETTING_CHOICES[name]), value)
     elif name == "auth":
         check_string(where, value)
         if value not in AUTH_SCHEMES:
