@@ -1009,6 +1009,9 @@ class DemoServer:
         env["GEMINI_API_KEY"] = _DEMO_KEY
         env["FLUENT_AI_VERTEX_BASE_URL"] = f"{self.url}/vertex/v1"
         env["FLUENT_AI_BEDROCK_BASE_URL"] = f"{self.url}/bedrock"
+        # Azure OpenAI's v1 API (a base URL ending in /v1), keyed by the api-key header.
+        env["FLUENT_AI_AZURE_BASE_URL"] = f"{self.url}/azure/openai/v1"
+        env["AZURE_OPENAI_API_KEY"] = _DEMO_KEY
         return env
 
     @property
@@ -1045,6 +1048,15 @@ class DemoServer:
     ) -> _Answer:
         if provider == "google" and path == "/google/token":
             return _json(google_token(body))
+        if provider == "azure":
+            # Azure OpenAI's v1 API is OpenAI's under /openai/v1, with an api-key header.
+            if not headers.get("api-key") and not headers.get("authorization"):
+                raise ProviderError(
+                    401,
+                    "Access denied due to invalid subscription key or wrong API endpoint.",
+                    "401",
+                )
+            return self._route("openai", method, path[len("/azure") :], _bearer(headers), body)
         if provider == "bedrock":
             authorization = headers.get("authorization", "")
             if not authorization.startswith(("AWS4-HMAC-SHA256 Credential=", "Bearer ")):
@@ -1194,3 +1206,9 @@ def _handler_for(server: DemoServer) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = handle_one
 
     return Handler
+
+
+def _bearer(headers: dict[str, str]) -> dict[str, str]:
+    """Azure's ``api-key`` header as the bearer token the OpenAI routes check."""
+    key = headers.get("api-key")
+    return {**headers, "authorization": f"Bearer {key}"} if key else headers
