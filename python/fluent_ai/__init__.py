@@ -86,6 +86,11 @@ metrics: Metrics = Metrics()
 
 __version__: str = core.__version__
 
+# FLUENT_AI_LOG=debug|info|warning shows the library's log records (fluent_ai.telemetry).
+from .telemetry._logging import apply_env as _apply_log_env  # noqa: E402
+
+_apply_log_env()
+
 __all__ = [
     "BackendInfo",
     "CircuitBreaker",

@@ -226,6 +226,8 @@ class StreamState:
         """``events`` are about to reach the caller: from now on nothing is retried."""
         self.received.add(events)
         self._waiting_since = None
+        if self.call.observer is not None:
+            self.call.observer.chunk()
         if not self.delivered:
             self.delivered = True
             self.call.settings.metrics.observe(
@@ -281,6 +283,8 @@ class StreamState:
             raw=raw,
             request_id=request_id,
         )
+        if self.call.observer is not None:
+            self.call.observer.chat_response(self.response, raw, self._head)
         return self.response
 
 
