@@ -119,6 +119,8 @@ class StreamState:
         the events completed before the fault were delivered (see :meth:`pending`)."""
         if self.model is None and len(self._head) < _SNIFF_LIMIT:
             self._sniff(chunk)
+        if self.call.observer is not None and self.call.observer.head_open:
+            self.call.observer.head(chunk)
         try:
             events: list[Any] = self.decoder.feed(chunk)
         except StreamDecodeError as error:
@@ -284,7 +286,7 @@ class StreamState:
             request_id=request_id,
         )
         if self.call.observer is not None:
-            self.call.observer.chat_response(self.response, raw, self._head)
+            self.call.observer.chat_response(self.response, raw)
         return self.response
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ._hook import registry, set_registry
 from ._logging import LEVELS, LOGGERS, configure_logging
-from ._otel import capture_content, set_capture_content
+from ._otel import capture_content, set_capture_content, set_providers
 from ._prometheus import FAMILIES, Family, LLMMetrics, PrometheusCollector
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "prometheus_text",
     "registry",
     "set_capture_content",
+    "set_providers",
     "set_registry",
 ]
 

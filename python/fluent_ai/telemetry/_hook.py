@@ -25,9 +25,21 @@ _telemetry_log = logging.getLogger("fluent_ai.telemetry")
 
 _registry = LLMMetrics()
 
-# The response id near the start of a stream: OpenAI chat/responses, Anthropic, Cohere put
-# ``"id"`` first in their first frame, Gemini ``"responseId"``.
-_STREAM_ID = re.compile(rb'"(?:id|responseId)"\s*:\s*"([^"\\]{1,200})"')
+# The response id near the start of a stream, per dialect: OpenAI chat and responses,
+# Anthropic and Cohere put the answer's ``"id"`` before any other id (tool calls come later),
+# Gemini sends ``"responseId"``; Ollama and Bedrock streams carry none.
+_ID = rb'"%s"\s*:\s*"([^"\\]{1,200})"'
+_STREAM_IDS = {
+    "openai-chat": re.compile(_ID % b"id"),
+    "openai-responses": re.compile(_ID % b"id"),
+    "anthropic": re.compile(_ID % b"id"),
+    "cohere": re.compile(_ID % b"id"),
+    "gemini": re.compile(_ID % b"responseId"),
+}
+_HEAD_LIMIT = 16 * 1024
+# Outcomes that are no error of the call: an answer, a stream the caller closed, a caller's
+# task cancelled (asyncio, trio), which is also how an event loop ends a dropped async stream.
+_NOT_FAILURES = frozenset({"ok", "closed", "CancelledError", "Cancelled"})
 _failed_once = False
 
 
@@ -94,6 +106,10 @@ class CallObserver:
         "_span",
         "_usage",
         "_labels",
+        "_head",
+        "_response_id",
+        "head_open",
+        "_id_pattern",
     )
 
     def __init__(self, call: Any, operation: str, instruments: Any) -> None:
@@ -109,9 +125,16 @@ class CallObserver:
         self._last_chunk = 0.0
         self._ended = False
         self._span: Any = None
+        # The first bytes of a stream, until its response id is found (spans only).
+        self._head = b""
+        self._response_id: str | None = None
+        self.head_open = False
+        self._id_pattern: Any = None
         self._metrics.gauge_add("fluent_ai_llm_requests_in_flight", (call.name,), 1.0)
         if instruments is not None and instruments.tracer is not None:
             self._span = self._start_span()
+            self._id_pattern = _STREAM_IDS.get(getattr(call.adapter, "dialect", ""))
+            self.head_open = self._span is not None and self._id_pattern is not None
         if logger.isEnabledFor(logging.DEBUG):
             address, port = server_of(call.provider.base_url)
             logger.debug(
@@ -207,16 +230,26 @@ class CallObserver:
         self._last_chunk = now
 
     @_safe
-    def chat_response(self, response: Any, raw: Any, head: bytes) -> None:
-        """A chat answer was built (``raw``: the body of ``chat()``; ``head``: the first bytes
-        of a stream)."""
+    def head(self, chunk: bytes) -> None:
+        """Bytes of a stream (or of a whole answer replayed), read until the response id."""
+        self._head = head = self._head + chunk
+        match = self._id_pattern.search(head)
+        if match is not None:
+            self._response_id = match.group(1).decode("utf-8", "replace")
+        if match is not None or len(head) > _HEAD_LIMIT:
+            self.head_open = False
+            self._head = b""
+
+    @_safe
+    def chat_response(self, response: Any, raw: Any) -> None:
+        """A chat answer was built (``raw``: the body of ``chat()``, ``None`` for a stream)."""
         self._response_model = response.model
         self._usage = response.usage
         span = self._span
         if span is None:
             return
         span.set_attribute("gen_ai.response.model", response.model)
-        response_id = _response_id(raw, head)
+        response_id = _response_id(raw) or self._response_id
         if response_id:
             span.set_attribute("gen_ai.response.id", response_id)
         if response.finish_reason:
@@ -245,7 +278,7 @@ class CallObserver:
         self._ended = True
         call = self._call
         metrics = self._metrics
-        failed = outcome not in ("ok", "closed")
+        failed = outcome not in _NOT_FAILURES
         metrics.gauge_add("fluent_ai_llm_requests_in_flight", (call.name,), -1.0)
         metrics.inc("fluent_ai_llm_requests_total", (*self._labels, outcome))
         if failed:
@@ -366,17 +399,10 @@ def _request_attributes(attributes: dict[str, Any], params: Any) -> None:
         attributes["gen_ai.output.type"] = "json" if kind in ("json_object", "json_schema") else "text"
 
 
-def _response_id(raw: Any, head: bytes) -> str | None:
+def _response_id(raw: Any) -> str | None:
     if isinstance(raw, dict):
         for key in ("id", "responseId"):
             value = raw.get(key)
             if isinstance(value, str) and value:
                 return value
-        return None
-    match = _STREAM_ID.search(head) if head else None
-    if match is None:
-        return None
-    try:
-        return match.group(1).decode()
-    except UnicodeDecodeError:
-        return None
+    return None

@@ -15,13 +15,15 @@ from typing import Any
 
 from ._names import CHUNK_BUCKETS, DURATION_BUCKETS, TOKEN_BUCKETS
 
-__all__ = ["Instruments", "active", "capture_content", "set_capture_content"]
+__all__ = ["Instruments", "active", "capture_content", "set_capture_content", "set_providers"]
 
 # The instrumentation scope the spans and metrics carry.
 SCOPE = "fluent_ai"
 
 _api: Any = None  # the opentelemetry modules, or False when they are not installed
 _cached: tuple[Any, Any, Instruments | None] | None = None
+# Providers given to ``set_providers`` (used instead of the global ones), or None.
+_explicit: tuple[Any, Any] | None = None
 
 # Content capture: None = decided by the environment (read once), else the caller's choice.
 _capture: bool | None = None
@@ -88,8 +90,11 @@ def active() -> Instruments | None:
     if _api is False:
         return None
     trace, metrics = _api
-    tracer_provider = trace.get_tracer_provider()
-    meter_provider = metrics.get_meter_provider()
+    if _explicit is not None:
+        tracer_provider, meter_provider = _explicit
+    else:
+        tracer_provider = trace.get_tracer_provider()
+        meter_provider = metrics.get_meter_provider()
     cached = _cached
     if cached is not None and cached[0] is tracer_provider and cached[1] is meter_provider:
         return cached[2]
@@ -104,7 +109,19 @@ def active() -> Instruments | None:
     return instruments
 
 
+def set_providers(tracer_provider: Any = None, meter_provider: Any = None) -> None:
+    """Records into these providers instead of OpenTelemetry's global ones (either may be
+    ``None``: no spans, or no metrics); with neither, the global providers again."""
+    global _explicit
+    if tracer_provider is None and meter_provider is None:
+        _explicit = None
+    else:
+        _explicit = (tracer_provider, meter_provider)
+
+
 def _configured(provider: Any) -> bool:
+    if provider is None:
+        return False
     # The API's stand-ins until the application sets a provider: proxies and no-ops.
     name = type(provider).__name__
     return not (name.startswith(("Proxy", "_Proxy", "NoOp", "_NoOp")) or name == "DefaultTracerProvider")
