@@ -219,3 +219,30 @@ def test_client_records_retries_and_breaker(server: LoopbackServer) -> None:
     assert [s.value for s in in_flight] == [0.0]
     cost = parsed["fluent_ai_llm_cost_usd"].samples
     assert len(cost) == 1 and cost[0].value > 0
+
+
+@pytest.mark.parametrize("model", ["openai/gpt-4o-2024-08-06", "anthropic/claude-sonnet-4-5",
+                                   "gemini/gemini-2.5-flash", "openai/no-such-model"])  # fmt: skip
+def test_cost_counter_matches_the_catalog(model: str) -> None:
+    """The counter's float cost is ``catalog.cost`` (exact decimals) within rounding."""
+    from fluent_ai import Usage, catalog
+    from fluent_ai.telemetry._hook import _cost
+
+    provider, name = model.split("/")
+    for usage in (
+        Usage(149, 60, 209),
+        Usage(1000, 200, None, 300, 100),
+        Usage(None, 5),
+        Usage(7, None),
+        Usage(0, 0),
+        Usage(120_000, 4096, None, 100_000, 0, 2048),
+    ):
+        try:
+            expected = catalog.cost(model, usage).total
+        except KeyError:
+            expected = None
+        found = _cost(provider, name, usage)
+        if expected is None:
+            assert found is None, usage
+        else:
+            assert found == pytest.approx(expected, rel=1e-12), usage
