@@ -19,8 +19,10 @@ from client_helpers import FAST, Runner, server  # noqa: F401
 from fake_providers import KEY, OPENAI_TOOLS_WHOLE, install, openai_checks
 from loopback import LoopbackServer
 
-from fluent_ai import BreakerPolicy, telemetry
+from fluent_ai import BreakerPolicy, Usage, catalog, telemetry
+from fluent_ai.errors import CircuitOpenError
 from fluent_ai.telemetry import FAMILIES, LLMMetrics, PrometheusCollector
+from fluent_ai.telemetry._hook import _cost
 
 parser = pytest.importorskip("prometheus_client.parser", reason="prometheus-client (test group)")
 from prometheus_client import CollectorRegistry, generate_latest  # noqa: E402
@@ -136,9 +138,7 @@ def test_text_and_collector_agree() -> None:
     assert histogram["0.05"] == 1 and histogram["0.25"] == 1 and histogram["0.5"] == 3
     assert histogram["2.5"] == 3 and histogram["5.0"] == 4 and histogram["600.0"] == 4
     assert histogram["+Inf"] == 5
-    states = {
-        s.labels["state"]: s.value for s in parsed["fluent_ai_llm_circuit_state"].samples
-    }
+    states = {s.labels["state"]: s.value for s in parsed["fluent_ai_llm_circuit_state"].samples}
     assert states == {"closed": 0.0, "open": 1.0, "half_open": 0.0}
     registry = CollectorRegistry()
     registry.register(PrometheusCollector(metrics))
@@ -204,7 +204,7 @@ def test_client_records_retries_and_breaker(server: LoopbackServer) -> None:
         runner.chat("openai/gpt-4o", MESSAGES)
         server.fail("POST", CHAT, status=500, times=10)
         breaker = BreakerPolicy(failure_threshold=1, recovery_time=60)
-        with pytest.raises(Exception):
+        with pytest.raises(CircuitOpenError):
             Runner("sync", providers=options, retry=FAST, breaker=breaker).chat(
                 "openai/gpt-4o", MESSAGES
             )
@@ -225,9 +225,6 @@ def test_client_records_retries_and_breaker(server: LoopbackServer) -> None:
                                    "gemini/gemini-2.5-flash", "openai/no-such-model"])  # fmt: skip
 def test_cost_counter_matches_the_catalog(model: str) -> None:
     """The counter's float cost is ``catalog.cost`` (exact decimals) within rounding."""
-    from fluent_ai import Usage, catalog
-    from fluent_ai.telemetry._hook import _cost
-
     provider, name = model.split("/")
     for usage in (
         Usage(149, 60, 209),

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn, TypeVar
 
 import httpx
 
@@ -30,6 +30,8 @@ from .types import Timeout
 __all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "merge_headers", "whole_answer"]
 
 logger = logging.getLogger("fluent_ai.client")
+
+_Result = TypeVar("_Result")
 
 # httpx errors worth another attempt: nothing was answered, or the answer broke off (or came
 # corrupt: a compressed body that does not decompress). A read timeout is not among them: it is
@@ -185,7 +187,7 @@ class Call:
         self.model = model
         self.params = params
 
-    def result(self, value: Any) -> Any:
+    def result(self, value: _Result) -> _Result:
         """``value``, the answer of ``embed`` or ``rerank``, told to telemetry."""
         if self.observer is not None:
             self.observer.result(value)

@@ -65,7 +65,7 @@ def start(call: Any) -> CallObserver | None:
         return None
     try:
         return CallObserver(call, operation, _otel.active())
-    except Exception:  # noqa: BLE001  (telemetry must never break a call)
+    except Exception:
         _dropped()
         return None
 
@@ -77,7 +77,7 @@ def _safe(method: Any) -> Any:
     def guarded(*args: Any) -> None:
         try:
             method(*args)
-        except Exception:  # noqa: BLE001
+        except Exception:
             _dropped()
 
     return guarded
@@ -97,19 +97,19 @@ class CallObserver:
         "_call",
         "_ended",
         "_first_chunk",
+        "_head",
+        "_id_pattern",
         "_instruments",
+        "_labels",
         "_last_chunk",
         "_metrics",
         "_model",
         "_operation",
+        "_response_id",
         "_response_model",
         "_span",
         "_usage",
-        "_labels",
-        "_head",
-        "_response_id",
         "head_open",
-        "_id_pattern",
     )
 
     def __init__(self, call: Any, operation: str, instruments: Any) -> None:
@@ -422,11 +422,15 @@ def _request_attributes(attributes: dict[str, Any], params: Any) -> None:
             attributes[name] = value
     stop = params.stop
     if stop is not None:
-        attributes["gen_ai.request.stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+        attributes["gen_ai.request.stop_sequences"] = (
+            [stop] if isinstance(stop, str) else list(stop)
+        )
     response_format = params.response_format
     if response_format:
         kind = response_format.get("type")
-        attributes["gen_ai.output.type"] = "json" if kind in ("json_object", "json_schema") else "text"
+        attributes["gen_ai.output.type"] = (
+            "json" if kind in ("json_object", "json_schema") else "text"
+        )
 
 
 def _response_id(raw: Any) -> str | None:

@@ -36,7 +36,7 @@ class Instruments:
     (``None`` for the one the application did not configure)."""
 
     def __init__(self, tracer_provider: Any, meter_provider: Any) -> None:
-        trace, metrics = _api
+        trace = _api[0]
         from .. import __version__  # noqa: PLC0415
 
         self.tracer = None
@@ -124,7 +124,9 @@ def _configured(provider: Any) -> bool:
         return False
     # The API's stand-ins until the application sets a provider: proxies and no-ops.
     name = type(provider).__name__
-    return not (name.startswith(("Proxy", "_Proxy", "NoOp", "_NoOp")) or name == "DefaultTracerProvider")
+    return not (
+        name.startswith(("Proxy", "_Proxy", "NoOp", "_NoOp")) or name == "DefaultTracerProvider"
+    )
 
 
 def capture_content() -> bool:
@@ -201,7 +203,7 @@ def _parts(content: Any) -> list[dict[str, Any]]:
         return []
     if isinstance(content, str):
         return [{"type": "text", "content": content}]
-    parts = []
+    parts: list[dict[str, Any]] = []
     for part in content:
         if isinstance(part, str):
             parts.append({"type": "text", "content": part})

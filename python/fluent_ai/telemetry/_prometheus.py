@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FAMILIES", "LLMMetrics", "PrometheusCollector", "Family"]
+__all__ = ["FAMILIES", "Family", "LLMMetrics", "PrometheusCollector"]
 
 # Latency buckets for whole LLM calls: a cached embedding answers in tens of milliseconds, a
 # long reasoning answer in minutes (the clients' default total limit is 600 s).
@@ -108,8 +108,7 @@ FAMILIES = (
         "fluent_ai_llm_time_per_output_chunk_seconds",
         "histogram",
         ("provider", "model"),
-        "Streams: seconds between consecutive network reads that brought events, after the "
-        "first.",
+        "Streams: seconds between consecutive network reads that brought events, after the first.",
         CHUNK_GAP_BUCKETS,
     ),
     Family(
@@ -213,10 +212,11 @@ class LLMMetrics:
             }
         for family in FAMILIES:
             rows = []
-            for key, value in sorted(copied[family.name]):
+            for key, stored in sorted(copied[family.name]):
                 pairs = (_OVERFLOW,) if key == _OVERFLOW else tuple(zip(family.labels, key))
+                value = stored
                 if family.kind == "histogram":
-                    counts, count, total = value
+                    counts, count, total = stored
                     running, cumulative = 0, []
                     for part in counts:
                         running += part
