@@ -8,12 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 DOC = Path(__file__).resolve().parents[1] / "docs" / "telemetry.md"
-
-pytest.importorskip("opentelemetry.sdk", reason="opentelemetry-sdk (test group)")
-pytest.importorskip("prometheus_client", reason="prometheus-client (test group)")
 
 
 def test_examples_run(tmp_path: Path) -> None:

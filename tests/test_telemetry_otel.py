@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import opentelemetry.sdk.trace as sdk_trace  # the test group installs opentelemetry-sdk
 import pytest
 from client_helpers import FAST, Runner, mode, server  # noqa: F401
 from fake_providers import (
@@ -32,22 +33,20 @@ from fake_providers import (
     transcript,
 )
 from loopback import LoopbackServer, json_response
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
+from opentelemetry.trace import SpanKind, StatusCode
 from test_client_dialects import PLAYS, override
 from test_client_dialects import play as play_dialect
 
 from fluent_ai import AsyncClient, Client, telemetry
 from fluent_ai.errors import ServerError
 from fluent_ai.telemetry import _names, _otel
-
-sdk_trace = pytest.importorskip("opentelemetry.sdk.trace", reason="opentelemetry-sdk (test group)")
-from opentelemetry import metrics, trace  # noqa: E402
-from opentelemetry.sdk.metrics import MeterProvider  # noqa: E402
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E402
-    InMemorySpanExporter,
-)
-from opentelemetry.trace import SpanKind, StatusCode  # noqa: E402
 
 MESSAGES = [
     {"role": "system", "content": "Be brief."},

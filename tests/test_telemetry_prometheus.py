@@ -18,14 +18,16 @@ import pytest
 from client_helpers import FAST, Runner, server  # noqa: F401
 from fake_providers import KEY, OPENAI_TOOLS_WHOLE, install, openai_checks
 from loopback import LoopbackServer
+from prometheus_client import (
+    CollectorRegistry,
+    generate_latest,
+    parser,  # the test group installs prometheus-client
+)
 
 from fluent_ai import BreakerPolicy, Usage, catalog, telemetry
 from fluent_ai.errors import CircuitOpenError
 from fluent_ai.telemetry import FAMILIES, LLMMetrics, PrometheusCollector
 from fluent_ai.telemetry._hook import _cost
-
-parser = pytest.importorskip("prometheus_client.parser", reason="prometheus-client (test group)")
-from prometheus_client import CollectorRegistry, generate_latest  # noqa: E402
 
 CHAT = "/v1/chat/completions"
 MESSAGES = [{"role": "user", "content": "Hi"}]
