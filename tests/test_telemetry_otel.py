@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import opentelemetry.sdk.trace as sdk_trace  # the test group installs opentelemetry-sdk
 import pytest
 from client_helpers import FAST, Runner, mode, server  # noqa: F401
@@ -44,7 +45,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from test_client_dialects import PLAYS, override
 from test_client_dialects import play as play_dialect
 
-from fluent_ai import AsyncClient, Client, telemetry
+from fluent_ai import AsyncClient, Client, StreamDecoder, telemetry
 from fluent_ai.errors import ServerError
 from fluent_ai.telemetry import _names, _otel
 
@@ -466,3 +467,45 @@ def test_unconfigured_api_records_nothing(server: LoopbackServer) -> None:
         assert stream._call.observer is not None
         assert stream._call.observer._span is None
         assert stream._call.observer._instruments is None
+
+
+def test_one_chunk_measure_per_read_with_events(otel: Otel) -> None:
+    """Through a transport that hands the body over frame by frame: one time-to-first-chunk,
+    then one gap per later read that brought events (reads without events count nowhere)."""
+    pieces = [*OPENAI_STREAM[:3], b": keep-alive\n\n", *OPENAI_STREAM[3:]]
+    decoder = StreamDecoder("openai-chat")
+    reads_with_events = sum(1 for piece in pieces if decoder.feed(piece))
+    reads_with_events += 1 if decoder.finish() else 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, content=iter(pieces)
+        )
+
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    client = Client(http_client=http, providers={"openai": {"api_key": KEY}})
+    with client.stream("openai/gpt-4o", MESSAGES) as stream:
+        stream.collect()
+    (first,) = otel.points("gen_ai.client.operation.time_to_first_chunk")
+    (gaps,) = otel.points("gen_ai.client.operation.time_per_output_chunk")
+    assert first.count == 1
+    assert gaps.count == reads_with_events - 1
+    assert list(gaps.explicit_bounds) == list(_names.CHUNK_BUCKETS)
+
+
+def test_failing_telemetry_never_breaks_a_call(
+    server: LoopbackServer, otel: Otel, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    play_openai(server)
+
+    def broken(usage: Any) -> Any:
+        raise RuntimeError("exporter down")
+
+    monkeypatch.setattr("fluent_ai.telemetry._hook._tokens", broken)
+    monkeypatch.setattr("fluent_ai.telemetry._hook._failed_once", False)
+    runner = Runner("sync", providers=providers(server))
+    with caplog.at_level("WARNING", logger="fluent_ai.telemetry"):
+        assert runner.chat("openai/gpt-4o", MESSAGES).text is not None
+        assert runner.stream("openai/gpt-4o", MESSAGES).error is None
+    warnings = [r for r in caplog.records if r.name == "fluent_ai.telemetry"]
+    assert len(warnings) == 1 and "skipped" in warnings[0].getMessage()
