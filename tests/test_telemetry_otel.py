@@ -509,3 +509,21 @@ def test_failing_telemetry_never_breaks_a_call(
         assert runner.stream("openai/gpt-4o", MESSAGES).error is None
     warnings = [r for r in caplog.records if r.name == "fluent_ai.telemetry"]
     assert len(warnings) == 1 and "skipped" in warnings[0].getMessage()
+
+
+def test_content_switch_from_the_environment(
+    server: LoopbackServer, otel: Otel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    play_openai(server)
+    runner = Runner("sync", providers=providers(server))
+    for value, captured in (("true", True), ("SPAN_AND_EVENT", True), ("false", False),
+                            ("NO_CONTENT", False)):  # fmt: skip
+        monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", value)
+        otel.spans.clear()
+        runner.chat("openai/gpt-4o", MESSAGES)
+        assert ("gen_ai.input.messages" in otel.only_span().attributes) is captured, value
+    telemetry.set_capture_content(False)  # the caller's choice wins over the environment
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
+    otel.spans.clear()
+    runner.chat("openai/gpt-4o", MESSAGES)
+    assert "gen_ai.input.messages" not in otel.only_span().attributes

@@ -25,9 +25,9 @@ _cached: tuple[Any, Any, Instruments | None] | None = None
 # Providers given to ``set_providers`` (used instead of the global ones), or None.
 _explicit: tuple[Any, Any] | None = None
 
-# Content capture: None = decided by the environment (read once), else the caller's choice.
+# Content capture: None = decided by the environment (read at each recorded call), else the
+# caller's choice.
 _capture: bool | None = None
-_capture_env: bool | None = None
 _CAPTURE_ON = frozenset({"true", "1", "yes", "span_only", "span_and_event"})
 
 
@@ -131,23 +131,19 @@ def _configured(provider: Any) -> bool:
 
 def capture_content() -> bool:
     """Whether message content goes on spans (see :func:`set_capture_content`)."""
-    global _capture_env
     if _capture is not None:
         return _capture
-    if _capture_env is None:
-        value = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
-        _capture_env = value.strip().lower() in _CAPTURE_ON
-    return _capture_env
+    value = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
+    return value.strip().lower() in _CAPTURE_ON
 
 
 def set_capture_content(enabled: bool | None) -> None:
     """Records prompts and answers on spans (``True``), never (``False``), or as
-    ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` says (``None``, re-read)."""
-    global _capture, _capture_env
+    ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` says (``None``)."""
+    global _capture
     if enabled is not None and not isinstance(enabled, bool):
         raise TypeError(f"enabled must be a bool or None, not {type(enabled).__name__}")
     _capture = enabled
-    _capture_env = None
 
 
 # Content, in the conventions' message structure (role, parts) -------------------------------
