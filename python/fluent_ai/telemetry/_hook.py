@@ -277,29 +277,22 @@ class CallObserver:
             return
         self._ended = True
         call = self._call
-        metrics = self._metrics
         failed = outcome not in _NOT_FAILURES
-        metrics.gauge_add("fluent_ai_llm_requests_in_flight", (call.name,), -1.0)
-        metrics.inc("fluent_ai_llm_requests_total", (*self._labels, outcome))
-        if failed:
-            metrics.inc("fluent_ai_llm_errors_total", (*self._labels, outcome))
-        metrics.observe("fluent_ai_llm_request_duration_seconds", self._labels, elapsed)
         breaker = call.breaker
-        if breaker is not None:
-            metrics.circuit(call.name, breaker.breaker.state)
         usage = self._usage
-        model = self._response_model or self._model
         tokens = _tokens(usage)
-        for kind, count in tokens:
-            metrics.inc("fluent_ai_llm_tokens_total", (call.name, self._model, kind), count)
-            if kind in ("input", "output"):
-                metrics.observe(
-                    "fluent_ai_llm_tokens_per_request", (call.name, self._model, kind), count
-                )
+        cost = None
         if usage is not None and call.operation in ("chat", "stream"):
-            cost = _cost(call.name, model, usage)
-            if cost:
-                metrics.inc("fluent_ai_llm_cost_usd_total", (call.name, self._model), cost)
+            cost = _cost(call.name, self._response_model or self._model, usage)
+        self._metrics.call_ended(
+            self._labels,
+            outcome,
+            failed=failed,
+            seconds=elapsed,
+            circuit=None if breaker is None else breaker.breaker.state,
+            tokens=tokens,
+            cost=cost,
+        )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s/%s ended: %s in %.3fs (%d retries)",

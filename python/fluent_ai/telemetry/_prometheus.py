@@ -158,12 +158,8 @@ class LLMMetrics:
 
     def inc(self, name: str, labels: tuple[str, ...], value: float = 1.0) -> None:
         """Adds ``value`` (finite, >= 0) to a counter's series ``labels`` (its label values)."""
-        if not value >= 0 or value == math.inf:
-            return
         with self._lock:
-            series = self._series[name]
-            key = self._key(series, labels)
-            series[key] = series.get(key, 0.0) + value
+            self._add(name, labels, value)
 
     def gauge_add(self, name: str, labels: tuple[str, ...], delta: float) -> None:
         with self._lock:
@@ -174,27 +170,75 @@ class LLMMetrics:
     def circuit(self, provider: str, state: str) -> None:
         """Records the state of ``provider``'s breaker (one series per state, 1 for it)."""
         with self._lock:
-            series = self._series["fluent_ai_llm_circuit_state"]
-            for candidate in _CIRCUIT_STATES:
-                key = self._key(series, (provider, candidate))
-                series[key] = 1.0 if candidate == state else 0.0
+            self._circuit(provider, state)
 
     def observe(self, name: str, labels: tuple[str, ...], value: float) -> None:
         """Counts ``value`` (finite, >= 0) in a histogram's buckets."""
+        with self._lock:
+            self._observe(name, labels, value)
+
+    def call_ended(
+        self,
+        labels: tuple[str, str, str],
+        outcome: str,
+        *,
+        failed: bool,
+        seconds: float,
+        circuit: str | None,
+        tokens: Sequence[tuple[str, int]],
+        cost: float | None,
+    ) -> None:
+        """Everything one call's end records (``labels``: provider, model, operation), under
+        one lock acquisition."""
+        provider, model, _ = labels
+        with self._lock:
+            in_flight = self._series["fluent_ai_llm_requests_in_flight"]
+            key = self._key(in_flight, (provider,))
+            in_flight[key] = in_flight.get(key, 0.0) - 1.0
+            self._add("fluent_ai_llm_requests_total", (*labels, outcome), 1.0)
+            if failed:
+                self._add("fluent_ai_llm_errors_total", (*labels, outcome), 1.0)
+            self._observe("fluent_ai_llm_request_duration_seconds", labels, seconds)
+            if circuit is not None:
+                self._circuit(provider, circuit)
+            for kind, count in tokens:
+                self._add("fluent_ai_llm_tokens_total", (provider, model, kind), count)
+                if kind in ("input", "output"):
+                    self._observe(
+                        "fluent_ai_llm_tokens_per_request", (provider, model, kind), count
+                    )
+            if cost:
+                self._add("fluent_ai_llm_cost_usd_total", (provider, model), cost)
+
+    # With the lock held --------------------------------------------------------------------
+
+    def _add(self, name: str, labels: tuple[str, ...], value: float) -> None:
+        if not 0 <= value < math.inf:
+            return
+        series = self._series[name]
+        key = self._key(series, labels)
+        series[key] = series.get(key, 0.0) + value
+
+    def _circuit(self, provider: str, state: str) -> None:
+        series = self._series["fluent_ai_llm_circuit_state"]
+        for candidate in _CIRCUIT_STATES:
+            key = self._key(series, (provider, candidate))
+            series[key] = 1.0 if candidate == state else 0.0
+
+    def _observe(self, name: str, labels: tuple[str, ...], value: float) -> None:
         if not 0 <= value < math.inf:
             return
         buckets = _BY_NAME[name].buckets
         # ``le`` is inclusive: a value equal to a bound belongs to that bucket.
         position = bisect_left(buckets, value)
-        with self._lock:
-            series = self._series[name]
-            key = self._key(series, labels)
-            histogram = series.get(key)
-            if histogram is None:
-                histogram = series[key] = _Histogram(len(buckets))
-            histogram.counts[position] += 1
-            histogram.count += 1
-            histogram.sum += value
+        series = self._series[name]
+        key = self._key(series, labels)
+        histogram = series.get(key)
+        if histogram is None:
+            histogram = series[key] = _Histogram(len(buckets))
+        histogram.counts[position] += 1
+        histogram.count += 1
+        histogram.sum += value
 
     # Reading ------------------------------------------------------------------------------
 
