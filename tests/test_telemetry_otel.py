@@ -527,3 +527,33 @@ def test_content_switch_from_the_environment(
     otel.spans.clear()
     runner.chat("openai/gpt-4o", MESSAGES)
     assert "gen_ai.input.messages" not in otel.only_span().attributes
+
+
+def test_span_is_current_during_chat(server: LoopbackServer, mode: str, otel: Otel) -> None:
+    """The HTTP requests of a chat see its span as the current one (an httpx instrumentation
+    would nest under it); afterwards the caller's context is back, and the caller's span is the
+    parent."""
+    play_openai(server)
+    seen: list[Any] = []
+    tracer = otel.tracer_provider.get_tracer("test")
+    hooks = {"request": [lambda _request: seen.append(trace.get_current_span())]}
+    options = {"providers": providers(server), "timeout": 10}
+    with tracer.start_as_current_span("agent step") as parent:
+        if mode == "sync":
+            with httpx.Client(event_hooks=hooks) as http, Client(http_client=http, **options) as c:
+                c.chat("openai/gpt-4o", MESSAGES)
+        else:
+
+            async def record(request: httpx.Request) -> None:
+                seen.append(trace.get_current_span())
+
+            async def run() -> None:
+                async with httpx.AsyncClient(event_hooks={"request": [record]}) as http:
+                    client = AsyncClient(http_client=http, **options)
+                    await client.chat("openai/gpt-4o", MESSAGES)
+
+            asyncio.run(run())
+        assert trace.get_current_span() is parent
+    chat = next(s for s in otel.finished() if s.name == "chat gpt-4o")
+    assert chat.parent.span_id == parent.get_span_context().span_id
+    assert [s.get_span_context().span_id for s in seen] == [chat.context.span_id]

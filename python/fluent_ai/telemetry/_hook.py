@@ -95,6 +95,7 @@ class CallObserver:
 
     __slots__ = (
         "_call",
+        "_context_token",
         "_ended",
         "_first_chunk",
         "_head",
@@ -130,11 +131,17 @@ class CallObserver:
         self._response_id: str | None = None
         self.head_open = False
         self._id_pattern: Any = None
+        self._context_token: Any = None
         self._metrics.gauge_add("fluent_ai_llm_requests_in_flight", (call.name,), 1.0)
         if instruments is not None and instruments.tracer is not None:
             self._span = self._start_span()
             self._id_pattern = _STREAM_IDS.get(getattr(call.adapter, "dialect", ""))
             self.head_open = self._span is not None and self._id_pattern is not None
+            if self._span is not None and call.operation != "stream":
+                # The span is current while a chat, embed or rerank runs (one with block in
+                # one thread or task), so the HTTP client's own spans become its children.
+                # A stream is read wherever its caller iterates: it is current nowhere.
+                self._context_token = instruments.current(self._span)
         if logger.isEnabledFor(logging.DEBUG):
             address, port = server_of(call.provider.base_url)
             logger.debug(
@@ -318,6 +325,9 @@ class CallObserver:
         span = self._span
         if span is None:
             return
+        if self._context_token is not None:
+            token, self._context_token = self._context_token, None
+            instruments.restore(token)
         for kind, count in tokens:
             span.set_attribute(_USAGE_ATTRIBUTES[kind], count)
         span.set_attribute("fluent_ai.outcome", outcome)

@@ -61,6 +61,10 @@ class Instruments:
                 meter, "gen_ai.client.operation.time_per_output_chunk", "s",
                 "Time between consecutive chunks of a streamed response.", CHUNK_BUCKETS,
             )  # fmt: skip
+        from opentelemetry import context  # noqa: PLC0415  (installed with the API)
+
+        self.current = lambda span: context.attach(trace.set_span_in_context(span))
+        self.restore = context.detach
         self.client_kind = trace.SpanKind.CLIENT
         self.error_status = trace.Status(trace.StatusCode.ERROR)
         self.status_of = trace.Status
