@@ -24,6 +24,7 @@ from prometheus_client import (
     parser,  # the test group installs prometheus-client
 )
 
+import fluent_ai
 from fluent_ai import BreakerPolicy, Usage, catalog, telemetry
 from fluent_ai.errors import CircuitOpenError
 from fluent_ai.telemetry import FAMILIES, LLMMetrics, PrometheusCollector
@@ -245,3 +246,27 @@ def test_cost_counter_matches_the_catalog(model: str) -> None:
             assert found is None, usage
         else:
             assert found == pytest.approx(expected, rel=1e-12), usage
+
+
+def test_library_metrics_in_the_same_scrape() -> None:
+    """``fluent_ai.Metrics`` series (quantile summaries) follow the clients' series, in the
+    text and through the collector, without a name in common."""
+    library = fluent_ai.Metrics()
+    library.inc("fluent_ai_requests", provider="openai", operation="chat", outcome="ok")
+    library.observe("fluent_ai_request_seconds", 0.25, provider="openai", operation="chat")
+    metrics = LLMMetrics()
+    metrics.inc("fluent_ai_llm_requests_total", ("openai", "gpt-4o", "chat", "ok"))
+    previous = telemetry.set_registry(metrics)
+    try:
+        text = telemetry.prometheus_text(library=library)
+        registry = CollectorRegistry()
+        registry.register(PrometheusCollector(library=library))
+        collected = families(generate_latest(registry).decode())
+    finally:
+        telemetry.set_registry(previous)
+    parsed = families(text)
+    for found in (parsed, collected):
+        assert found["fluent_ai_requests"].samples[0].value == 1.0
+        assert found["fluent_ai_request_seconds"].type == "summary"
+        assert found["fluent_ai_llm_requests"].samples[0].value == 1.0
+    assert "fluent_ai_llm_" not in library.prometheus()

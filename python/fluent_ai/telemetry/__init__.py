@@ -14,6 +14,8 @@ two ``isinstance`` checks more.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._hook import registry, set_registry
 from ._logging import LEVELS, LOGGERS, configure_logging
 from ._otel import capture_content, set_capture_content, set_providers
@@ -36,6 +38,11 @@ __all__ = [
 ]
 
 
-def prometheus_text() -> str:
-    """The clients' series (:func:`registry`) in the Prometheus text format 0.0.4."""
-    return registry().prometheus()
+def prometheus_text(*, library: Any = None) -> str:
+    """The clients' series (:func:`registry`) in the Prometheus text format 0.0.4; with
+    ``library=fluent_ai.metrics`` (a ``fluent_ai.Metrics``), its series follow, so one scrape
+    gets both."""
+    text = registry().prometheus()
+    if library is not None:
+        text += library.prometheus()
+    return text

@@ -315,10 +315,12 @@ def _line(out: list[str], name: str, pairs: Sequence[tuple[str, str]], value: st
 
 class PrometheusCollector:
     """A ``prometheus_client`` collector of an :class:`LLMMetrics` (the process-wide one by
-    default): ``prometheus_client.REGISTRY.register(PrometheusCollector())``."""
+    default): ``prometheus_client.REGISTRY.register(PrometheusCollector())``. With
+    ``library=fluent_ai.metrics`` (a ``fluent_ai.Metrics``) its series are collected too."""
 
-    def __init__(self, metrics: LLMMetrics | None = None) -> None:
+    def __init__(self, metrics: LLMMetrics | None = None, *, library: Any = None) -> None:
         self._metrics = metrics
+        self._library = library
 
     def describe(self) -> list[Any]:
         return []  # collected on each scrape only
@@ -357,3 +359,9 @@ class PrometheusCollector:
                 for pairs, (cumulative, _, total) in rows:
                     histogram.add_metric(values(pairs), list(zip(bounds, cumulative)), total)
                 yield histogram
+        if self._library is not None:
+            from prometheus_client.parser import (  # noqa: PLC0415
+                text_string_to_metric_families,
+            )
+
+            yield from text_string_to_metric_families(self._library.prometheus())
