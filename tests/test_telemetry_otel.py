@@ -174,6 +174,7 @@ def test_chat_span_and_metrics(server: LoopbackServer, mode: str, otel: Otel) ->
         "gen_ai.response.model": "gpt-4o-2024-08-06",
         "gen_ai.response.id": OPENAI_TOOLS_WHOLE["id"],
         "gen_ai.response.finish_reasons": ("tool_calls",),
+        "fluent_ai.response.raw_finish_reason": "tool_calls",
         "gen_ai.usage.input_tokens": answer.usage.input_tokens,
         "gen_ai.usage.output_tokens": answer.usage.output_tokens,
         "gen_ai.usage.reasoning.output_tokens": 0,
@@ -218,6 +219,7 @@ def test_stream_span_and_chunk_metrics(server: LoopbackServer, mode: str, otel: 
     assert attributes["gen_ai.response.id"] == "msg_019Q1hrJbZG26Fb9BQhrkHEr"
     assert attributes["gen_ai.response.model"] == "claude-sonnet-4-20250514"
     assert attributes["gen_ai.response.finish_reasons"] == ("tool_calls",)
+    assert attributes["fluent_ai.response.raw_finish_reason"] == "tool_use"
     assert attributes["gen_ai.usage.input_tokens"] == result.response.usage.input_tokens
     assert attributes["gen_ai.usage.output_tokens"] == result.response.usage.output_tokens
     first = attributes["gen_ai.response.time_to_first_chunk"]

@@ -261,6 +261,8 @@ class CallObserver:
             span.set_attribute("gen_ai.response.id", response_id)
         if response.finish_reason:
             span.set_attribute("gen_ai.response.finish_reasons", [response.finish_reason])
+        if response.raw_finish_reason:  # the provider's own word (end_turn, STOP, ...)
+            span.set_attribute("fluent_ai.response.raw_finish_reason", response.raw_finish_reason)
         if self._first_chunk is not None:
             span.set_attribute("gen_ai.response.time_to_first_chunk", self._first_chunk)
         if _otel.capture_content():
