@@ -33,7 +33,7 @@ from fake_providers import (
     openai_checks,
     transcript,
 )
-from loopback import LoopbackServer, json_response
+from loopback import LoopbackServer, Response, json_response
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -559,3 +559,36 @@ def test_span_is_current_during_chat(server: LoopbackServer, mode: str, otel: Ot
     chat = next(s for s in otel.finished() if s.name == "chat gpt-4o")
     assert chat.parent.span_id == parent.get_span_context().span_id
     assert [s.get_span_context().span_id for s in seen] == [chat.context.span_id]
+
+
+def test_anthropic_overloaded_retry_then_error_event(
+    server: LoopbackServer, mode: str, otel: Otel
+) -> None:
+    """Anthropic: a 529 before the stream is retried (a span event); a recorded stream whose
+    ``overloaded_error`` event follows the first text ends the span with the interruption."""
+    play_anthropic(server)
+    overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    server.once("POST", "/v1/messages", json_response(overloaded, 529))
+    runner = Runner(mode, providers=providers(server), retry=FAST)
+    assert runner.stream("anthropic/claude-sonnet-4-5", MESSAGES).error is None
+    span = otel.only_span()
+    (event,) = span.events
+    assert event.name == "fluent_ai.retry"
+    assert event.attributes["http.response.status_code"] == 529
+    assert "error.type" not in span.attributes
+    otel.spans.clear()
+    server.once(
+        "POST",
+        "/v1/messages",
+        Response(
+            200,
+            {"content-type": "text/event-stream"},
+            frames(transcript("anthropic_error_overloaded.txt")),
+        ),
+    )
+    result = runner.stream("anthropic/claude-sonnet-4-5", MESSAGES)
+    assert type(result.error).__name__ == "StreamInterrupted[ServerError]"
+    span = otel.only_span()
+    assert span.attributes["error.type"] == "StreamInterrupted[ServerError]"
+    assert span.attributes["gen_ai.response.id"] == "msg_01Pvyf26bY17RcjmWfJsXGBn"
+    assert span.status.status_code is StatusCode.ERROR
