@@ -21,6 +21,12 @@ from typing import Any
 import httpx
 import opentelemetry.sdk.trace as sdk_trace  # the test group installs opentelemetry-sdk
 import pytest
+from bedrock_play import MODEL as BEDROCK_MODEL
+from bedrock_play import SECRET as BEDROCK_SECRET
+from bedrock_play import TOKEN as BEDROCK_TOKEN
+from bedrock_play import overrides as bedrock_overrides
+from bedrock_play import play as play_bedrock
+from bedrock_play import transcript as bedrock_transcript
 from client_helpers import FAST, Runner, mode, server  # noqa: F401
 from fake_providers import (
     ANTHROPIC_TOOLS_WHOLE,
@@ -33,7 +39,7 @@ from fake_providers import (
     openai_checks,
     transcript,
 )
-from loopback import LoopbackServer, Response, json_response
+from loopback import LoopbackServer, Response, chunked, json_response
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -42,6 +48,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
 from opentelemetry.trace import SpanKind, StatusCode
+from test_aws_credentials import AWS_VARIABLES
 from test_client_dialects import PLAYS, override
 from test_client_dialects import play as play_dialect
 
@@ -592,3 +599,28 @@ def test_anthropic_overloaded_retry_then_error_event(
     assert span.attributes["error.type"] == "StreamInterrupted[ServerError]"
     assert span.attributes["gen_ai.response.id"] == "msg_01Pvyf26bY17RcjmWfJsXGBn"
     assert span.status.status_code is StatusCode.ERROR
+
+
+def test_bedrock_spans(server: LoopbackServer, otel: Otel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bedrock (SigV4, AWS event stream): ``aws.bedrock``, the usage, no response id, and the
+    secret key and session token nowhere in the spans."""
+    for name in (*AWS_VARIABLES, "AWS_BEARER_TOKEN_BEDROCK", "FLUENT_AI_BEDROCK_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    telemetry.set_capture_content(True)
+    play_bedrock(
+        server, stream=chunked(bedrock_transcript("bedrock_converse_stream_tool_use.json"), 64)
+    )
+    runner = Runner("sync", providers=bedrock_overrides(server))
+    streamed = runner.stream(f"bedrock/{BEDROCK_MODEL}", MESSAGES, tools=TOOLS)
+    assert streamed.error is None
+    whole = runner.chat(f"bedrock/{BEDROCK_MODEL}", MESSAGES, tools=TOOLS)
+    spans = otel.finished()
+    assert len(spans) == 2
+    for span, response in zip(spans, (streamed.response, whole)):
+        assert span.name == f"chat {BEDROCK_MODEL}"
+        assert span.attributes["gen_ai.provider.name"] == "aws.bedrock"
+        assert span.attributes["gen_ai.usage.output_tokens"] == response.usage.output_tokens
+        assert span.attributes["fluent_ai.response.raw_finish_reason"] == "tool_use"
+    assert "gen_ai.response.id" not in spans[0].attributes
+    text = "".join(span.to_json() for span in spans)
+    assert BEDROCK_SECRET not in text and BEDROCK_TOKEN not in text
