@@ -86,6 +86,13 @@ metrics: Metrics = Metrics()
 
 __version__: str = core.__version__
 
+# FLUENT_AI_LOG=debug|info|warning shows the library's log records (fluent_ai.telemetry,
+# imported only then: ``import fluent_ai`` stays fast).
+if __import__("os").environ.get("FLUENT_AI_LOG"):
+    from .telemetry._logging import apply_env as _apply_log_env
+
+    _apply_log_env()
+
 __all__ = [
     "BackendInfo",
     "CircuitBreaker",

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn, TypeVar
 
 import httpx
 
@@ -24,11 +24,14 @@ from .providers.adapters import adapter_for
 from .providers.base import Adapter, Auth, HttpRequest
 from .providers.registry import ResolvedProvider, resolve
 from .resilience import Breakers, Deadline, RateLimiters, RetryPolicy, should_retry
+from .telemetry import _hook as _telemetry
 from .types import Timeout
 
 __all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "merge_headers", "whole_answer"]
 
 logger = logging.getLogger("fluent_ai.client")
+
+_Result = TypeVar("_Result")
 
 # httpx errors worth another attempt: nothing was answered, or the answer broke off (or came
 # corrupt: a compressed body that does not decompress). A read timeout is not among them: it is
@@ -173,6 +176,22 @@ class Call:
         self._finished = False
         self._open_attempt = False
         self._status: int | None = None
+        # Telemetry (``fluent_ai.telemetry``): what was asked, and the call's observer, made
+        # when the first attempt starts.
+        self.model: str | None = None
+        self.params: Any = None
+        self.observer: _telemetry.CallObserver | None = None
+
+    def describe(self, model: str, params: Any = None) -> None:
+        """The model id and the chat parameters, for telemetry."""
+        self.model = model
+        self.params = params
+
+    def result(self, value: _Result) -> _Result:
+        """``value``, the answer of ``embed`` or ``rerank``, told to telemetry."""
+        if self.observer is not None:
+            self.observer.result(value)
+        return value
 
     # Before and around each attempt -----------------------------------------------------------
 
@@ -223,6 +242,7 @@ class Call:
         if not self._started:
             self._started = True
             self.settings.metrics.gauge_add("fluent_ai_requests_in_flight", 1, provider=self.name)
+            self.observer = _telemetry.start(self)
 
     def httpx_timeout(self, *, stream: bool) -> httpx.Timeout:
         """httpx's limits for one attempt: the read limit covers the wait for the response
@@ -278,6 +298,8 @@ class Call:
         self._count_attempt("none" if status is None else str(status))
         if failure.reauth and self.deadline.allows(0.0):
             self.settings.metrics.inc("fluent_ai_retries", **self._labels)
+            if self.observer is not None:
+                self.observer.retry(error, status, 0.0, self.attempt + 1)
             logger.info(
                 "retrying %s %s with fresh credentials after: %s",
                 self.name,
@@ -293,6 +315,8 @@ class Call:
             return None
         self.attempt += 1
         self.settings.metrics.inc("fluent_ai_retries", **self._labels)
+        if self.observer is not None:
+            self.observer.retry(error, status, delay, self.attempt)
         logger.info(
             "retrying %s %s in %.3fs (retry %d of %d) after: %s",
             self.name,
@@ -316,6 +340,9 @@ class Call:
             metrics.gauge_add("fluent_ai_requests_in_flight", -1, provider=self.name)
         metrics.inc("fluent_ai_requests", outcome=outcome, **self._labels)
         metrics.observe("fluent_ai_request_seconds", self.deadline.elapsed(), **self._labels)
+        observer = self.observer if self._started else _telemetry.start(self)
+        if observer is not None:
+            observer.finish(outcome, self.deadline.elapsed())
 
     def _abandoned(self) -> None:
         """The caller left an attempt that had no outcome yet (closed a stream early, was

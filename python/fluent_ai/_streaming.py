@@ -119,6 +119,8 @@ class StreamState:
         the events completed before the fault were delivered (see :meth:`pending`)."""
         if self.model is None and len(self._head) < _SNIFF_LIMIT:
             self._sniff(chunk)
+        if self.call.observer is not None and self.call.observer.head_open:
+            self.call.observer.head(chunk)
         try:
             events: list[Any] = self.decoder.feed(chunk)
         except StreamDecodeError as error:
@@ -226,6 +228,8 @@ class StreamState:
         """``events`` are about to reach the caller: from now on nothing is retried."""
         self.received.add(events)
         self._waiting_since = None
+        if self.call.observer is not None:
+            self.call.observer.chunk()
         if not self.delivered:
             self.delivered = True
             self.call.settings.metrics.observe(
@@ -281,6 +285,8 @@ class StreamState:
             raw=raw,
             request_id=request_id,
         )
+        if self.call.observer is not None:
+            self.call.observer.chat_response(self.response, raw)
         return self.response
 
 

@@ -244,9 +244,11 @@ class _BaseClient:
         )
         call.adapter = call.adapter.for_model(model_id)
         call.adapter = adapter_for_api(call.adapter, api)
-        return call, ChatParams(
+        params = ChatParams(
             model=model_id, messages=messages, stream=stream, **options, **request_options
         )
+        call.describe(model_id, params)
+        return call, params
 
     def _embedding_call(
         self,
@@ -260,7 +262,9 @@ class _BaseClient:
         check_model(model)
         check_embed(inputs, dimensions=dimensions, input_type=input_type, timeout=timeout)
         provider, model_id = self._settings.split(model)
-        return Call(self._settings, provider, "embed", timeout), model_id
+        call = Call(self._settings, provider, "embed", timeout)
+        call.describe(model_id)
+        return call, model_id
 
     def _rerank_call(
         self, model: str, query: object, documents: object, top_n: object, timeout: TimeoutLike
@@ -268,7 +272,9 @@ class _BaseClient:
         check_model(model)
         check_rerank(query, documents, top_n=top_n, timeout=timeout)
         provider, model_id = self._settings.split(model)
-        return Call(self._settings, provider, "rerank", timeout), model_id
+        call = Call(self._settings, provider, "rerank", timeout)
+        call.describe(model_id)
+        return call, model_id
 
     def _models_call(self, provider: str, timeout: TimeoutLike) -> Call:
         check_string("provider", provider)
@@ -477,7 +483,7 @@ class Client(_BaseClient):
             )
             body, _ = _sync.request_json(call, self._http, request)
             parse = partial(call.adapter.parse_embedding, body, model_id)
-            return checked_embeddings(parse, len(texts), call.name)
+            return call.result(checked_embeddings(parse, len(texts), call.name))
 
     def rerank(
         self,
@@ -494,7 +500,7 @@ class Client(_BaseClient):
             request = call.adapter.rerank_request(model_id, query, documents, top_n=top_n)
             body, _ = _sync.request_json(call, self._http, request)
             parse = partial(call.adapter.parse_rerank, body, model_id)
-            return checked_rerank(parse, len(documents), call.name)
+            return call.result(checked_rerank(parse, len(documents), call.name))
 
     def list_models(self, provider: str, *, timeout: TimeoutLike = None) -> list[ModelInfo]:
         """The provider's live models list, normalized as catalog ``ModelInfo`` entries
@@ -692,7 +698,7 @@ class AsyncClient(_BaseClient):
             )
             body, _ = await _async.request_json(call, self._http, request)
             parse = partial(call.adapter.parse_embedding, body, model_id)
-            return checked_embeddings(parse, len(texts), call.name)
+            return call.result(checked_embeddings(parse, len(texts), call.name))
 
     async def rerank(
         self,
@@ -709,7 +715,7 @@ class AsyncClient(_BaseClient):
             request = call.adapter.rerank_request(model_id, query, documents, top_n=top_n)
             body, _ = await _async.request_json(call, self._http, request)
             parse = partial(call.adapter.parse_rerank, body, model_id)
-            return checked_rerank(parse, len(documents), call.name)
+            return call.result(checked_rerank(parse, len(documents), call.name))
 
     async def list_models(self, provider: str, *, timeout: TimeoutLike = None) -> list[ModelInfo]:
         """See :meth:`Client.list_models`."""
