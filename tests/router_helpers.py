@@ -45,6 +45,7 @@ class Provider:
         self.lock = threading.Lock()
         self.received = 0
         self.answered = 0
+        self.times: list[float] = []
         for path in ("/v1/chat/completions", "/v1/embeddings", "/v1/rerank", "/v2/rerank"):
             self.server.route("POST", path, self._handle)
 
@@ -55,6 +56,7 @@ class Provider:
     def _handle(self, request: Request) -> Response:
         with self.lock:
             self.received += 1
+            self.times.append(time.time())
         if self.mode == "status":
             body = self.error or {"error": {"message": f"{self.name} failing", "type": "server_error"}}
             return json_response(body, self.status, self.headers)

@@ -309,8 +309,11 @@ class RedisState(State):
         entry = self._async.get(id(loop))
         if entry is None or entry[2] is not loop:  # type: ignore[misc]
             from redis import asyncio as aioredis  # noqa: PLC0415
+            from redis.asyncio.retry import Retry  # noqa: PLC0415
+            from redis.backoff import NoBackoff  # noqa: PLC0415
 
-            client = aioredis.Redis.from_url(self.url, **self._options)
+            options = {**self._options, "retry": Retry(NoBackoff(), 0)}
+            client = aioredis.Redis.from_url(self.url, **options)
             scripts = {
                 name: client.register_script(text)
                 for name, text in (

@@ -1,0 +1,254 @@
+"""The router's shared state in a REAL redis-server that these tests start (127.0.0.1, a port
+from the OS; Debian's ``redis-server``; missing, the tests fail saying so): worker processes
+sharing one budget stay within it, Redis killed, hung and restarted mid-run loses no request,
+hangs none and double-counts none beyond the documented bound, and cooldowns are shared."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis_server import RedisServer
+from router_helpers import USER, Provider, deployment
+
+from fluent_ai import BreakerPolicy, Metrics
+from fluent_ai.errors import RateLimitError
+from fluent_ai.router import AsyncRouter, Router
+
+redis = pytest.importorskip("redis", reason="the redis package (fluent-ai[redis]) is not installed")
+from fluent_ai.router import RedisState  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RedisServer]:
+    started = RedisServer(tmp_path)
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    made = Provider("p")
+    yield made
+    made.close()
+
+
+def _state(server: RedisServer, **options: Any) -> Any:
+    options.setdefault("timeout", 0.2)
+    options.setdefault("retry_interval", 0.2)
+    return RedisState(server.url, prefix=f"t{uuid.uuid4().hex[:8]}:", **options)
+
+
+def _budget_total(server: RedisServer, state: Any, key: str) -> int:
+    values = server.command("HVALS", f"{state.prefix}budget:{key}")
+    return sum(int(v) for v in values)  # type: ignore[union-attr]
+
+
+def _workers(server: RedisServer, provider: Provider, count: int, **config: Any) -> list[dict[str, int]]:
+    config = {
+        "redis": server.url,
+        "url": provider.url,
+        "prefix": f"w{uuid.uuid4().hex[:8]}:",
+        "start": time.time() + 1.5,
+        **config,
+    }
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent / "python"), *sys.path])}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "router_worker.py"), json.dumps(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(count)
+    ]
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err.decode()
+        results.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return results
+
+
+def test_worker_processes_share_one_requests_budget(server: RedisServer, provider: Provider) -> None:
+    # 4 processes x 12 requests against 20 per minute: exactly 20 are sent, the rest refused.
+    results = _workers(server, provider, 4, requests=12, rpm=20, on_limit="raise", window=60.0)
+    assert sum(r["other"] for r in results) == 0
+    assert sum(r["ok"] for r in results) == 20
+    assert sum(r["limited"] for r in results) == 48 - 20
+    assert provider.received == 20
+
+
+def test_worker_processes_waiting_for_a_sliding_window(server: RedisServer, provider: Provider) -> None:
+    # 3 processes x 6 requests, 6 per 1-second window, waiting: all are sent, and no 1-second
+    # interval holds more than 6 of them (as the server saw them).
+    window = 1.0
+    results = _workers(server, provider, 3, requests=6, rpm=6, on_limit="wait", window=window)
+    assert sum(r["ok"] for r in results) == 18
+    times = sorted(provider.times)
+    # Admission is timed by Redis, arrival here a little later: allow one bucket (1/60).
+    span = window * (1 - 1 / 60)
+    worst = max(sum(1 for t in times if start <= t < start + span) for start in times)
+    assert worst <= 6, f"{worst} requests within {span:.3f}s"
+    assert times[-1] - times[0] >= 2 * span  # 18 at 6 per window need three windows
+
+
+def test_tokens_budget_across_routers_with_usage_corrections(server: RedisServer, provider: Provider) -> None:
+    # Two routers ("processes") with their own states share 50 tokens: each call is estimated
+    # 13 tokens and corrected to the 10 the provider reports, so 4 fit (without the
+    # corrections only 3 would: 4 x 13 > 50), and the fifth (40 + 13 > 50) is refused.
+    states = [_state(server), _state(server)]
+    states[1].prefix = states[0].prefix
+    routers = [
+        Router({"m": [deployment(provider, tpm=50)]}, state=s, on_limit="raise", metrics=Metrics())
+        for s in states
+    ]
+    sent = 0
+    for turn in range(8):
+        try:
+            routers[turn % 2].chat("m", USER)
+            sent += 1
+        except RateLimitError:
+            pass
+    assert sent == 4 and provider.received == 4
+    assert _budget_total(server, states[0], "deployment:p:tpm") == 40
+    for router in routers:
+        router.close()
+
+
+def test_redis_killed_and_restarted_mid_run(
+    server: RedisServer, provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = _state(server)
+    router = Router({"m": [deployment(provider, rpm=1000)]}, state=state, metrics=Metrics())
+    key = "deployment:p:rpm"
+    slowest = 0.0
+
+    def call() -> None:
+        nonlocal slowest
+        started = time.monotonic()
+        assert router.chat("m", USER).text == "from p"
+        slowest = max(slowest, time.monotonic() - started)
+
+    with caplog.at_level(logging.WARNING, logger="fluent_ai.router"):
+        for _ in range(10):
+            call()
+        assert _budget_total(server, state, key) == 10
+        server.kill()  # its data is lost with it (no persistence)
+        for _ in range(10):
+            call()  # counted locally
+        server.start()
+        time.sleep(0.25)  # past retry_interval: the next call reaches Redis and merges
+        for _ in range(10):
+            call()
+    assert provider.received == 30  # no request lost, none sent twice
+    assert slowest < 1.0
+    # The 10 local ones were merged, the 10 after the return counted: nothing twice.
+    assert _budget_total(server, state, key) == 20
+    warnings = [r.getMessage() for r in caplog.records]
+    assert sum("unreachable" in w for w in warnings) == 1, warnings  # logged once
+    assert sum("reachable again" in w for w in warnings) == 1
+    assert state.outages == 1
+    router.close()
+
+
+def test_a_hung_redis_never_hangs_a_request(server: RedisServer, provider: Provider) -> None:
+    state = _state(server, timeout=0.15)
+    router = Router({"m": [deployment(provider, rpm=1000)]}, state=state, metrics=Metrics())
+    router.chat("m", USER)
+    server.pause()  # accepts connections, answers nothing
+    try:
+        durations = []
+        for _ in range(6):
+            started = time.monotonic()
+            router.chat("m", USER)
+            durations.append(time.monotonic() - started)
+    finally:
+        server.resume()
+    # One call pays the socket timeout (a view), later ones use the local state at once; each
+    # retry of Redis costs at most one more timeout.
+    assert max(durations) < 0.15 * 3 + 0.3, durations
+    assert provider.received == 7
+    router.close()
+
+
+def test_redis_unreachable_from_the_start(provider: Provider) -> None:
+    from redis_server import _free_port
+
+    state = RedisState(f"redis://127.0.0.1:{_free_port()}/0", timeout=0.2)
+    router = Router({"m": [deployment(provider, rpm=2)]}, state=state, on_limit="raise", metrics=Metrics())
+    router.chat("m", USER)
+    router.chat("m", USER)
+    with pytest.raises(RateLimitError):  # the local state still enforces the budget
+        router.chat("m", USER)
+    router.close()
+
+
+def test_cooldowns_are_shared_between_processes(server: RedisServer) -> None:
+    a, b = Provider("a", mode="status", status=503), Provider("b")
+    try:
+        prefix = f"c{uuid.uuid4().hex[:8]}:"
+        policy = BreakerPolicy(failure_threshold=1, recovery_time=5.0)
+        models = {"m": [deployment(a, priority=0), deployment(b, priority=1)]}
+        first = Router(models, state=RedisState(server.url, prefix=prefix), breaker=policy, metrics=Metrics())
+        second = Router(models, state=RedisState(server.url, prefix=prefix), breaker=policy, metrics=Metrics())
+        assert first.chat("m", USER).route.deployment == "b"
+        assert a.received == 1
+        answer = second.chat("m", USER)  # its own breaker is closed; Redis says a cools down
+        assert answer.route.skipped == {"a": "cooling"} and answer.route.attempts[0].deployment == "b"
+        assert a.received == 1
+        ttl = server.command("PTTL", f"{prefix}cooldown:a")
+        assert 4000 < int(ttl) <= 5000  # type: ignore[arg-type]
+        first.close()
+        second.close()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_async_routers_share_one_budget(server: RedisServer, provider: Provider) -> None:
+    prefix = f"a{uuid.uuid4().hex[:8]}:"
+
+    async def run() -> list[str]:
+        routers = [
+            AsyncRouter(
+                {"m": [deployment(provider, rpm=12)]},
+                state=RedisState(server.url, prefix=prefix, timeout=0.5),
+                on_limit="raise",
+                metrics=Metrics(),
+            )
+            for _ in range(3)
+        ]
+
+        async def one(router: AsyncRouter) -> str:
+            try:
+                return (await router.chat("m", USER)).text
+            except RateLimitError:
+                return "limited"
+
+        outcomes = await asyncio.gather(*(one(routers[i % 3]) for i in range(30)))
+        server.kill()  # mid-run: the next calls fall back to the local state, none hangs
+        started = time.monotonic()
+        after = await asyncio.gather(*(one(routers[0]) for _ in range(3)))
+        assert time.monotonic() - started < 2.0
+        for router in routers:
+            await router.aclose()
+        return [*outcomes, *after]
+
+    outcomes = asyncio.run(run())
+    assert outcomes[:30].count("from p") == 12
+    assert outcomes[:30].count("limited") == 18
+    assert outcomes[30:] == ["from p"] * 3
+    assert provider.received == 15
