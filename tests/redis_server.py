@@ -23,7 +23,7 @@ MISSING = (
 )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -36,7 +36,7 @@ class RedisServer:
             pytest.fail(MISSING, pytrace=False)
         self.binary = binary
         self.directory = directory
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.start()
 
@@ -49,13 +49,20 @@ class RedisServer:
             self.process = subprocess.Popen(
                 [
                     self.binary,
-                    "--bind", "127.0.0.1",
-                    "--port", str(self.port),
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--dir", str(self.directory),
-                    "--protected-mode", "no",
-                    "--loglevel", "warning",
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.directory),
+                    "--protected-mode",
+                    "no",
+                    "--loglevel",
+                    "warning",
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -64,7 +71,7 @@ class RedisServer:
                 return
             self.process.kill()
             self.process.wait()
-            self.port = _free_port()  # the port was taken meanwhile: another one
+            self.port = free_port()  # the port was taken meanwhile: another one
         pytest.fail("redis-server did not start", pytrace=False)
 
     def _ready(self) -> bool:

@@ -14,7 +14,7 @@ from loopback import LoopbackServer, Request, Response, json_response
 
 from fluent_ai.router import Deployment
 
-__all__ = ["Provider", "deployment", "USER"]
+__all__ = ["USER", "Provider", "deployment"]
 
 USER = [{"role": "user", "content": "hello"}]
 USAGE = {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}
@@ -58,7 +58,9 @@ class Provider:
             self.received += 1
             self.times.append(time.time())
         if self.mode == "status":
-            body = self.error or {"error": {"message": f"{self.name} failing", "type": "server_error"}}
+            body = self.error or {
+                "error": {"message": f"{self.name} failing", "type": "server_error"}
+            }
             return json_response(body, self.status, self.headers)
         if self.mode == "stall":
             time.sleep(self.stall)
@@ -69,27 +71,58 @@ class Provider:
             self.answered += 1
         if request.path.endswith("/embeddings"):
             inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-            data = [{"index": i, "embedding": [0.5, float(len(self.name))]} for i in range(len(inputs))]
-            return json_response({"data": data, "model": "m", "usage": {"prompt_tokens": 4, "total_tokens": 4}}, headers=self.answer_headers)
+            data = [
+                {"index": i, "embedding": [0.5, float(len(self.name))]} for i in range(len(inputs))
+            ]
+            return json_response(
+                {"data": data, "model": "m", "usage": {"prompt_tokens": 4, "total_tokens": 4}},
+                headers=self.answer_headers,
+            )
         if request.path.endswith("/rerank"):
-            results = [{"index": i, "relevance_score": 1.0 / (i + 1)} for i in range(len(body["documents"]))]
+            results = [
+                {"index": i, "relevance_score": 1.0 / (i + 1)}
+                for i in range(len(body["documents"]))
+            ]
             return json_response({"results": results}, headers=self.answer_headers)
         text = f"from {self.name}"
         if body.get("stream"):
             frames = [
-                _frame({"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": text}}]}),
-                _frame({"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": "!"}}]}),
-                _frame({"id": "c", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": self.usage}),
+                _frame(
+                    {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": text}}]}
+                ),
+                _frame(
+                    {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"content": "!"}}]}
+                ),
+                _frame(
+                    {
+                        "id": "c",
+                        "model": "m",
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                        "usage": self.usage,
+                    }
+                ),
                 b"data: [DONE]\n\n",
             ]
             cut = 1 if self.mode == "cut" else None
-            return Response(200, {"content-type": "text/event-stream", **self.answer_headers}, frames, disconnect_after=cut, pauses={1: 0.05} if cut else {})
+            return Response(
+                200,
+                {"content-type": "text/event-stream", **self.answer_headers},
+                frames,
+                disconnect_after=cut,
+                pauses={1: 0.05} if cut else {},
+            )
         return json_response(
             {
                 "id": "c",
                 "object": "chat.completion",
                 "model": "m",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": text},
+                        "finish_reason": "stop",
+                    }
+                ],
                 "usage": self.usage,
             },
             headers=self.answer_headers,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from redis_server import RedisServer
+from redis_server import RedisServer, free_port
 from router_helpers import USER, Provider, deployment
 
 from fluent_ai import BreakerPolicy, Metrics
@@ -56,7 +56,9 @@ def _budget_total(server: RedisServer, state: Any, key: str) -> int:
     return sum(int(v) for v in values)  # type: ignore[union-attr]
 
 
-def _workers(server: RedisServer, provider: Provider, count: int, **config: Any) -> list[dict[str, int]]:
+def _workers(
+    server: RedisServer, provider: Provider, count: int, **config: Any
+) -> list[dict[str, int]]:
     config = {
         "redis": server.url,
         "url": provider.url,
@@ -82,7 +84,9 @@ def _workers(server: RedisServer, provider: Provider, count: int, **config: Any)
     return results
 
 
-def test_worker_processes_share_one_requests_budget(server: RedisServer, provider: Provider) -> None:
+def test_worker_processes_share_one_requests_budget(
+    server: RedisServer, provider: Provider
+) -> None:
     # 4 processes x 12 requests against 20 per minute: exactly 20 are sent, the rest refused.
     results = _workers(server, provider, 4, requests=12, rpm=20, on_limit="raise", window=60.0)
     assert sum(r["other"] for r in results) == 0
@@ -91,7 +95,9 @@ def test_worker_processes_share_one_requests_budget(server: RedisServer, provide
     assert provider.received == 20
 
 
-def test_worker_processes_waiting_for_a_sliding_window(server: RedisServer, provider: Provider) -> None:
+def test_worker_processes_waiting_for_a_sliding_window(
+    server: RedisServer, provider: Provider
+) -> None:
     # 3 processes x 6 requests, 6 per 1-second window, waiting: all are sent, and no 1-second
     # interval holds more than 6 of them (as the server saw them).
     window = 1.0
@@ -105,7 +111,9 @@ def test_worker_processes_waiting_for_a_sliding_window(server: RedisServer, prov
     assert times[-1] - times[0] >= 2 * span  # 18 at 6 per window need three windows
 
 
-def test_tokens_budget_across_routers_with_usage_corrections(server: RedisServer, provider: Provider) -> None:
+def test_tokens_budget_across_routers_with_usage_corrections(
+    server: RedisServer, provider: Provider
+) -> None:
     # Two routers ("processes") with their own states share 50 tokens: each call is estimated
     # 13 tokens and corrected to the 10 the provider reports, so 4 fit (without the
     # corrections only 3 would: 4 x 13 > 50), and the fifth (40 + 13 > 50) is refused.
@@ -185,10 +193,10 @@ def test_a_hung_redis_never_hangs_a_request(server: RedisServer, provider: Provi
 
 
 def test_redis_unreachable_from_the_start(provider: Provider) -> None:
-    from redis_server import _free_port
-
-    state = RedisState(f"redis://127.0.0.1:{_free_port()}/0", timeout=0.2)
-    router = Router({"m": [deployment(provider, rpm=2)]}, state=state, on_limit="raise", metrics=Metrics())
+    state = RedisState(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2)
+    router = Router(
+        {"m": [deployment(provider, rpm=2)]}, state=state, on_limit="raise", metrics=Metrics()
+    )
     router.chat("m", USER)
     router.chat("m", USER)
     with pytest.raises(RateLimitError):  # the local state still enforces the budget
@@ -202,12 +210,18 @@ def test_cooldowns_are_shared_between_processes(server: RedisServer) -> None:
         prefix = f"c{uuid.uuid4().hex[:8]}:"
         policy = BreakerPolicy(failure_threshold=1, recovery_time=5.0)
         models = {"m": [deployment(a, priority=0), deployment(b, priority=1)]}
-        first = Router(models, state=RedisState(server.url, prefix=prefix), breaker=policy, metrics=Metrics())
-        second = Router(models, state=RedisState(server.url, prefix=prefix), breaker=policy, metrics=Metrics())
+        first = Router(
+            models, state=RedisState(server.url, prefix=prefix), breaker=policy, metrics=Metrics()
+        )
+        second = Router(
+            models, state=RedisState(server.url, prefix=prefix), breaker=policy, metrics=Metrics()
+        )
         assert first.chat("m", USER).route.deployment == "b"
         assert a.received == 1
         answer = second.chat("m", USER)  # its own breaker is closed; Redis says a cools down
-        assert answer.route.skipped == {"a": "cooling"} and answer.route.attempts[0].deployment == "b"
+        assert (
+            answer.route.skipped == {"a": "cooling"} and answer.route.attempts[0].deployment == "b"
+        )
         assert a.received == 1
         ttl = server.command("PTTL", f"{prefix}cooldown:a")
         assert 4000 < int(ttl) <= 5000  # type: ignore[arg-type]

@@ -31,7 +31,9 @@ class AsyncRouter(RouterBase):
     :class:`~fluent_ai.router.Router`, as coroutines, except :meth:`stream`, which returns an
     :class:`AsyncRouterStream` directly. ``RedisState`` needs asyncio."""
 
-    def __init__(self, model_list: Mapping[str, Sequence[Deployment | Mapping[str, Any]]], **options: Any) -> None:
+    def __init__(
+        self, model_list: Mapping[str, Sequence[Deployment | Mapping[str, Any]]], **options: Any
+    ) -> None:
         super().__init__(model_list, **options)
         self._clients: dict[str, AsyncClient] = {}
         for name, deployment in self._core.deployments.items():
@@ -47,11 +49,15 @@ class AsyncRouter(RouterBase):
         plan = self._plan(model, "chat", tokens, options.get("timeout"))
         return await self._run(plan, lambda d, c: c.chat(d.model, messages, **options))
 
-    async def embed(self, model: str, inputs: str | Sequence[str], **options: Any) -> EmbeddingResponse:
+    async def embed(
+        self, model: str, inputs: str | Sequence[str], **options: Any
+    ) -> EmbeddingResponse:
         plan = self._plan(model, "embed", estimate_texts(inputs), options.get("timeout"))
         return await self._run(plan, lambda d, c: c.embed(d.model, inputs, **options))
 
-    async def rerank(self, model: str, query: str, documents: Sequence[str], **options: Any) -> RerankResponse:
+    async def rerank(
+        self, model: str, query: str, documents: Sequence[str], **options: Any
+    ) -> RerankResponse:
         plan = self._plan(model, "rerank", estimate_texts(query, documents), options.get("timeout"))
         return await self._run(plan, lambda d, c: c.rerank(d.model, query, documents, **options))
 
@@ -72,22 +78,31 @@ class AsyncRouter(RouterBase):
                 continue
             assert deployment.name is not None
             admission = await state.aadmit(
-                core.needs(deployment, plan.tokens), deployment.name, self._call_id(), self._expiry()
+                core.needs(deployment, plan.tokens),
+                deployment.name,
+                self._call_id(),
+                self._expiry(),
             )
             if not isinstance(admission, Admission):
                 plan.over_budget(deployment, admission)
                 continue
             breaker = core.breaker(deployment.name)
             if breaker is not None and not breaker.allow():
-                await state.arelease(admission, core.corrections(admission, plan.tokens, None, refund=True))
+                await state.arelease(
+                    admission, core.corrections(admission, plan.tokens, None, refund=True)
+                )
                 plan.breaker_refused(deployment)
                 continue
             plan.begin(deployment)
             return deployment, admission
 
-    async def _failed(self, plan: Plan, deployment: Deployment, admission: Admission, error: BaseException) -> None:
+    async def _failed(
+        self, plan: Plan, deployment: Deployment, admission: Admission, error: BaseException
+    ) -> None:
         state = self._core.state
-        await state.arelease(admission, self._core.corrections(admission, plan.tokens, None, refund=False))
+        await state.arelease(
+            admission, self._core.corrections(admission, plan.tokens, None, refund=False)
+        )
         cool = plan.failed(error)
         if cool:
             assert deployment.name is not None
@@ -108,7 +123,9 @@ class AsyncRouter(RouterBase):
                 plan.abandoned(answered=False, outcome="cancelled")
                 raise
             used = usage_tokens(result)
-            await self._core.state.arelease(admission, self._core.corrections(admission, plan.tokens, used, refund=False))
+            await self._core.state.arelease(
+                admission, self._core.corrections(admission, plan.tokens, used, refund=False)
+            )
             plan.succeeded(deployment)
             _attach(result, plan.route)
             return result
@@ -126,7 +143,9 @@ class AsyncRouter(RouterBase):
         await self.aclose()
 
 
-def _hook(seen: Callable[[str, Mapping[str, str]], None], name: str) -> Callable[[httpx.Response], Awaitable[None]]:
+def _hook(
+    seen: Callable[[str, Mapping[str, str]], None], name: str
+) -> Callable[[httpx.Response], Awaitable[None]]:
     async def hook(response: httpx.Response) -> None:
         seen(name, response.headers)
 
@@ -137,7 +156,9 @@ class AsyncRouterStream:
     """The async twin of :class:`~fluent_ai.router.RouterStream` (``async for``, ``async
     with``, :meth:`aclose`)."""
 
-    def __init__(self, router: AsyncRouter, plan: Plan, messages: Sequence[Message], options: dict[str, Any]) -> None:
+    def __init__(
+        self, router: AsyncRouter, plan: Plan, messages: Sequence[Message], options: dict[str, Any]
+    ) -> None:
         self._router = router
         self._plan = plan
         self._messages = messages
@@ -188,7 +209,9 @@ class AsyncRouterStream:
         while True:
             deployment, admission = await router._acquire(plan)
             assert deployment.name is not None
-            inner = router._clients[deployment.name].stream(deployment.model, self._messages, **self._options)
+            inner = router._clients[deployment.name].stream(
+                deployment.model, self._messages, **self._options
+            )
             delivered = False
             released = False
             try:
@@ -206,7 +229,8 @@ class AsyncRouterStream:
                 response = inner.response
                 released = True
                 await core.state.arelease(
-                    admission, core.corrections(admission, plan.tokens, usage_tokens(response), refund=False)
+                    admission,
+                    core.corrections(admission, plan.tokens, usage_tokens(response), refund=False),
                 )
                 plan.succeeded(deployment)
                 _attach(response, plan.route)

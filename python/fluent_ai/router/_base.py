@@ -23,16 +23,17 @@ DEFAULT_BREAKER = BreakerPolicy(failure_threshold=3, recovery_time=30.0)
 """A deployment cools down after 3 failures in a row, for 30 seconds."""
 
 
-def _number(name: str, value: object, *, minimum: float = 0.0) -> float:
+def _number(name: str, value: object, *, zero: bool = False) -> float:
+    """A finite number of seconds, > 0 (>= 0 with ``zero``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ArgumentTypeError(
             f"{name} must be a number of seconds, got {type(value).__name__}",
             argument=name,
             expected="a number",
         )
-    if not math.isfinite(value) or value < minimum or (minimum == 0.0 and value <= 0):
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
         raise InvalidArgumentError(
-            f"{name} must be a finite number > {minimum:g}, got {value!r}",
+            f"{name} must be a finite number {'>=' if zero else '>'} 0, got {value!r}",
             argument=name,
             expected="a finite number",
         )
@@ -114,7 +115,7 @@ class RouterBase:
             state=state if state is not None else MemoryState(),
             breaker=breaker,
             on_limit=on_limit,
-            max_wait=_number("max_wait", max_wait, minimum=-1.0) if max_wait else 0.0,
+            max_wait=_number("max_wait", max_wait, zero=True),
             window=_number("window", window),
             metrics=metrics,
             on_attempt=on_attempt,
@@ -190,5 +191,6 @@ class RouterBase:
         return uuid.uuid4().hex
 
     def __repr__(self) -> str:
-        aliases = ", ".join(f"{a}: {len(ds)}" for a, ds in self._core.aliases.items())
-        return f"<{type(self).__name__} {self._core.strategy} {{{aliases}}} state={self._core.state!r}>"
+        core = self._core
+        aliases = ", ".join(f"{a}: {len(ds)}" for a, ds in core.aliases.items())
+        return f"<{type(self).__name__} {core.strategy} {{{aliases}}} state={core.state!r}>"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import ArgumentTypeError, InvalidArgumentError
 
@@ -68,7 +68,9 @@ class Deployment:
         return f"key:{self.provider}:{digest}"
 
 
-def _fail(argument: str, expected: str, value: object, *, kind: type = InvalidArgumentError) -> None:
+def _fail(
+    argument: str, expected: str, value: object, *, kind: type = InvalidArgumentError
+) -> NoReturn:
     shown = f"{type(value).__name__}" if kind is ArgumentTypeError else repr(value)[:80]
     raise kind(f"{argument} must be {expected}, got {shown}", argument=argument, expected=expected)
 
@@ -78,7 +80,7 @@ def _count(argument: str, value: object, *, positive: bool = True) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
         _fail(argument, "an int", value, kind=ArgumentTypeError)
-    elif positive and value < 1:  # type: ignore[operator]
+    elif positive and value < 1:
         _fail(argument, "an int >= 1", value)
 
 
@@ -92,8 +94,13 @@ def _deployment(alias: str, index: int, value: object) -> Deployment:
                 f"{where}: {error}", argument=where, expected="Deployment fields"
             ) from None
     if not isinstance(value, Deployment):
-        _fail(where, "a fluent_ai.router.Deployment or a dict of its fields", value, kind=ArgumentTypeError)
-    deployment: Deployment = value  # type: ignore[assignment]
+        _fail(
+            where,
+            "a fluent_ai.router.Deployment or a dict of its fields",
+            value,
+            kind=ArgumentTypeError,
+        )
+    deployment: Deployment = value
     model = deployment.model
     if not isinstance(model, str) or "/" not in model or not all(model.split("/", 1)):
         _fail(f"{where}.model", 'a str "provider/model"', model)
@@ -112,7 +119,12 @@ def _deployment(alias: str, index: int, value: object) -> Deployment:
         if text is not None and (not isinstance(text, str) or not text):
             _fail(f"{where}.{name}", "a non-empty str or None", type(text).__name__)
     if deployment.settings is not None and not isinstance(deployment.settings, Mapping):
-        _fail(f"{where}.settings", "a dict of provider settings", deployment.settings, kind=ArgumentTypeError)
+        _fail(
+            f"{where}.settings",
+            "a dict of provider settings",
+            deployment.settings,
+            kind=ArgumentTypeError,
+        )
     return deployment
 
 
@@ -125,14 +137,28 @@ def _replace(deployment: Deployment, **changes: Any) -> Deployment:
 def check_aliases(model_list: object) -> dict[str, list[Deployment]]:
     """``model_list`` checked: alias -> its deployments (names unique across the router)."""
     if not isinstance(model_list, Mapping) or not model_list:
-        _fail("model_list", "a non-empty dict of alias -> list of deployments", model_list, kind=ArgumentTypeError)
+        _fail(
+            "model_list",
+            "a non-empty dict of alias -> list of deployments",
+            model_list,
+            kind=ArgumentTypeError,
+        )
     aliases: dict[str, list[Deployment]] = {}
     seen: set[str] = set()
-    for alias, deployments in model_list.items():  # type: ignore[union-attr]
+    for alias, deployments in model_list.items():
         if not isinstance(alias, str) or not alias:
             _fail("model_list", "keyed by non-empty str aliases", alias)
-        if isinstance(deployments, (str, Mapping, Deployment)) or not isinstance(deployments, Sequence) or not deployments:
-            _fail(f"model_list[{alias!r}]", "a non-empty list of deployments", deployments, kind=ArgumentTypeError)
+        if (
+            isinstance(deployments, (str, Mapping, Deployment))
+            or not isinstance(deployments, Sequence)
+            or not deployments
+        ):
+            _fail(
+                f"model_list[{alias!r}]",
+                "a non-empty list of deployments",
+                deployments,
+                kind=ArgumentTypeError,
+            )
         checked = [_deployment(alias, i, d) for i, d in enumerate(deployments)]
         for deployment in checked:
             assert deployment.name is not None
@@ -143,16 +169,17 @@ def check_aliases(model_list: object) -> dict[str, list[Deployment]]:
     return aliases
 
 
-def check_fallbacks(name: str, fallbacks: object, aliases: Mapping[str, object]) -> dict[str, list[str]]:
+def check_fallbacks(
+    name: str, fallbacks: object, aliases: Mapping[str, object]
+) -> dict[str, list[str]]:
     """A mapping alias -> aliases to fall back to, each naming a known alias."""
     if fallbacks is None:
         return {}
     if not isinstance(fallbacks, Mapping):
         _fail(name, "a dict of alias -> list of aliases", fallbacks, kind=ArgumentTypeError)
     checked: dict[str, list[str]] = {}
-    for alias, targets in fallbacks.items():  # type: ignore[union-attr]
-        if isinstance(targets, str):
-            targets = [targets]
+    for alias, given in fallbacks.items():
+        targets = [given] if isinstance(given, str) else given
         if alias not in aliases or not isinstance(targets, Sequence):
             _fail(name, "keyed by aliases of model_list, each to a list of aliases", alias)
         for target in targets:

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Mapping
 
-__all__ = ["MAX_PAUSE", "pause_from_headers", "parse_duration"]
+__all__ = ["MAX_PAUSE", "parse_duration", "pause_from_headers"]
 
 MAX_PAUSE = 60.0
 """The longest pause taken from headers (a provider's reset in hours is not waited for)."""

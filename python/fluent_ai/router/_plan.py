@@ -82,7 +82,7 @@ class RouterCore:
         respect_headers: bool,
     ) -> None:
         self.aliases = aliases
-        self.deployments = {d.name: d for ds in aliases.values() for d in ds}
+        self.deployments = {str(d.name): d for ds in aliases.values() for d in ds}
         self.strategy = strategy
         self.fallbacks = fallbacks
         self.context_window_fallbacks = context_window_fallbacks
@@ -166,7 +166,7 @@ class RouterCore:
                 info = catalog.get(name)
                 if info.input_price is not None and info.output_price is not None:
                     price = float(info.input_price) + float(info.output_price)
-            except Exception:  # noqa: BLE001  (an unknown model costs "unknown")
+            except Exception:
                 price = math.inf
             self.state.cache_set(f"catalog:price:{name}", json.dumps(price), 3600.0)
         else:
@@ -176,7 +176,9 @@ class RouterCore:
 
     # Choosing -------------------------------------------------------------------------------------
 
-    def pick(self, alias: str, group: Sequence[Deployment], views: Mapping[str, View]) -> Deployment:
+    def pick(
+        self, alias: str, group: Sequence[Deployment], views: Mapping[str, View]
+    ) -> Deployment:
         if len(group) == 1:
             return group[0]
         strategy = self.strategy
@@ -187,12 +189,18 @@ class RouterCore:
             if not any(weights):
                 weights = [1.0] * len(group)
             return self._rng.choices(list(group), weights)[0]
+        score: Callable[[Deployment], float]
         if strategy == "least_in_flight":
-            score: Callable[[Deployment], float] = lambda d: float(
-                views[d.name].in_flight if d.name in views else 0
-            )
+
+            def score(d: Deployment) -> float:
+                view = views.get(d.name or "")
+                return 0.0 if view is None else float(view.in_flight)
+
         elif strategy == "lowest_latency":
-            score = lambda d: self.latency(d.name)  # noqa: E731
+
+            def score(d: Deployment) -> float:
+                return self.latency(d.name or "")
+
         else:  # lowest_cost
             score = self.cost
         best = min(score(d) for d in group)
@@ -204,16 +212,21 @@ class RouterCore:
         needs: list[Need] = []
         scope = f"deployment:{deployment.name}"
         key = deployment.key_scope()
-        for prefix, rpm, tpm in ((scope, deployment.rpm, deployment.tpm), (key, deployment.key_rpm, deployment.key_tpm)):
+        for prefix, rpm, tpm in (
+            (scope, deployment.rpm, deployment.tpm),
+            (key, deployment.key_rpm, deployment.key_tpm),
+        ):
             if rpm is not None:
                 needs.append((f"{prefix}:rpm", rpm, 1))
             if tpm is not None:
                 needs.append((f"{prefix}:tpm", tpm, tokens))
-        self._last_tokens[deployment.name] = tokens
+        self._last_tokens[str(deployment.name)] = tokens
         return needs
 
     @staticmethod
-    def corrections(admission: Admission, tokens: int, used: int | None, *, refund: bool) -> dict[str, float]:
+    def corrections(
+        admission: Admission, tokens: int, used: int | None, *, refund: bool
+    ) -> dict[str, float]:
         """Per budget key, what to add to the estimate: the real tokens minus the estimate; a
         refused call gives its tokens back (and, with ``refund``, its request too)."""
         fixes: dict[str, float] = {}
@@ -231,7 +244,9 @@ class Plan:
     """One call's way through the deployments: stages (the alias, then its fallbacks), what was
     tried, skipped and waited for, and the route so far."""
 
-    def __init__(self, core: RouterCore, alias: str, operation: str, tokens: int, deadline: float) -> None:
+    def __init__(
+        self, core: RouterCore, alias: str, operation: str, tokens: int, deadline: float
+    ) -> None:
         self.core = core
         self.tokens = tokens
         self.deadline = deadline  # monotonic time by which waits must end
@@ -285,7 +300,9 @@ class Plan:
         self.route.skipped[name] = reason
         (self.cooling if reason == "cooling" else self.blocked)[name] = seconds
         alias = self.route.alias
-        self.core.metrics.inc("fluent_ai_router_skipped", alias=alias, deployment=name, reason=reason)
+        self.core.metrics.inc(
+            "fluent_ai_router_skipped", alias=alias, deployment=name, reason=reason
+        )
 
     def over_budget(self, deployment: Deployment, wait: float) -> None:
         assert deployment.name is not None
@@ -293,7 +310,9 @@ class Plan:
 
     def breaker_refused(self, deployment: Deployment) -> None:
         assert deployment.name is not None
-        self._skip(deployment.name, "cooling", self.core.policy.recovery_time if self.core.policy else 0.0)
+        self._skip(
+            deployment.name, "cooling", self.core.policy.recovery_time if self.core.policy else 0.0
+        )
 
     def round_over(self) -> float:
         """No deployment left in this round: the seconds to wait before the next round, or the
@@ -302,14 +321,21 @@ class Plan:
         if self.blocked:
             wait = min(self.blocked.values())
             left = self.deadline - time.monotonic()
-            if core.on_limit == "wait" and wait != math.inf and self.route.waited + wait <= core.max_wait and wait < left:
+            if (
+                core.on_limit == "wait"
+                and wait != math.inf
+                and self.route.waited + wait <= core.max_wait
+                and wait < left
+            ):
                 self.stage = 0
                 self.skipped.clear()
                 self.blocked.clear()
                 self.cooling.clear()
                 self.route.skipped.clear()
                 self.route.waited += wait
-                core.metrics.observe("fluent_ai_router_rate_limit_wait_seconds", wait, alias=self.route.alias)
+                core.metrics.observe(
+                    "fluent_ai_router_rate_limit_wait_seconds", wait, alias=self.route.alias
+                )
                 return wait
             if self.last_error is None:
                 retry = None if wait == math.inf else wait
@@ -408,9 +434,19 @@ class Plan:
         elif isinstance(error, ContextWindowExceededError) or is_content_policy(error):
             if breaker is not None:
                 breaker.record_success()  # the deployment answered
-            kind = "context_window" if isinstance(error, ContextWindowExceededError) else "content_policy"
-            table = core.context_window_fallbacks if kind == "context_window" else core.content_policy_fallbacks
-            targets = [a for a in table.get(attempt.alias, ()) if a not in self.stages[: self.stage + 1]]
+            kind = (
+                "context_window"
+                if isinstance(error, ContextWindowExceededError)
+                else "content_policy"
+            )
+            table = (
+                core.context_window_fallbacks
+                if kind == "context_window"
+                else core.content_policy_fallbacks
+            )
+            targets = [
+                a for a in table.get(attempt.alias, ()) if a not in self.stages[: self.stage + 1]
+            ]
             if targets:
                 attempt.reason = kind
                 self.stages = [*self.stages[: self.stage + 1], *targets]
@@ -426,7 +462,12 @@ class Plan:
             else:
                 cool = recovery  # a wrong key or model: not worth trying again soon
             attempt.reason = "error"
-        elif error.status_code is None or error.status_code in (408, 409) or error.status_code >= 500 or isinstance(error, CircuitOpenError):
+        elif (
+            error.status_code is None
+            or error.status_code in (408, 409)
+            or error.status_code >= 500
+            or isinstance(error, CircuitOpenError)
+        ):
             if breaker is not None:
                 breaker.record_failure()
                 if breaker.state == "open":
@@ -440,9 +481,14 @@ class Plan:
         if final:
             self._final(error)
         self.last_error = error
-        core.metrics.inc("fluent_ai_router_failovers", alias=self.route.alias, reason=attempt.reason or "error")
+        core.metrics.inc(
+            "fluent_ai_router_failovers", alias=self.route.alias, reason=attempt.reason or "error"
+        )
         logger.info(
-            "router %r: %s failed (%s); failing over", self.route.alias, attempt.deployment, attempt.outcome
+            "router %r: %s failed (%s); failing over",
+            self.route.alias,
+            attempt.deployment,
+            attempt.outcome,
         )
         return cool
 

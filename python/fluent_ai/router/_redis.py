@@ -89,7 +89,7 @@ class RedisState(State):
             for name, text in (("admit", ADMIT), ("release", RELEASE), ("view", VIEW))
         }
         self._cool_script = self._client.register_script(COOL)
-        self._async: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._async: dict[int, tuple[Any, dict[str, Any], Any]] = {}
         self.local = MemoryState()
         self._lock = threading.Lock()
         self._down_until = 0.0  # monotonic; > now: use the local state
@@ -307,7 +307,7 @@ class RedisState(State):
     def _aclient(self) -> tuple[Any, dict[str, Any]]:
         loop = asyncio.get_running_loop()
         entry = self._async.get(id(loop))
-        if entry is None or entry[2] is not loop:  # type: ignore[misc]
+        if entry is None or entry[2] is not loop:
             from redis import asyncio as aioredis  # noqa: PLC0415
             from redis.asyncio.retry import Retry  # noqa: PLC0415
             from redis.backoff import NoBackoff  # noqa: PLC0415
@@ -323,8 +323,8 @@ class RedisState(State):
                     ("cool", COOL),
                 )
             }
-            entry = (client, scripts, loop)  # type: ignore[assignment]
-            self._async[id(loop)] = entry  # type: ignore[assignment]
+            entry = (client, scripts, loop)
+            self._async[id(loop)] = entry
         return entry[0], entry[1]
 
     async def _acall(self, script: str, keys: list[str], args: list[Any]) -> Any:

@@ -42,7 +42,9 @@ class Router(RouterBase):
     See docs/router.md.
     """
 
-    def __init__(self, model_list: Mapping[str, Sequence[Deployment | Mapping[str, Any]]], **options: Any) -> None:
+    def __init__(
+        self, model_list: Mapping[str, Sequence[Deployment | Mapping[str, Any]]], **options: Any
+    ) -> None:
         super().__init__(model_list, **options)
         self._clients: dict[str, Client] = {}
         for name, deployment in self._core.deployments.items():
@@ -67,7 +69,9 @@ class Router(RouterBase):
         plan = self._plan(model, "embed", estimate_texts(inputs), options.get("timeout"))
         return self._run(plan, lambda d, c: c.embed(d.model, inputs, **options))
 
-    def rerank(self, model: str, query: str, documents: Sequence[str], **options: Any) -> RerankResponse:
+    def rerank(
+        self, model: str, query: str, documents: Sequence[str], **options: Any
+    ) -> RerankResponse:
         plan = self._plan(model, "rerank", estimate_texts(query, documents), options.get("timeout"))
         return self._run(plan, lambda d, c: c.rerank(d.model, query, documents, **options))
 
@@ -92,19 +96,28 @@ class Router(RouterBase):
                 views = dict(zip(plan.names(), state.view(plan.names())))
                 continue
             assert deployment.name is not None
-            admission = state.admit(core.needs(deployment, plan.tokens), deployment.name, self._call_id(), self._expiry())
+            admission = state.admit(
+                core.needs(deployment, plan.tokens),
+                deployment.name,
+                self._call_id(),
+                self._expiry(),
+            )
             if not isinstance(admission, Admission):
                 plan.over_budget(deployment, admission)
                 continue
             breaker = core.breaker(deployment.name)
             if breaker is not None and not breaker.allow():
-                state.release(admission, core.corrections(admission, plan.tokens, None, refund=True))
+                state.release(
+                    admission, core.corrections(admission, plan.tokens, None, refund=True)
+                )
                 plan.breaker_refused(deployment)
                 continue
             plan.begin(deployment)
             return deployment, admission
 
-    def _failed(self, plan: Plan, deployment: Deployment, admission: Admission, error: BaseException) -> None:
+    def _failed(
+        self, plan: Plan, deployment: Deployment, admission: Admission, error: BaseException
+    ) -> None:
         state = self._core.state
         state.release(admission, self._core.corrections(admission, plan.tokens, None, refund=False))
         cool = plan.failed(error)  # raises when final
@@ -126,7 +139,9 @@ class Router(RouterBase):
                 plan.abandoned(answered=False, outcome="cancelled")
                 raise
             used = usage_tokens(result)
-            self._core.state.release(admission, self._core.corrections(admission, plan.tokens, used, refund=False))
+            self._core.state.release(
+                admission, self._core.corrections(admission, plan.tokens, used, refund=False)
+            )
             plan.succeeded(deployment)
             _attach(result, plan.route)
             return result
@@ -144,7 +159,9 @@ class Router(RouterBase):
         self.close()
 
 
-def _headers_hook(seen: Callable[[str, Mapping[str, str]], None], name: str, response: httpx.Response) -> None:
+def _headers_hook(
+    seen: Callable[[str, Mapping[str, str]], None], name: str, response: httpx.Response
+) -> None:
     seen(name, response.headers)
 
 
@@ -159,7 +176,9 @@ class RouterStream:
     next deployment; after it, the failure is raised (``StreamInterrupted``), never replayed.
     ``route`` is the call's route; ``response`` the whole answer once the stream ended."""
 
-    def __init__(self, router: Router, plan: Plan, messages: Sequence[Message], options: dict[str, Any]) -> None:
+    def __init__(
+        self, router: Router, plan: Plan, messages: Sequence[Message], options: dict[str, Any]
+    ) -> None:
         self._router = router
         self._plan = plan
         self._messages = messages
@@ -210,7 +229,9 @@ class RouterStream:
         while True:
             deployment, admission = router._acquire(plan)
             assert deployment.name is not None
-            inner = router._clients[deployment.name].stream(deployment.model, self._messages, **self._options)
+            inner = router._clients[deployment.name].stream(
+                deployment.model, self._messages, **self._options
+            )
             delivered = False
             released = False
             try:
@@ -227,7 +248,10 @@ class RouterStream:
                     continue
                 response = inner.response
                 released = True
-                core.state.release(admission, core.corrections(admission, plan.tokens, usage_tokens(response), refund=False))
+                core.state.release(
+                    admission,
+                    core.corrections(admission, plan.tokens, usage_tokens(response), refund=False),
+                )
                 plan.succeeded(deployment)
                 _attach(response, plan.route)
                 self._response = response
