@@ -6,9 +6,13 @@ rate-limit headers, and what a route records (sync and async)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -432,3 +436,19 @@ def test_bad_arguments_name_what_was_wrong() -> None:
     with pytest.raises(InvalidArgumentError, match="not an alias"):
         router.chat("openai/x", USER)
     assert "sk-secret-value" not in repr(router) + repr(router.aliases)
+
+
+def test_the_failover_example_runs() -> None:
+    python = str(Path(__file__).resolve().parents[1] / "python")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([python, *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-m", "fluent_ai.examples.router_failover"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert "east down  'hello from west'      tried east:ConnectionError -> west:ok" in lines
+    assert "recovered  'hello from east'      tried east:ok" in lines
