@@ -104,11 +104,14 @@ def test_worker_processes_waiting_for_a_sliding_window(
     results = _workers(server, provider, 3, requests=6, rpm=6, on_limit="wait", window=window)
     assert sum(r["ok"] for r in results) == 18
     times = sorted(provider.times)
-    # Admission is timed by Redis, arrival here a little later: allow one bucket (1/60).
-    span = window * (1 - 1 / 60)
+    # Admission is timed by Redis, arrival here later by a varying delay (a loaded machine
+    # delays some requests more than others): count in windows 0.25 s shorter. A fixed-window
+    # limiter (6 at the end of one second and 6 at the start of the next) or none fails this.
+    span = window - 0.25
     worst = max(sum(1 for t in times if start <= t < start + span) for start in times)
-    assert worst <= 6, f"{worst} requests within {span:.3f}s"
-    assert times[-1] - times[0] >= 2 * span  # 18 at 6 per window need three windows
+    gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
+    assert worst <= 6, f"{worst} requests within {span:.3f}s; gaps {gaps}"
+    assert times[-1] - times[0] >= 2 * window - 0.25, gaps  # 18 at 6 per window: 3 windows
 
 
 def test_tokens_budget_across_routers_with_usage_corrections(

@@ -380,7 +380,8 @@ class Plan:
         attempt = self.attempt
         assert attempt is not None
         attempt.outcome = outcome
-        attempt.seconds = time.monotonic() - self.started
+        if not attempt.seconds:  # a stream's attempt was timed at its first event
+            attempt.seconds = time.monotonic() - self.started
         labels = {"alias": attempt.alias, "deployment": attempt.deployment}
         self.core.metrics.inc("fluent_ai_router_attempts", outcome=outcome, **labels)
         self.core.metrics.observe("fluent_ai_router_attempt_seconds", attempt.seconds, **labels)
