@@ -64,8 +64,7 @@ def test_no_window_ever_holds_more_than_the_limit(
 def test_a_refusal_says_exactly_how_long_to_wait(
     window: float, limit: int, first: float, later: float, amount: int
 ) -> None:
-    if amount > limit:
-        amount = limit
+    amount = min(amount, limit)
     state, clock = _state(window)
     clock.now = math.floor(clock.now) + first * window / 60  # somewhere in a bucket
     assert isinstance(state.admit([("k", limit, limit)], "d", "a", 60.0), Admission)
