@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import trio
 from router_helpers import USER, Provider, deployment
 
 from fluent_ai import BreakerPolicy, Metrics, Timeout
@@ -452,3 +453,34 @@ def test_the_failover_example_runs() -> None:
     lines = done.stdout.splitlines()
     assert "east down  'hello from west'      tried east:ConnectionError -> west:ok" in lines
     assert "recovered  'hello from east'      tried east:ok" in lines
+
+
+def test_async_router_on_trio_with_the_memory_state(make: Callable[..., Provider]) -> None:
+    a, b = make("a", mode="status", status=503), make("b")
+
+    async def run() -> tuple[str, list[str]]:
+        router = AsyncRouter(
+            {"m": [deployment(a, priority=0), deployment(b, priority=1)]},
+            breaker=FAST,
+            metrics=Metrics(),
+        )
+        answer = await router.chat("m", USER)
+        texts = []
+        async with router.stream("m", USER) as stream:
+            async for event in stream:
+                if type(event).__name__ == "TextDelta":
+                    texts.append(event.text)
+        await router.aclose()
+        return answer.text, texts
+
+    assert trio.run(run) == ("from b", ["from b", "!"])
+
+
+def test_a_bad_argument_is_raised_and_costs_no_budget(make: Callable[..., Provider]) -> None:
+    a = make("a")
+    state = MemoryState()
+    router = _router("sync", {"m": [deployment(a, rpm=5, tpm=1000)]}, state=state)
+    with pytest.raises(InvalidArgumentError, match="temperature"):
+        router.chat("m", USER, temperature=7)
+    assert a.received == 0
+    assert state.used("deployment:a:rpm") == 0 and state.used("deployment:a:tpm") == 0

@@ -23,10 +23,11 @@ from router_helpers import USER, Provider, deployment
 
 from fluent_ai import BreakerPolicy, Metrics
 from fluent_ai.errors import RateLimitError
-from fluent_ai.router import AsyncRouter, Router
-
-redis = pytest.importorskip("redis", reason="the redis package (fluent-ai[redis]) is not installed")
-from fluent_ai.router import RedisState  # noqa: E402
+from fluent_ai.router import (
+    AsyncRouter,
+    RedisState,  # the redis package is a test dependency
+    Router,
+)
 
 HERE = Path(__file__).resolve().parent
 

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from fluent_ai import BreakerPolicy, Metrics, Timeout
-from fluent_ai.router import Deployment, MemoryState, Router
+from fluent_ai.router import Deployment, MemoryState, Router, route_of
 
 
 def _serve(name: str, port: int) -> None:
@@ -80,8 +80,10 @@ def _start(name: str, port: int) -> subprocess.Popen[bytes]:
 
 def _ask(router: Router, label: str) -> None:
     answer = router.chat("chat", [{"role": "user", "content": "hi"}])
-    tried = " -> ".join(f"{a.deployment}:{a.outcome}" for a in answer.route.attempts)
-    skipped = ", ".join(f"{n} ({why})" for n, why in answer.route.skipped.items())
+    route = route_of(answer)  # answer.route, typed
+    assert route is not None
+    tried = " -> ".join(f"{a.deployment}:{a.outcome}" for a in route.attempts)
+    skipped = ", ".join(f"{n} ({why})" for n, why in route.skipped.items())
     print(
         f"{label:<10} {answer.text!r:<22} tried {tried}"
         + (f"; skipped {skipped}" if skipped else "")

@@ -7,7 +7,7 @@ from typing import Any
 
 from ._async import AsyncRouter, AsyncRouterStream
 from ._config import STRATEGIES, Deployment
-from ._route import Route, RouteAttempt
+from ._route import Route, RouteAttempt, route_of
 from ._state import MemoryState, State
 from ._sync import Router, RouterStream
 
@@ -23,6 +23,7 @@ __all__ = [
     "Router",
     "RouterStream",
     "State",
+    "route_of",
 ]
 
 

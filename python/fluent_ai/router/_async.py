@@ -12,6 +12,7 @@ import httpx
 
 from .._gate import gated_client
 from ..client import AsyncClient
+from ..errors import APIError
 from ..types import ChatResponse, EmbeddingResponse, Message, RerankResponse
 from ._base import RouterBase
 from ._config import Deployment
@@ -100,9 +101,9 @@ class AsyncRouter(RouterBase):
         self, plan: Plan, deployment: Deployment, admission: Admission, error: BaseException
     ) -> None:
         state = self._core.state
-        await state.arelease(
-            admission, self._core.corrections(admission, plan.tokens, None, refund=False)
-        )
+        refund = not isinstance(error, APIError)  # not the provider's: nothing was sent
+        fixes = self._core.corrections(admission, plan.tokens, None, refund=refund)
+        await state.arelease(admission, fixes)
         cool = plan.failed(error)
         if cool:
             assert deployment.name is not None

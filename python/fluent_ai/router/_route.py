@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Route", "RouteAttempt"]
+__all__ = ["Route", "RouteAttempt", "route_of"]
 
 
 @dataclass
@@ -60,3 +60,10 @@ class Route:
             "skipped": dict(self.skipped),
             "waited": self.waited,
         }
+
+
+def route_of(result: object) -> Route | None:
+    """The route of a routed answer, stream or final error (``result.route``, typed for
+    checkers that do not know the attribute the router adds), or ``None``."""
+    route = getattr(result, "route", None)
+    return route if isinstance(route, Route) else None

@@ -12,6 +12,7 @@ import httpx
 
 from .._gate import gated_sync_client
 from ..client import Client
+from ..errors import APIError
 from ..types import ChatResponse, EmbeddingResponse, Message, RerankResponse
 from ._base import RouterBase
 from ._config import Deployment
@@ -119,7 +120,11 @@ class Router(RouterBase):
         self, plan: Plan, deployment: Deployment, admission: Admission, error: BaseException
     ) -> None:
         state = self._core.state
-        state.release(admission, self._core.corrections(admission, plan.tokens, None, refund=False))
+        # An error that is not the provider's (a bad argument) sent nothing: all given back.
+        refund = not isinstance(error, APIError)
+        state.release(
+            admission, self._core.corrections(admission, plan.tokens, None, refund=refund)
+        )
         cool = plan.failed(error)  # raises when final
         if cool:
             assert deployment.name is not None
