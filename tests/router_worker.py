@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 from fluent_ai import Metrics
 from fluent_ai.errors import RateLimitError
@@ -33,18 +34,27 @@ def main() -> None:
         metrics=Metrics(),
         max_wait=30,
     )
-    # Start together: every worker waits for the same moment.
-    time.sleep(max(0.0, config["start"] - time.time()))
-    counts = {"ok": 0, "limited": 0, "other": 0}
-    for _ in range(config["requests"]):
-        try:
-            router.chat("m", [{"role": "user", "content": "hello"}])
-            counts["ok"] += 1
-        except RateLimitError:
-            counts["limited"] += 1
-        except Exception as error:
-            counts["other"] += 1
-            print(repr(error), file=sys.stderr)
+    # Phases start at the same moments in every worker: (start time, requests).
+    phases = config.get("phases") or [(config["start"], config["requests"])]
+    if phases == "stdin":  # the test sends the phases once every worker is ready
+        print("ready", flush=True)
+        phases = json.loads(sys.stdin.readline())
+    counts: dict[str, Any] = {"ok": 0, "limited": 0, "other": 0, "slowest": 0.0, "spans": []}
+    for start, requests in phases:
+        time.sleep(max(0.0, start - time.time()))
+        for _ in range(requests):
+            began, wall = time.monotonic(), time.time()
+            try:
+                router.chat("m", [{"role": "user", "content": "hello"}])
+                counts["ok"] += 1
+            except RateLimitError:
+                counts["limited"] += 1
+            except Exception as error:  # reported, and the test fails on it
+                counts["other"] += 1
+                print(repr(error), file=sys.stderr)
+            counts["slowest"] = max(counts["slowest"], time.monotonic() - began)
+            counts["spans"].append((wall, time.time()))
+    counts["outages"] = state.outages
     router.close()
     print(json.dumps(counts))
 
