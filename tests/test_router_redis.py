@@ -331,3 +331,37 @@ def test_worker_processes_through_a_redis_kill_and_restart(
     total = sum(int(v) for v in values)  # type: ignore[union-attr]
     assert after <= total <= after + across, (after, across, total)
     assert after >= 40  # the outage really fell between phases 1 and 2 (or near)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_failover_and_return_with_the_redis_state(server: RedisServer, kind: str) -> None:
+    # One deployment returns 503: traffic moves to the other for the cooldown (kept in
+    # Redis), then comes back once the deployment answers again.
+    a, b = Provider("a", mode="status", status=503), Provider("b")
+    policy = BreakerPolicy(failure_threshold=1, recovery_time=0.4)
+    models = {"m": [deployment(a, priority=0), deployment(b, priority=1)]}
+    try:
+        state = _state(server)
+        if kind == "sync":
+            router: Any = Router(models, state=state, breaker=policy, metrics=Metrics())
+            chat = lambda: router.chat("m", USER)  # noqa: E731
+        else:
+            router = AsyncRouter(models, state=state, breaker=policy, metrics=Metrics())
+            loop = asyncio.new_event_loop()
+            chat = lambda: loop.run_until_complete(router.chat("m", USER))  # noqa: E731
+        first = [chat().route for _ in range(4)]
+        assert [r.deployment for r in first] == ["b"] * 4
+        assert [t.deployment for t in first[0].attempts] == ["a", "b"]
+        assert all(r.skipped == {"a": "cooling"} for r in first[1:])
+        assert a.received == 1
+        a.mode = "ok"
+        time.sleep(0.45)
+        assert chat().route.deployment == "a"
+        if kind == "sync":
+            router.close()
+        else:
+            loop.run_until_complete(router.aclose())
+            loop.close()
+    finally:
+        a.close()
+        b.close()
