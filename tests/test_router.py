@@ -6,6 +6,7 @@ rate-limit headers, and what a route records (sync and async)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -484,3 +485,26 @@ def test_a_bad_argument_is_raised_and_costs_no_budget(make: Callable[..., Provid
         router.chat("m", USER, temperature=7)
     assert a.received == 0
     assert state.used("deployment:a:rpm") == 0 and state.used("deployment:a:tpm") == 0
+
+
+def test_an_abandoned_stream_is_released_at_once(make: Callable[..., Provider]) -> None:
+    # A loop left with break and the stream dropped: no reference cycle keeps it, so the
+    # deployment's connection and the in-flight count are released without the collector.
+    a = make("a")
+    metrics, state = Metrics(), MemoryState()
+    router = _router("sync", {"m": [deployment(a)]}, metrics=metrics, state=state)
+    closed: list[str] = []
+    router._core.on_route = lambda route: closed.append(route.attempts[-1].outcome)
+    gc.disable()
+    try:
+        for _ in range(20):
+            stream = router.stream("m", USER)
+            for _event in stream:
+                break
+            del stream
+            assert state.view(["a"])[0].in_flight == 0
+    finally:
+        gc.enable()
+    assert closed == ["closed"] * 20
+    gauges = metrics.snapshot()["gauges"]["fluent_ai_requests_in_flight"]
+    assert all(series["value"] == 0 for series in gauges.values())

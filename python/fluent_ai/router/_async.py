@@ -19,7 +19,7 @@ from ._config import Deployment
 from ._plan import Plan, usage_tokens
 from ._route import Route
 from ._state import Admission
-from ._sync import _attach
+from ._sync import _attach, _Progress
 from ._tokens import estimate_chat, estimate_texts
 
 __all__ = ["AsyncRouter", "AsyncRouterStream"]
@@ -165,7 +165,7 @@ class AsyncRouterStream:
         self._messages = messages
         self._options = options
         self._events: AsyncIterator[Any] | None = None
-        self._response: ChatResponse | None = None
+        self._progress = _Progress()
 
     @property
     def route(self) -> Route:
@@ -173,13 +173,16 @@ class AsyncRouterStream:
 
     @property
     def response(self) -> ChatResponse:
-        if self._response is None:
+        response = self._progress.response
+        if response is None:
             raise RuntimeError("the stream has not ended yet: read it to the end first")
-        return self._response
+        return response
 
     def __aiter__(self) -> AsyncIterator[Any]:
         if self._events is None:
-            self._events = self._run()
+            self._events = _events(
+                self._router, self._plan, self._messages, self._options, self._progress
+            )
         return self._events
 
     async def __anext__(self) -> Any:
@@ -196,53 +199,68 @@ class AsyncRouterStream:
             self._events = _empty()
             return
         close = getattr(self._events, "aclose", None)
-        if close is not None:
+        if close is None:
+            return
+        try:
             await close()
+        except RuntimeError:  # "asynchronous generator is already running": another task
+            inner = self._progress.inner
+            if inner is not None:
+                await inner.aclose()
 
     async def collect(self) -> ChatResponse:
         async for _ in self:
             pass
         return self.response
 
-    async def _run(self) -> AsyncIterator[Any]:
-        router, plan = self._router, self._plan
-        core = router._core
-        while True:
-            deployment, admission = await router._acquire(plan)
-            assert deployment.name is not None
-            inner = router._clients[deployment.name].stream(
-                deployment.model, self._messages, **self._options
-            )
-            delivered = False
-            released = False
+
+async def _events(
+    router: AsyncRouter,
+    plan: Plan,
+    messages: Sequence[Message],
+    options: dict[str, Any],
+    progress: _Progress,
+) -> AsyncIterator[Any]:
+    core = router._core
+    while True:
+        deployment, admission = await router._acquire(plan)
+        assert deployment.name is not None
+        inner = router._clients[deployment.name].stream(deployment.model, messages, **options)
+        progress.inner = inner
+        delivered = False
+        released = False
+        try:
             try:
-                try:
-                    async for event in inner:
-                        if not delivered:
-                            delivered = True
-                            plan.attempt.seconds = time.monotonic() - plan.started  # type: ignore[union-attr]
-                        yield event
-                except Exception as error:
-                    await inner.aclose()
-                    released = True
-                    await router._failed(plan, deployment, admission, error)
-                    continue
-                response = inner.response
+                async for event in inner:
+                    if not delivered:
+                        delivered = True
+                        plan.attempt.seconds = time.monotonic() - plan.started  # type: ignore[union-attr]
+                    yield event
+            except Exception as error:
+                await inner.aclose()
                 released = True
-                await core.state.arelease(
-                    admission,
-                    core.corrections(admission, plan.tokens, usage_tokens(response), refund=False),
-                )
-                plan.succeeded(deployment)
-                _attach(response, plan.route)
-                self._response = response
+                await router._failed(plan, deployment, admission, error)
+                continue
+            try:
+                response = inner.response
+            except RuntimeError:  # closed by another task before its end
                 return
-            finally:
-                if not released:
-                    with anyio.CancelScope(shield=True):
-                        await inner.aclose()
-                        await core.state.arelease(admission, {})
-                    plan.abandoned(answered=delivered)
+            released = True
+            await core.state.arelease(
+                admission,
+                core.corrections(admission, plan.tokens, usage_tokens(response), refund=False),
+            )
+            plan.succeeded(deployment)
+            _attach(response, plan.route)
+            progress.response = response
+            return
+        finally:
+            progress.inner = None
+            if not released:
+                with anyio.CancelScope(shield=True):
+                    await inner.aclose()
+                    await core.state.arelease(admission, {})
+                plan.abandoned(answered=delivered)
 
 
 async def _empty() -> AsyncIterator[Any]:

@@ -175,11 +175,25 @@ def _attach(result: Any, route: Route) -> None:
     object.__setattr__(result, "route", route)
 
 
+class _Progress:
+    """What a routed stream's generator shares with the stream object: the deployment's stream
+    being read and the final answer. The generator holds this, not the stream, so a stream the
+    caller drops is freed (and its connection released) at once, without a reference cycle."""
+
+    __slots__ = ("inner", "response")
+
+    def __init__(self) -> None:
+        self.inner: Any = None
+        self.response: ChatResponse | None = None
+
+
 class RouterStream:
     """A routed stream: iterate it (``for event in stream``), close it with ``with`` or
     :meth:`close`. Before the first event reaches the caller a failure moves the call to the
     next deployment; after it, the failure is raised (``StreamInterrupted``), never replayed.
-    ``route`` is the call's route; ``response`` the whole answer once the stream ended."""
+    ``route`` is the call's route; ``response`` the whole answer once the stream ended. A
+    stream dropped without closing releases its connection when its last reference goes;
+    :meth:`close` from another thread ends the reading thread's loop (as ``ChatStream``)."""
 
     def __init__(
         self, router: Router, plan: Plan, messages: Sequence[Message], options: dict[str, Any]
@@ -189,7 +203,7 @@ class RouterStream:
         self._messages = messages
         self._options = options
         self._events: Iterator[Any] | None = None
-        self._response: ChatResponse | None = None
+        self._progress = _Progress()
 
     @property
     def route(self) -> Route:
@@ -197,13 +211,16 @@ class RouterStream:
 
     @property
     def response(self) -> ChatResponse:
-        if self._response is None:
+        response = self._progress.response
+        if response is None:
             raise RuntimeError("the stream has not ended yet: read it to the end first")
-        return self._response
+        return response
 
     def __iter__(self) -> Iterator[Any]:
         if self._events is None:
-            self._events = self._run()
+            self._events = _events(
+                self._router, self._plan, self._messages, self._options, self._progress
+            )
         return self._events
 
     def __next__(self) -> Any:
@@ -220,49 +237,64 @@ class RouterStream:
             self._events = iter(())
             return
         close = getattr(self._events, "close", None)
-        if close is not None:
+        if close is None:
+            return
+        try:
             close()
+        except ValueError:  # "generator already executing": another thread reads it
+            inner = self._progress.inner
+            if inner is not None:
+                inner.close()  # ends that thread's read; its loop ends as after the last event
 
     def collect(self) -> ChatResponse:
         for _ in self:
             pass
         return self.response
 
-    def _run(self) -> Iterator[Any]:
-        router, plan = self._router, self._plan
-        core = router._core
-        while True:
-            deployment, admission = router._acquire(plan)
-            assert deployment.name is not None
-            inner = router._clients[deployment.name].stream(
-                deployment.model, self._messages, **self._options
-            )
-            delivered = False
-            released = False
+
+def _events(
+    router: Router,
+    plan: Plan,
+    messages: Sequence[Message],
+    options: dict[str, Any],
+    progress: _Progress,
+) -> Iterator[Any]:
+    core = router._core
+    while True:
+        deployment, admission = router._acquire(plan)
+        assert deployment.name is not None
+        inner = router._clients[deployment.name].stream(deployment.model, messages, **options)
+        progress.inner = inner
+        delivered = False
+        released = False
+        try:
             try:
-                try:
-                    for event in inner:
-                        if not delivered:
-                            delivered = True
-                            plan.attempt.seconds = time.monotonic() - plan.started  # type: ignore[union-attr]
-                        yield event
-                except Exception as error:
-                    inner.close()
-                    released = True
-                    router._failed(plan, deployment, admission, error)  # raises after delivery
-                    continue
-                response = inner.response
+                for event in inner:
+                    if not delivered:
+                        delivered = True
+                        plan.attempt.seconds = time.monotonic() - plan.started  # type: ignore[union-attr]
+                    yield event
+            except Exception as error:
+                inner.close()
                 released = True
-                core.state.release(
-                    admission,
-                    core.corrections(admission, plan.tokens, usage_tokens(response), refund=False),
-                )
-                plan.succeeded(deployment)
-                _attach(response, plan.route)
-                self._response = response
-                return
-            finally:
-                if not released:  # the caller closed the stream, or a BaseException
-                    inner.close()
-                    core.state.release(admission, {})
-                    plan.abandoned(answered=delivered)
+                router._failed(plan, deployment, admission, error)  # raises after delivery
+                continue
+            try:
+                response = inner.response
+            except RuntimeError:  # closed from another thread before its end
+                return  # the finally clause records the abandoned attempt
+            released = True
+            core.state.release(
+                admission,
+                core.corrections(admission, plan.tokens, usage_tokens(response), refund=False),
+            )
+            plan.succeeded(deployment)
+            _attach(response, plan.route)
+            progress.response = response
+            return
+        finally:
+            progress.inner = None
+            if not released:  # the caller closed the stream, or a BaseException
+                inner.close()
+                core.state.release(admission, {})
+                plan.abandoned(answered=delivered)
