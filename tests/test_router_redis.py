@@ -71,7 +71,7 @@ def _workers(
         "start": time.time() + 1.5,
         **config,
     }
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent / "python"), *sys.path])}
+    env = dict(os.environ)  # fluent_ai imported as here (the installed wheel, or PYTHONPATH)
     processes = [
         subprocess.Popen(
             [sys.executable, str(HERE / "router_worker.py"), json.dumps(config)],
