@@ -50,7 +50,7 @@ def _decide(router: Router) -> str:
     core = router._core
     plan = router._plan("m", "chat", 16, None)
     chosen, admission = router._acquire(plan)
-    core.state.release(admission, core.corrections(admission, plan.tokens, 10, refund=False))
+    core.state.release(admission, core.corrections(admission, 10, failed=False))
     plan.succeeded(chosen)
     return str(plan.route.deployment)
 

@@ -507,3 +507,35 @@ def test_an_abandoned_stream_is_released_at_once(make: Callable[..., Provider]) 
     assert closed == ["closed"] * 20
     gauges = metrics.snapshot()["gauges"]["fluent_ai_requests_in_flight"]
     assert all(series["value"] == 0 for series in gauges.values())
+
+
+def test_output_tokens_are_learned_so_real_use_stays_within_the_budget(
+    make: Callable[..., Provider],
+) -> None:
+    # Each answer uses 100 tokens, a call is estimated at 13 before any answer: the first
+    # answer teaches the router ~87 output tokens, so the third call (200 + 100 > 250) is
+    # refused; estimating the input alone would have let it through (200 + 13) and used 300.
+    a = make("a")
+    a.usage = {"prompt_tokens": 10, "completion_tokens": 90, "total_tokens": 100}
+    state = MemoryState()
+    router = _router("sync", {"m": [deployment(a, tpm=250)]}, state=state, on_limit="raise")
+    router.chat("m", USER)
+    router.chat("m", USER)
+    assert state.used("deployment:a:tpm") == 200
+    with pytest.raises(RateLimitError):
+        router.chat("m", USER)
+    assert a.received == 2
+    router.chat("m", USER, max_tokens=20)  # a call that bounds its output is estimated by it
+    assert a.received == 3
+
+
+def test_a_failed_call_gives_its_tokens_back_but_not_its_request(
+    make: Callable[..., Provider],
+) -> None:
+    a, b = make("a", mode="status", status=503), make("b")
+    state = MemoryState()
+    models = {"m": [deployment(a, rpm=10, tpm=1000, priority=0), deployment(b, priority=1)]}
+    router = _router("sync", models, state=state)
+    assert _chat(router).route.deployment == "b"
+    assert state.used("deployment:a:rpm") == 1
+    assert state.used("deployment:a:tpm") == 0

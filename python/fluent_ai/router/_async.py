@@ -12,7 +12,7 @@ import httpx
 
 from .._gate import gated_client
 from ..client import AsyncClient
-from ..errors import APIError
+from ..errors import APIError, StreamInterrupted
 from ..types import ChatResponse, EmbeddingResponse, Message, RerankResponse
 from ._base import RouterBase
 from ._config import Deployment
@@ -47,7 +47,9 @@ class AsyncRouter(RouterBase):
 
     async def chat(self, model: str, messages: Sequence[Message], **options: Any) -> ChatResponse:
         tokens = estimate_chat(messages, options.get("tools"), options.get("max_tokens"))
-        plan = self._plan(model, "chat", tokens, options.get("timeout"))
+        plan = self._plan(
+            model, "chat", tokens, options.get("timeout"), learn=options.get("max_tokens") is None
+        )
         return await self._run(plan, lambda d, c: c.chat(d.model, messages, **options))
 
     async def embed(
@@ -64,7 +66,9 @@ class AsyncRouter(RouterBase):
 
     def stream(self, model: str, messages: Sequence[Message], **options: Any) -> AsyncRouterStream:
         tokens = estimate_chat(messages, options.get("tools"), options.get("max_tokens"))
-        plan = self._plan(model, "stream", tokens, options.get("timeout"))
+        plan = self._plan(
+            model, "stream", tokens, options.get("timeout"), learn=options.get("max_tokens") is None
+        )
         return AsyncRouterStream(self, plan, messages, options)
 
     async def _acquire(self, plan: Plan) -> tuple[Deployment, Admission]:
@@ -79,7 +83,7 @@ class AsyncRouter(RouterBase):
                 continue
             assert deployment.name is not None
             admission = await state.aadmit(
-                core.needs(deployment, plan.tokens),
+                core.needs(deployment, plan),
                 deployment.name,
                 self._call_id(),
                 self._expiry(),
@@ -90,7 +94,7 @@ class AsyncRouter(RouterBase):
             breaker = core.breaker(deployment.name)
             if breaker is not None and not breaker.allow():
                 await state.arelease(
-                    admission, core.corrections(admission, plan.tokens, None, refund=True)
+                    admission, core.corrections(admission, None, failed=True, refund_requests=True)
                 )
                 plan.breaker_refused(deployment)
                 continue
@@ -102,7 +106,9 @@ class AsyncRouter(RouterBase):
     ) -> None:
         state = self._core.state
         refund = not isinstance(error, APIError)  # not the provider's: nothing was sent
-        fixes = self._core.corrections(admission, plan.tokens, None, refund=refund)
+        fixes = self._core.corrections(
+            admission, None, failed=not isinstance(error, StreamInterrupted), refund_requests=refund
+        )
         await state.arelease(admission, fixes)
         cool = plan.failed(error)
         if cool:
@@ -125,8 +131,9 @@ class AsyncRouter(RouterBase):
                 raise
             used = usage_tokens(result)
             await self._core.state.arelease(
-                admission, self._core.corrections(admission, plan.tokens, used, refund=False)
+                admission, self._core.corrections(admission, used, failed=False)
             )
+            self._core.learn(deployment, plan, used)
             plan.succeeded(deployment)
             _attach(result, plan.route)
             return result
@@ -248,8 +255,9 @@ async def _events(
             released = True
             await core.state.arelease(
                 admission,
-                core.corrections(admission, plan.tokens, usage_tokens(response), refund=False),
+                core.corrections(admission, usage_tokens(response), failed=False),
             )
+            core.learn(deployment, plan, usage_tokens(response))
             plan.succeeded(deployment)
             _attach(response, plan.route)
             progress.response = response

@@ -162,7 +162,15 @@ class RouterBase:
             "breaker": None,  # the router keeps one breaker per deployment
         }
 
-    def _plan(self, model: object, operation: str, tokens: int, timeout: TimeoutLike) -> Plan:
+    def _plan(
+        self,
+        model: object,
+        operation: str,
+        tokens: int,
+        timeout: TimeoutLike,
+        *,
+        learn: bool = False,
+    ) -> Plan:
         if not isinstance(model, str):
             raise ArgumentTypeError(
                 f"model must be a str alias, got {type(model).__name__}",
@@ -180,7 +188,7 @@ class RouterBase:
         if timeout is not None and not isinstance(timeout, bool):
             limit = Timeout.of(timeout).total if not isinstance(timeout, Timeout) else timeout.total
         deadline = time.monotonic() + (limit if limit is not None else math.inf)
-        return Plan(self._core, model, operation, tokens, deadline)
+        return Plan(self._core, model, operation, tokens, deadline, learn=learn)
 
     def _expiry(self) -> float:
         """How long a call may stay counted in flight (a crashed process's calls expire)."""

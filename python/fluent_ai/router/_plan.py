@@ -101,6 +101,7 @@ class RouterCore:
         self._latency: dict[str, float] = {}
         self._pauses: dict[str, float] = {}
         self._last_tokens: dict[str, float] = {}
+        self._outputs: dict[str, float] = {}
         self._costs: dict[str, float] = {}
         self._turns = {alias: itertools.count() for alias in aliases}
         self._rng = random.Random()
@@ -208,9 +209,13 @@ class RouterCore:
 
     # Budgets --------------------------------------------------------------------------------------
 
-    def needs(self, deployment: Deployment, tokens: int) -> list[Need]:
+    def needs(self, deployment: Deployment, plan: Plan) -> list[Need]:
+        """The budgets a call draws on. Its tokens: the input estimate, plus, when the call
+        sets no ``max_tokens``, the output this deployment's answers used lately."""
+        name = str(deployment.name)
+        tokens = plan.tokens + (round(self._outputs.get(name, 0.0)) if plan.learn else 0)
         needs: list[Need] = []
-        scope = f"deployment:{deployment.name}"
+        scope = f"deployment:{name}"
         key = deployment.key_scope()
         for prefix, rpm, tpm in (
             (scope, deployment.rpm, deployment.tpm),
@@ -220,22 +225,36 @@ class RouterCore:
                 needs.append((f"{prefix}:rpm", rpm, 1))
             if tpm is not None:
                 needs.append((f"{prefix}:tpm", tpm, tokens))
-        self._last_tokens[str(deployment.name)] = tokens
+        self._last_tokens[name] = tokens
         return needs
+
+    def learn(self, deployment: Deployment, plan: Plan, used: int | None) -> None:
+        """After an answer: a moving average (weight 0.3) of the tokens beyond the input
+        estimate, the output estimate of the next calls without ``max_tokens``."""
+        if used is None or not plan.learn:
+            return
+        name = str(deployment.name)
+        output = max(0.0, float(used - plan.tokens))
+        with self._lock:
+            old = self._outputs.get(name)
+            self._outputs[name] = output if old is None else 0.7 * old + 0.3 * output
 
     @staticmethod
     def corrections(
-        admission: Admission, tokens: int, used: int | None, *, refund: bool
+        admission: Admission, used: int | None, *, failed: bool, refund_requests: bool = False
     ) -> dict[str, float]:
-        """Per budget key, what to add to the estimate: the real tokens minus the estimate; a
-        refused call gives its tokens back (and, with ``refund``, its request too)."""
+        """Per budget key, what to add to what was admitted: the real tokens minus the
+        estimate when the provider reported them; a failed call's tokens given back; with
+        ``refund_requests`` (nothing was sent) its request too."""
         fixes: dict[str, float] = {}
         for key, _, amount in admission.needs:
             if key.endswith(":tpm"):
-                actual = 0 if used is None and refund else (tokens if used is None else used)
-                if actual != amount:
-                    fixes[key] = actual - amount
-            elif refund:
+                if used is not None:
+                    if used != amount:
+                        fixes[key] = used - amount
+                elif failed and amount:
+                    fixes[key] = -amount
+            elif refund_requests:
                 fixes[key] = -amount
         return fixes
 
@@ -245,10 +264,18 @@ class Plan:
     tried, skipped and waited for, and the route so far."""
 
     def __init__(
-        self, core: RouterCore, alias: str, operation: str, tokens: int, deadline: float
+        self,
+        core: RouterCore,
+        alias: str,
+        operation: str,
+        tokens: int,
+        deadline: float,
+        *,
+        learn: bool = False,
     ) -> None:
         self.core = core
         self.tokens = tokens
+        self.learn = learn  # a chat without max_tokens: its output is estimated from history
         self.deadline = deadline  # monotonic time by which waits must end
         self.stages = [alias, *core.fallbacks.get(alias, ())]
         self.stage = 0

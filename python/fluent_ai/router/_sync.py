@@ -12,7 +12,7 @@ import httpx
 
 from .._gate import gated_sync_client
 from ..client import Client
-from ..errors import APIError
+from ..errors import APIError, StreamInterrupted
 from ..types import ChatResponse, EmbeddingResponse, Message, RerankResponse
 from ._base import RouterBase
 from ._config import Deployment
@@ -63,7 +63,9 @@ class Router(RouterBase):
         """One whole answer from a deployment of alias ``model``; options as ``Client.chat``.
         The answer's ``route`` says which deployment answered and what was tried."""
         tokens = estimate_chat(messages, options.get("tools"), options.get("max_tokens"))
-        plan = self._plan(model, "chat", tokens, options.get("timeout"))
+        plan = self._plan(
+            model, "chat", tokens, options.get("timeout"), learn=options.get("max_tokens") is None
+        )
         return self._run(plan, lambda d, c: c.chat(d.model, messages, **options))
 
     def embed(self, model: str, inputs: str | Sequence[str], **options: Any) -> EmbeddingResponse:
@@ -80,7 +82,9 @@ class Router(RouterBase):
         """The answer as events, from one deployment; it fails over only while no event has
         reached the caller (after that a failure raises ``StreamInterrupted``: never a replay)."""
         tokens = estimate_chat(messages, options.get("tools"), options.get("max_tokens"))
-        plan = self._plan(model, "stream", tokens, options.get("timeout"))
+        plan = self._plan(
+            model, "stream", tokens, options.get("timeout"), learn=options.get("max_tokens") is None
+        )
         return RouterStream(self, plan, messages, options)
 
     # Driving a plan -------------------------------------------------------------------------------
@@ -98,7 +102,7 @@ class Router(RouterBase):
                 continue
             assert deployment.name is not None
             admission = state.admit(
-                core.needs(deployment, plan.tokens),
+                core.needs(deployment, plan),
                 deployment.name,
                 self._call_id(),
                 self._expiry(),
@@ -109,7 +113,7 @@ class Router(RouterBase):
             breaker = core.breaker(deployment.name)
             if breaker is not None and not breaker.allow():
                 state.release(
-                    admission, core.corrections(admission, plan.tokens, None, refund=True)
+                    admission, core.corrections(admission, None, failed=True, refund_requests=True)
                 )
                 plan.breaker_refused(deployment)
                 continue
@@ -123,7 +127,13 @@ class Router(RouterBase):
         # An error that is not the provider's (a bad argument) sent nothing: all given back.
         refund = not isinstance(error, APIError)
         state.release(
-            admission, self._core.corrections(admission, plan.tokens, None, refund=refund)
+            admission,
+            self._core.corrections(
+                admission,
+                None,
+                failed=not isinstance(error, StreamInterrupted),
+                refund_requests=refund,
+            ),
         )
         cool = plan.failed(error)  # raises when final
         if cool:
@@ -145,8 +155,9 @@ class Router(RouterBase):
                 raise
             used = usage_tokens(result)
             self._core.state.release(
-                admission, self._core.corrections(admission, plan.tokens, used, refund=False)
+                admission, self._core.corrections(admission, used, failed=False)
             )
+            self._core.learn(deployment, plan, used)
             plan.succeeded(deployment)
             _attach(result, plan.route)
             return result
@@ -286,8 +297,9 @@ def _events(
             released = True
             core.state.release(
                 admission,
-                core.corrections(admission, plan.tokens, usage_tokens(response), refund=False),
+                core.corrections(admission, usage_tokens(response), failed=False),
             )
+            core.learn(deployment, plan, usage_tokens(response))
             plan.succeeded(deployment)
             _attach(response, plan.route)
             progress.response = response
