@@ -259,7 +259,7 @@ def test_async_routers_share_one_budget(server: RedisServer, provider: Provider)
         routers = [
             AsyncRouter(
                 {"m": [deployment(provider, rpm=12)]},
-                state=RedisState(server.url, prefix=prefix, timeout=0.5),
+                state=RedisState(server.url, prefix=prefix, timeout=0.5, retry_interval=0.2),
                 on_limit="raise",
                 metrics=Metrics(),
             )
@@ -277,6 +277,12 @@ def test_async_routers_share_one_budget(server: RedisServer, provider: Provider)
         started = time.monotonic()
         after = await asyncio.gather(*(one(routers[0]) for _ in range(3)))
         assert time.monotonic() - started < 2.0
+        server.start()  # empty: the 12 counted before the kill are gone
+        await asyncio.sleep(0.25)  # past retry_interval: the next call merges the local 3
+        after += await asyncio.gather(*(one(routers[0]) for _ in range(2)))
+        values = server.command("HVALS", f"{prefix}budget:deployment:p:rpm")
+        assert sum(int(v) for v in values) == 5  # type: ignore[union-attr]
+        assert routers[0].state.outages == 1  # type: ignore[attr-defined]
         for router in routers:
             await router.aclose()
         return [*outcomes, *after]
@@ -284,8 +290,8 @@ def test_async_routers_share_one_budget(server: RedisServer, provider: Provider)
     outcomes = asyncio.run(run())
     assert outcomes[:30].count("from p") == 12
     assert outcomes[:30].count("limited") == 18
-    assert outcomes[30:] == ["from p"] * 3
-    assert provider.received == 15
+    assert outcomes[30:] == ["from p"] * 5
+    assert provider.received == 17
 
 
 def test_worker_processes_through_a_redis_kill_and_restart(
