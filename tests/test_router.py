@@ -433,7 +433,15 @@ def test_bad_arguments_name_what_was_wrong() -> None:
         Router({"m": [{"model": "openai/x", "name": "d"}, {"model": "openai/y", "name": "d"}]})
     with pytest.raises(InvalidArgumentError, match="rpm"):
         Router({"m": [{"model": "openai/x", "rpm": 0}]})
-    router = _router("sync", {"m": [{"model": "openai/x", "api_key": "sk-secret-value"}]})
+    router = _router(
+        "sync",
+        {
+            "m": [
+                {"model": "openai/x", "api_key": "sk-secret-value"},
+                {"model": "openai/y", "settings": {"api_key": "sk-secret-value"}},
+            ]
+        },
+    )
     with pytest.raises(InvalidArgumentError, match="not an alias"):
         router.chat("openai/x", USER)
     assert "sk-secret-value" not in repr(router) + repr(router.aliases)

@@ -371,3 +371,17 @@ def test_failover_and_return_with_the_redis_state(server: RedisServer, kind: str
     finally:
         a.close()
         b.close()
+
+
+def test_the_redis_password_is_never_shown(
+    provider: Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "redis-secret-password"
+    state = RedisState(f"redis://:{secret}@127.0.0.1:{free_port()}/0", timeout=0.2)
+    router = Router({"m": [deployment(provider)]}, state=state, metrics=Metrics())
+    with caplog.at_level(logging.DEBUG):
+        router.chat("m", USER)
+    shown = repr(state) + repr(router) + " ".join(r.getMessage() for r in caplog.records)
+    assert "unreachable" in shown and "127.0.0.1" in shown
+    assert secret not in shown
+    router.close()

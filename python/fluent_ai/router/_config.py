@@ -34,7 +34,7 @@ class Deployment:
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     region: str | None = None
-    settings: Mapping[str, Any] | None = None
+    settings: Mapping[str, Any] | None = field(default=None, repr=False)  # may hold keys
     weight: float = 1.0
     rpm: int | None = None
     tpm: int | None = None
