@@ -547,3 +547,13 @@ def test_a_failed_call_gives_its_tokens_back_but_not_its_request(
     assert _chat(router).route.deployment == "b"
     assert state.used("deployment:a:rpm") == 1
     assert state.used("deployment:a:tpm") == 0
+
+
+def test_redis_state_without_the_redis_package_says_which_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fluent_ai.router import RedisState
+
+    monkeypatch.setitem(sys.modules, "redis", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"fluent-ai\[redis\]"):
+        RedisState("redis://127.0.0.1:6379/0")

@@ -3,10 +3,9 @@ rate limits and state shared through Redis (docs/router.md)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ._async import AsyncRouter, AsyncRouterStream
 from ._config import STRATEGIES, Deployment
+from ._redis import RedisState  # the redis package itself is imported when one is made
 from ._route import Route, RouteAttempt, route_of
 from ._state import MemoryState, State
 from ._sync import Router, RouterStream
@@ -25,11 +24,3 @@ __all__ = [
     "State",
     "route_of",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "RedisState":  # the redis package is an optional extra
-        from ._redis import RedisState  # noqa: PLC0415
-
-        return RedisState
-    raise AttributeError(f"module 'fluent_ai.router' has no attribute {name!r}")
