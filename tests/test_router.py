@@ -29,7 +29,7 @@ from fluent_ai.errors import (
     ServerError,
     StreamInterrupted,
 )
-from fluent_ai.router import AsyncRouter, MemoryState, Router
+from fluent_ai.router import AsyncRouter, MemoryState, RedisState, Router
 
 FAST = BreakerPolicy(failure_threshold=1, recovery_time=0.3)
 
@@ -552,8 +552,6 @@ def test_a_failed_call_gives_its_tokens_back_but_not_its_request(
 def test_redis_state_without_the_redis_package_says_which_extra(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from fluent_ai.router import RedisState
-
     monkeypatch.setitem(sys.modules, "redis", None)  # as if not installed
     with pytest.raises(ImportError, match=r"fluent-ai\[redis\]"):
         RedisState("redis://127.0.0.1:6379/0")
