@@ -30,8 +30,9 @@ from fluent_ai.errors import (
     StreamInterrupted,
 )
 from fluent_ai.router import AsyncRouter, MemoryState, RedisState, Router
+from fluent_ai.router._state import View
 
-FAST = BreakerPolicy(failure_threshold=1, recovery_time=0.3)
+FAST = BreakerPolicy(failure_threshold=1, recovery_time=0.6)
 
 
 @pytest.fixture
@@ -136,14 +137,14 @@ def test_traffic_moves_away_from_a_failing_deployment_and_comes_back(
         kind,
         {"m": [deployment(a), deployment(b)]},
         strategy="round_robin",
-        timeout=Timeout(connect=1, total=0.5),
+        timeout=Timeout(connect=1, total=1.0),
     )
     if fault == "503":
         a.mode, a.status = "status", 503
     elif fault == "429":
-        a.mode, a.status, a.headers = "status", 429, {"retry-after": "0.3"}
+        a.mode, a.status, a.headers = "status", 429, {"retry-after": "0.6"}
     elif fault == "timeout":
-        a.mode, a.stall = "stall", 2.0
+        a.mode, a.stall = "stall", 2.5
     else:
         a.server.close()
     answers = [_chat(router) for _ in range(6)]
@@ -154,12 +155,12 @@ def test_traffic_moves_away_from_a_failing_deployment_and_comes_back(
     assert answers[0].text == "from b"
     assert all(r.route.attempts[-1].outcome == "ok" for r in answers)
     sent_to_a = a.received
-    assert sent_to_a <= 2, "a cooling deployment kept getting traffic"
+    assert sent_to_a <= 3, "a cooling deployment kept getting traffic"
     assert any(r.route.skipped.get("a") in ("cooling", "paused") for r in answers[1:])
     if fault == "refused":
         return
     a.mode = "ok"
-    time.sleep(0.35)  # the cooldown (breaker recovery_time, or the retry-after)
+    time.sleep(0.65)  # the cooldown (breaker recovery_time, or the retry-after)
     back = [_chat(router).route.deployment for _ in range(4)]
     assert "a" in back, f"traffic never came back to a: {back}"
 
@@ -276,7 +277,7 @@ def test_every_deployment_cooling_raises_circuit_open_without_sending(
 
 
 def test_strategies(make: Callable[..., Provider]) -> None:
-    a, b, c = make("a"), make("b", delay=0.05), make("c")
+    a, b, c = make("a"), make("b", delay=0.2), make("c")
     models = {"m": [deployment(a), deployment(b), deployment(c, weight=0)]}
     rr = _router("sync", models, strategy="round_robin")
     assert [_chat(rr).route.deployment for _ in range(6)] == ["a", "b", "c"] * 2
@@ -306,7 +307,11 @@ def test_least_in_flight_spreads_concurrent_calls(make: Callable[..., Provider])
     ]
     for t in threads:
         t.start()
-        time.sleep(0.05)  # the first call is in flight when the second chooses
+        # The second chooses once the first is in flight.
+        end = time.monotonic() + 5
+        while router.state.view(["a", "b"]) == [View(0.0, 0), View(0.0, 0)]:
+            assert time.monotonic() < end
+            time.sleep(0.005)
     for t in threads:
         t.join()
     assert sorted(results) == ["a", "b"]
@@ -315,18 +320,21 @@ def test_least_in_flight_spreads_concurrent_calls(make: Callable[..., Provider])
 @pytest.mark.parametrize("kind", KINDS)
 def test_rpm_budget_raise_and_wait(make: Callable[..., Provider], kind: str) -> None:
     a = make("a")
-    router = _router(kind, {"m": [deployment(a, rpm=3)]}, on_limit="raise", window=1.2)
+    router = _router(kind, {"m": [deployment(a, rpm=3)]}, on_limit="raise", window=6.0)
     for _ in range(3):
         _chat(router)
     with pytest.raises(RateLimitError) as caught:
         _chat(router)
     assert a.received == 3
-    assert caught.value.retry_after is not None and 0 < caught.value.retry_after <= 1.3
+    assert caught.value.retry_after is not None and 0 < caught.value.retry_after <= 6.1
     waiting = _router(kind, {"m": [deployment(a, name="w", rpm=3)]}, window=0.6)
     started = time.monotonic()
-    answers = [_chat(waiting) for _ in range(4)]
-    assert time.monotonic() - started >= 0.55
-    assert answers[-1].route.waited > 0
+    answers = [_chat(waiting) for _ in range(3)]
+    three = time.monotonic() - started
+    answers.append(_chat(waiting))
+    assert time.monotonic() - started >= 0.6  # the 4th waited for the 1st to leave the window
+    if three < 0.5:  # (a machine slower than that let the window pass by itself)
+        assert answers[-1].route.waited > 0
 
 
 def test_a_budget_over_one_deployment_moves_to_the_next(make: Callable[..., Provider]) -> None:

@@ -182,7 +182,7 @@ def test_redis_killed_and_restarted_mid_run(
         for _ in range(10):
             call()
     assert provider.received == 30  # no request lost, none sent twice
-    assert slowest < 1.0
+    assert slowest < 2.0
     # The 10 local ones were merged, the 10 after the return counted: nothing twice.
     assert _budget_total(server, state, key) == 20
     warnings = [r.getMessage() for r in caplog.records]
@@ -207,7 +207,8 @@ def test_a_hung_redis_never_hangs_a_request(server: RedisServer, provider: Provi
         server.resume()
     # One call pays the socket timeout (a view), later ones use the local state at once; each
     # retry of Redis costs at most one more timeout.
-    assert max(durations) < 0.15 * 3 + 0.3, durations
+    # (A hang would be minutes: redis-py's default has no timeout at all.)
+    assert max(durations) < 2.0, durations
     assert provider.received == 7
     router.close()
 
@@ -244,7 +245,7 @@ def test_cooldowns_are_shared_between_processes(server: RedisServer) -> None:
         )
         assert a.received == 1
         ttl = server.command("PTTL", f"{prefix}cooldown:a")
-        assert 4000 < int(ttl) <= 5000  # type: ignore[arg-type]
+        assert 2000 < int(ttl) <= 5000  # type: ignore[arg-type]
         first.close()
         second.close()
     finally:
@@ -325,7 +326,7 @@ def test_worker_processes_through_a_redis_kill_and_restart(
     )
     assert [r["other"] for r in results] == [0, 0, 0]  # no request lost
     assert sum(r["ok"] for r in results) == 90 and provider.received == 90  # none sent twice
-    assert max(r["slowest"] for r in results) < 1.0  # none hung on Redis
+    assert max(r["slowest"] for r in results) < 2.0  # none hung on Redis
     assert [r["outages"] for r in results] == [1, 1, 1]
     # What was admitted before the kill died with Redis; what was admitted after it (locally,
     # then merged, or in the new Redis) is counted exactly once. A machine too loaded to end
@@ -344,7 +345,7 @@ def test_failover_and_return_with_the_redis_state(server: RedisServer, kind: str
     # One deployment returns 503: traffic moves to the other for the cooldown (kept in
     # Redis), then comes back once the deployment answers again.
     a, b = Provider("a", mode="status", status=503), Provider("b")
-    policy = BreakerPolicy(failure_threshold=1, recovery_time=0.4)
+    policy = BreakerPolicy(failure_threshold=1, recovery_time=1.0)
     models = {"m": [deployment(a, priority=0), deployment(b, priority=1)]}
     try:
         state = _state(server)
@@ -361,7 +362,7 @@ def test_failover_and_return_with_the_redis_state(server: RedisServer, kind: str
         assert all(r.skipped == {"a": "cooling"} for r in first[1:])
         assert a.received == 1
         a.mode = "ok"
-        time.sleep(0.45)
+        time.sleep(1.05)
         assert chat().route.deployment == "a"
         if kind == "sync":
             router.close()
