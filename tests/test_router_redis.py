@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import os
+import random
 import subprocess
 import sys
 import time
@@ -25,9 +26,11 @@ from fluent_ai import BreakerPolicy, Metrics
 from fluent_ai.errors import RateLimitError
 from fluent_ai.router import (
     AsyncRouter,
+    MemoryState,
     RedisState,  # the redis package is a test dependency
     Router,
 )
+from fluent_ai.router._state import Admission
 
 HERE = Path(__file__).resolve().parent
 
@@ -386,3 +389,29 @@ def test_the_redis_password_is_never_shown(
     assert "unreachable" in shown and "127.0.0.1" in shown
     assert secret not in shown
     router.close()
+
+
+def test_the_redis_script_and_the_python_rule_agree(server: RedisServer) -> None:
+    # The same admissions, at the same (test-given) times, through the Lua script and through
+    # the in-memory state: the same decisions, buckets and waits.
+    state = _state(server)
+    rng = random.Random(15)
+    for case in range(12):
+        window, limit = rng.choice([6.0, 60.0]), rng.randint(1, 12)
+        state.configure(window)
+        clock = [1_000_000.0 + rng.random() * window]
+        memory = MemoryState(clock=lambda clock=clock: clock[0])
+        memory.configure(window)
+        key = f"parity{case}"
+        for step in range(60):
+            clock[0] += rng.random() * window / 8
+            needs = [(key, limit, rng.randint(0, 5))]
+            local = memory.admit(needs, "d", f"c{step}", 60.0)
+            keys, args = state._admit_args(needs, "d", f"c{step}", 60.0)
+            args[5] = repr(clock[0])
+            remote = state._admitted(state._scripts["admit"](keys=keys, args=args), needs, "d", "")
+            if isinstance(local, Admission):
+                assert isinstance(remote, Admission) and remote.bucket == local.bucket
+            else:
+                assert not isinstance(remote, Admission)
+                assert remote == pytest.approx(local, abs=1e-6), (case, step)

@@ -200,7 +200,7 @@ class RedisState(State):
     ) -> tuple[list[str], list[Any]]:
         keys = [self._budget(key) for key, _, _ in needs] + [self._flight(deployment)]
         ttl = int((BUCKETS + 2) * self.width * 1000)
-        args: list[Any] = [repr(self.width), BUCKETS, ttl, call_id, repr(float(expires_in))]
+        args: list[Any] = [repr(self.width), BUCKETS, ttl, call_id, repr(float(expires_in)), ""]
         for _, limit, amount in needs:
             args += [int(amount), int(limit)]
         return keys, args

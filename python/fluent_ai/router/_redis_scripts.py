@@ -8,20 +8,24 @@ __all__ = ["ADMIT", "COOL", "RELEASE", "VIEW"]
 
 # KEYS: the budget hashes (bucket -> units), then the deployment's in-flight sorted set.
 # ARGV: bucket width (s), buckets per window, budget TTL (ms), call id, call expiry (s),
-#       then (amount, limit) per budget.
+#       the time ("" for Redis's own clock; a number only in the tests comparing this script
+#       with _windows.py), then (amount, limit) per budget.
 # Returns {1, bucket} when admitted, {0, seconds to wait} when not, {-1, 0} when a need is
 # larger than its limit.
 ADMIT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local now = tonumber(ARGV[6])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
 local width = tonumber(ARGV[1])
 local nb = tonumber(ARGV[2])
 local cur = math.floor(now / width)
 local n = #KEYS - 1
 local wait = 0
 for i = 1, n do
-  local amount = tonumber(ARGV[4 + 2 * i])
-  local limit = tonumber(ARGV[5 + 2 * i])
+  local amount = tonumber(ARGV[5 + 2 * i])
+  local limit = tonumber(ARGV[6 + 2 * i])
   if amount > limit then return {-1, '0'} end
   local flat = redis.call('HGETALL', KEYS[i])
   local live, stale, total = {}, {}, 0
@@ -46,7 +50,7 @@ for i = 1, n do
 end
 if wait > 0 then return {0, tostring(wait)} end
 for i = 1, n do
-  local amount = tonumber(ARGV[4 + 2 * i])
+  local amount = tonumber(ARGV[5 + 2 * i])
   if amount ~= 0 then redis.call('HINCRBY', KEYS[i], cur, amount) end
   redis.call('PEXPIRE', KEYS[i], ARGV[3])
 end
