@@ -21,6 +21,7 @@ from router_helpers import USER, Provider, deployment
 
 from fluent_ai import BreakerPolicy, Metrics, Timeout
 from fluent_ai.errors import (
+    ArgumentTypeError,
     BadRequestError,
     CircuitOpenError,
     ContextWindowExceededError,
@@ -441,6 +442,14 @@ def test_bad_arguments_name_what_was_wrong() -> None:
         Router({"m": [{"model": "openai/x", "name": "d"}, {"model": "openai/y", "name": "d"}]})
     with pytest.raises(InvalidArgumentError, match="rpm"):
         Router({"m": [{"model": "openai/x", "rpm": 0}]})
+    with pytest.raises(ArgumentTypeError, match="retries"):
+        Router({"m": [{"model": "openai/x"}]}, retries="2")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="window"):
+        Router({"m": [{"model": "openai/x"}]}, window=0)
+    with pytest.raises(ArgumentTypeError, match="state"):
+        Router({"m": [{"model": "openai/x"}]}, state="redis://x")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="on_limit"):
+        Router({"m": [{"model": "openai/x"}]}, on_limit="block")
     router = _router(
         "sync",
         {

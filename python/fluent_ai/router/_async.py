@@ -32,11 +32,10 @@ class AsyncRouter(RouterBase):
     :class:`~fluent_ai.router.Router`, as coroutines, except :meth:`stream`, which returns an
     :class:`AsyncRouterStream` directly. ``RedisState`` needs asyncio."""
 
-    def __init__(
-        self, model_list: Mapping[str, Sequence[Deployment | Mapping[str, Any]]], **options: Any
-    ) -> None:
-        super().__init__(model_list, **options)
-        self._clients: dict[str, AsyncClient] = {}
+    _clients: dict[str, AsyncClient]
+
+    def _make_clients(self) -> None:
+        self._clients = {}
         for name, deployment in self._core.deployments.items():
             http = gated_client()
             http.event_hooks = {"response": [_hook(self._core.headers_seen, name)]}

@@ -100,6 +100,18 @@ class RouterBase:
 
             metrics = default_metrics
         self._timeout = DEFAULT_TIMEOUT if timeout is DEFAULT_TIMEOUT else Timeout.of(timeout)
+        if isinstance(retries, bool) or not isinstance(retries, int):
+            raise ArgumentTypeError(
+                f"retries must be an int, got {type(retries).__name__}",
+                argument="retries",
+                expected="an int >= 0",
+            )
+        if retries < 0:
+            raise InvalidArgumentError(
+                f"retries must be an int >= 0, got {retries}",
+                argument="retries",
+                expected="an int >= 0",
+            )
         self._retries = retries
         self._providers = dict(providers or {})
         self._core = RouterCore(
@@ -122,6 +134,11 @@ class RouterBase:
             on_route=on_route,
             respect_headers=bool(respect_headers),
         )
+        self._make_clients()
+
+    def _make_clients(self) -> None:
+        """One client per deployment (``Router``: ``Client``; ``AsyncRouter``: ``AsyncClient``)."""
+        raise NotImplementedError
 
     # Public views ---------------------------------------------------------------------------------
 

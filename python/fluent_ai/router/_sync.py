@@ -43,11 +43,10 @@ class Router(RouterBase):
     See docs/router.md.
     """
 
-    def __init__(
-        self, model_list: Mapping[str, Sequence[Deployment | Mapping[str, Any]]], **options: Any
-    ) -> None:
-        super().__init__(model_list, **options)
-        self._clients: dict[str, Client] = {}
+    _clients: dict[str, Client]
+
+    def _make_clients(self) -> None:
+        self._clients = {}
         for name, deployment in self._core.deployments.items():
             http = gated_sync_client()
             http.event_hooks = {"response": [partial(_headers_hook, self._core.headers_seen, name)]}
