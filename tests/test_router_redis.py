@@ -415,3 +415,28 @@ def test_the_redis_script_and_the_python_rule_agree(server: RedisServer) -> None
             else:
                 assert not isinstance(remote, Admission)
                 assert remote == pytest.approx(local, abs=1e-6), (case, step)
+
+
+def test_a_hung_redis_never_hangs_an_async_request(server: RedisServer, provider: Provider) -> None:
+    async def run() -> list[float]:
+        router = AsyncRouter(
+            {"m": [deployment(provider, rpm=1000)]},
+            state=_state(server, timeout=0.15),
+            metrics=Metrics(),
+        )
+        await router.chat("m", USER)
+        server.pause()
+        durations = []
+        try:
+            for _ in range(4):
+                started = time.monotonic()
+                await router.chat("m", USER)
+                durations.append(time.monotonic() - started)
+        finally:
+            server.resume()
+        await router.aclose()
+        return durations
+
+    durations = asyncio.run(run())
+    assert max(durations) < 2.0, durations
+    assert provider.received == 5
