@@ -12,6 +12,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -440,3 +441,36 @@ def test_a_hung_redis_never_hangs_an_async_request(server: RedisServer, provider
     durations = asyncio.run(run())
     assert max(durations) < 2.0, durations
     assert provider.received == 5
+
+
+def test_threads_through_a_redis_kill_and_restart_see_one_outage(
+    server: RedisServer, provider: Provider
+) -> None:
+    # Four threads keep four pooled connections busy; after Redis returns, none of the idle
+    # ones (dead with the old server) may fail a command and start a second, false outage.
+    state = _state(server)
+    router = Router({"m": [deployment(provider, rpm=10_000)]}, state=state, metrics=Metrics())
+
+    def burst() -> None:
+        threads = [
+            threading.Thread(target=lambda: [router.chat("m", USER) for _ in range(5)])
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    burst()
+    server.kill()
+    burst()
+    server.start()
+    time.sleep(0.25)
+    burst()
+    burst()
+    assert provider.received == 80
+    assert state.outages == 1
+    # 20 counted locally and merged, 40 in the new Redis: 60 (nothing was in flight at the
+    # kill, so nothing twice).
+    assert _budget_total(server, state, "deployment:p:rpm") == 60
+    router.close()

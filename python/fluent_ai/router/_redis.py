@@ -16,6 +16,7 @@ set call id -> expiry time (TTL: the longest call); ``{prefix}cache:{name}`` str
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import threading
@@ -126,6 +127,11 @@ class RedisState(State):
             return True
 
     def _failed(self, error: BaseException) -> None:
+        # The idle pooled connections are likely dead too: dropped now, so that commands after
+        # Redis returns do not each wait out a socket timeout on one (a partition sends no
+        # FIN for redis-py's check at checkout to notice).
+        with contextlib.suppress(Exception):
+            self._client.connection_pool.disconnect(inuse_connections=False)
         with self._lock:
             self._down_until = time.monotonic() + self.retry_interval
             first = not self._down
