@@ -28,7 +28,7 @@ def _frame(data: object) -> bytes:
 class Provider:
     """One loopback deployment. ``mode``: ``ok``, ``status`` (answer ``status`` with
     ``headers``), ``stall`` (answer after ``stall`` seconds), ``cut`` (stream: one event, then
-    the connection drops), ``refused`` (the server is closed)."""
+    the connection drops), ``error_event`` (stream: an error event first)."""
 
     name: str
     mode: str = "ok"
@@ -85,6 +85,10 @@ class Provider:
             ]
             return json_response({"results": results}, headers=self.answer_headers)
         text = f"from {self.name}"
+        if body.get("stream") and self.mode == "error_event":
+            # A 200 stream whose first event is the provider's error (an overload).
+            error = {"error": {"message": "Overloaded", "type": "overloaded_error"}}
+            return Response(200, {"content-type": "text/event-stream"}, [_frame(error)])
         if body.get("stream"):
             frames = [
                 _frame(

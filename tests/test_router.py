@@ -572,3 +572,17 @@ def test_redis_state_without_the_redis_package_says_which_extra(
     monkeypatch.setitem(sys.modules, "redis", None)  # as if not installed
     with pytest.raises(ImportError, match=r"fluent-ai\[redis\]"):
         RedisState("redis://127.0.0.1:6379/0")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_stream_whose_first_event_is_an_error_fails_over(
+    make: Callable[..., Provider], kind: str
+) -> None:
+    a, b = make("a", mode="error_event"), make("b")
+    router = _router(kind, {"m": [deployment(a, priority=0), deployment(b, priority=1)]})
+    events, stream, error = _stream(router)
+    assert error is None, error
+    assert [e.text for e in events if type(e).__name__ == "TextDelta"] == ["from b", "!"]
+    assert not [e for e in events if type(e).__name__ == "ProviderErrorEvent"]
+    attempt = stream.route.attempts[0]
+    assert (attempt.deployment, attempt.reason) == ("a", "error")
