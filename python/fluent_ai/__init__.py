@@ -141,9 +141,12 @@ from .types import ChatResponse, EmbeddingResponse, RerankResponse, RerankResult
 _CLIENT_NAMES = ("AsyncChatStream", "AsyncClient", "ChatStream", "Client")
 # The catalog's value types, from the catalog on first access too.
 _CATALOG_NAMES = ("Cost", "ModelInfo")
+# The router (fluent_ai.router), also loaded on first access.
+_ROUTER_NAMES = ("AsyncRouter", "Deployment", "Router")
 if TYPE_CHECKING:
     from .catalog import Cost, ModelInfo
     from .client import AsyncChatStream, AsyncClient, ChatStream, Client
+    from .router import AsyncRouter, Deployment, Router
 
 __all__ += [
     "AsyncChatStream",
@@ -160,6 +163,9 @@ __all__ += [
     "RerankResult",
     "RetryPolicy",
     "Timeout",
+    "AsyncRouter",
+    "Deployment",
+    "Router",
 ]
 
 
@@ -170,8 +176,14 @@ if not TYPE_CHECKING:
     def __getattr__(name: str) -> Any:
         if name == "catalog":
             return importlib.import_module(".catalog", __name__)
-        if name in _CLIENT_NAMES or name in _CATALOG_NAMES:
-            module = ".client" if name in _CLIENT_NAMES else ".catalog"
+        if name in _CLIENT_NAMES or name in _CATALOG_NAMES or name in _ROUTER_NAMES:
+            module = (
+                ".client"
+                if name in _CLIENT_NAMES
+                else ".catalog"
+                if name in _CATALOG_NAMES
+                else ".router"
+            )
             value = getattr(importlib.import_module(module, __name__), name)
             globals()[name] = value
             return value
