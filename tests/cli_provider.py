@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loopback import LoopbackServer, Request, Response, json_response  # noqa: E402
+from loopback import LoopbackServer, Request, Response, json_response
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TRANSCRIPTS = SHARED / "spec" / "transcripts"

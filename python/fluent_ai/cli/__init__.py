@@ -164,8 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="The cost of a call to MODEL from the catalog's prices (USD).",
     )
     cost.add_argument("model", help='"provider/model" (aliases resolve)')
-    cost.add_argument("--input", type=_positive_int, required=True, metavar="TOKENS",
-                      help="prompt tokens, cached ones included")
+    cost.add_argument(
+        "--input",
+        type=_positive_int,
+        required=True,
+        metavar="TOKENS",
+        help="prompt tokens, cached ones included",
+    )
     cost.add_argument("--output", type=_positive_int, default=0, metavar="TOKENS")
     cost.add_argument("--cache-read", type=_positive_int, default=0, metavar="TOKENS")
     cost.add_argument("--cache-write", type=_positive_int, default=0, metavar="TOKENS")
@@ -248,8 +253,13 @@ def _list_cassette(args: Any, style: Style) -> int:
 
 def _dispatch(args: Any, parser: argparse.ArgumentParser, style: Style, err: Style) -> int:
     if args.command in ("record", "replay"):
-        if not args.rest:
+        if not args.rest or (args.command == "replay" and args.rest[0].startswith("-")):
             if args.command == "replay":
+                listing = argparse.ArgumentParser(prog="fluent-ai replay DIR")
+                _common(listing)
+                options = listing.parse_args(args.rest)
+                args.json = args.json or options.json
+                style = Style(wants_colour(sys.stdout, options.color) and not args.json)
                 return _list_cassette(args, style)
             parser.error("record needs a command to run: fluent-ai record DIR stream MODEL ...")
         if args.rest[0] not in ("chat", "stream"):
@@ -313,4 +323,3 @@ def _json_wanted(args: Any) -> bool:
         return True
     rest = getattr(args, "rest", None) or []
     return "--json" in rest
-

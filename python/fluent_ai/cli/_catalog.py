@@ -50,7 +50,7 @@ def _refresh(args: Any, err: Style) -> None:
     for provider, outcome in sorted(result.items()):
         text = f"{provider}: {outcome.status}"
         if outcome.status == "fetched":
-            text += f" ({len(outcome.models)} models)"
+            text += f" ({outcome.models} models)"
         if outcome.error is not None:
             text += f" — {type(outcome.error).__name__}: {outcome.error}"
         colour = "green" if outcome.status in ("fetched", "cached") else "yellow"
@@ -62,7 +62,7 @@ def run_models(args: Any, style: Style, err: Style) -> int:
 
     if args.refresh:
         _refresh(args, err)
-    flags = {
+    flags: dict[str, Any] = {
         name: True
         for name in ("tools", "vision", "reasoning", "structured_output")
         if getattr(args, name)

@@ -232,4 +232,3 @@ def run_chat(args: Any, style: Style, err_style: Style) -> int:
 
 def run_stream(args: Any, style: Style, err_style: Style) -> int:
     return _run(args, style, err_style, streaming=True)
-

@@ -32,8 +32,9 @@ def _pieces(data: bytes, path: str, chunk_size: int) -> list[bytes]:
 
         try:
             exchange = next(
-                item for item in Cassette(Path(path).parent).exchanges() if item.path.name ==
-                Path(path).name
+                item
+                for item in Cassette(Path(path).parent).exchanges()
+                if item.path.name == Path(path).name
             )
         except (StopIteration, ValueError, OSError):
             pass
@@ -66,8 +67,12 @@ def run_decode(args: Any, style: Style, err: Style) -> int:
     if error is not None:
         if args.json:
             print_json(
-                {"type": "error", "error": type(error).__name__, "message": str(error),
-                 "position": error.position}
+                {
+                    "type": "error",
+                    "error": type(error).__name__,
+                    "message": str(error),
+                    "position": error.position,
+                }
             )
         raise error
     if not args.json:

@@ -66,7 +66,7 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str], style: Style) ->
     def line(cells: Sequence[str]) -> str:
         out = []
         for index, (cell, width) in enumerate(zip(cells, widths)):
-            numeric = index > 0 and cell[:1].isdigit() or cell.startswith("$")
+            numeric = (index > 0 and cell[:1].isdigit()) or cell.startswith("$")
             out.append(cell.rjust(width) if numeric else cell.ljust(width))
         return "  ".join(out).rstrip()
 
