@@ -62,9 +62,11 @@ def _response_dict(response: Any) -> dict[str, Any]:
 class _Printer:
     """Writes events to a terminal (or a pipe) as they arrive."""
 
-    def __init__(self, out: TextIO, style: Style) -> None:
+    def __init__(self, out: TextIO, style: Style, prefix: str = "") -> None:
         self.out = out
         self.style = style
+        # Written before the first event (after the progress line was cleared).
+        self.prefix = prefix
         self.in_reasoning = False
         self.at_line_start = True
 
@@ -79,6 +81,9 @@ class _Printer:
             self._write("\n")
 
     def event(self, event: Any) -> None:
+        if self.prefix:
+            self._write(self.prefix)
+            self.prefix = ""
         if isinstance(event, core.ReasoningDelta):
             if not self.in_reasoning:
                 self._newline()
@@ -111,11 +116,16 @@ class _Printer:
 
 
 def _stream_once(
-    client: Any, args: Any, messages: list[dict[str, Any]], style: Style, err_style: Style
+    client: Any,
+    args: Any,
+    messages: list[dict[str, Any]],
+    style: Style,
+    err_style: Style,
+    prefix: str = "",
 ) -> Any:
     """Streams one answer to stdout; returns the response."""
     out = sys.stdout
-    printer = _Printer(out, style)
+    printer = _Printer(out, style, prefix)
     with Progress("waiting for the first token…") as progress:
         stream = client.stream(args.model, messages, **_call_options(args))
         try:
@@ -168,7 +178,7 @@ def _one_message(args: Any) -> str | None:
     return None
 
 
-def _interactive(client: Any, args: Any, style: Style, err_style: Style, streaming: bool) -> int:
+def _interactive(client: Any, args: Any, style: Style, err_style: Style) -> int:
     """A session on the terminal: each line is a user turn, the history is kept. ``/reset``
     forgets it, ``/exit`` or Ctrl-D ends it; Ctrl-C stops the answer being written."""
     history: list[dict[str, Any]] = []
@@ -196,11 +206,9 @@ def _interactive(client: Any, args: Any, style: Style, err_style: Style, streami
             err.write(err_style("(history cleared)", "dim") + "\n")
             continue
         history.append({"role": "user", "content": text})
-        sys.stdout.write(style("ai> ", "blue", "bold") if style.enabled else "ai> ")
-        sys.stdout.flush()
         try:
-            answer = (_stream_once if streaming else _chat_once)(
-                client, args, history, style, err_style
+            answer = _stream_once(
+                client, args, history, style, err_style, prefix=style("ai> ", "blue", "bold")
             )
         except KeyboardInterrupt:
             # The answer is dropped (not added to the history); the session goes on.
@@ -220,7 +228,7 @@ def _run(args: Any, style: Style, err_style: Style, streaming: bool) -> int:
     text = _one_message(args)
     with Client(**client_options(args)) as client:
         if text is None:  # a terminal and no message: a session, answers streamed live
-            return _interactive(client, args, style, err_style, streaming=True)
+            return _interactive(client, args, style, err_style)
         once = _stream_once if streaming else _chat_once
         once(client, args, _messages(args, text), style, err_style)
     return 0
