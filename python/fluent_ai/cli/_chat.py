@@ -121,6 +121,7 @@ def _stream_once(
     messages: list[dict[str, Any]],
     style: Style,
     err_style: Style,
+    *,
     prefix: str = "",
 ) -> Any:
     """Streams one answer to stdout; returns the response."""
