@@ -191,8 +191,10 @@ def _all_bytes(directory: Path) -> bytes:
             data = path.read_bytes()
             found += data
             for exchange in Cassette(path.parent).exchanges():
-                for _, chunk in exchange.chunks:
-                    found += chunk
+                body = b"".join(chunk for _, chunk in exchange.chunks)
+                found += body
+                if ("content-encoding", "gzip") in exchange.headers:
+                    found += gzip.decompress(body)
     return bytes(found)
 
 
@@ -267,17 +269,18 @@ def test_the_rule_matches_on_method_path_query_and_canonical_body(tmp_path: Path
     record.post("http://a.test/y", content=b"plain text")
     record.close()
     replay = httpx.Client(transport=ReplayTransport(tmp_path))
-    got = replay.post("http://b.test/x?key=zzzzzzzz&alt=sse", content=b'{"b":[2],"a":1}')
-    assert got.json() == {"path": "/x"}
-    assert replay.post("http://b.test/y", content=b"plain text").json() == {"path": "/y"}
     for method, url, body in [
         ("POST", "http://b.test/x?alt=json", b'{"a":1,"b":[2]}'),
         ("POST", "http://b.test/z", b'{"a":1,"b":[2]}'),
         ("POST", "http://b.test/x?alt=sse", b'{"a":2,"b":[2]}'),
         ("PUT", "http://b.test/y", b"plain text"),
+        ("POST", "http://b.test/y/z", b"plain text"),
     ]:
         with pytest.raises(UnrecordedRequestError):
             replay.request(method, url, content=body)
+    got = replay.post("http://b.test/x?key=zzzzzzzz&alt=sse", content=b'{"b":[2],"a":1}')
+    assert got.json() == {"path": "/x"}
+    assert replay.post("http://b.test/y", content=b"plain text").json() == {"path": "/y"}
     _assert_no_canary(tmp_path)
     text = (tmp_path / "0001.json").read_text()
     assert "alt=sse" in text and "key=%3Credacted%3E" in text
@@ -293,12 +296,8 @@ def test_credentials_are_removed_everywhere_even_across_chunk_boundaries(
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/token":
             return httpx.Response(200, json={"access_token": TOKEN_CANARY, "expires_in": 3599})
-        if request.url.path == "/gz":
-            return httpx.Response(
-                401,
-                headers={"content-encoding": "gzip", "content-type": "application/json"},
-                content=gzip.compress(json.dumps({"error": f"bad key {KEY}"}).encode()),
-            )
+        if request.url.path == "/gz-clean":
+            return httpx.Response(200, json={"fine": True})
         return httpx.Response(200, headers=SSE, stream=httpx.ByteStream(b"".join(pieces)))
 
     class Chunked(httpx.MockTransport):
@@ -308,6 +307,12 @@ def test_credentials_are_removed_everywhere_even_across_chunk_boundaries(
             if request.url.path == "/sse":
                 request.read()
                 return httpx.Response(200, headers=SSE, stream=_Pieces(pieces))
+            if request.url.path.startswith("/gz"):  # compressed, as read from the socket
+                request.read()
+                text = f"bad key {KEY}" if request.url.path == "/gz" else "nothing secret"
+                data = gzip.compress(json.dumps({"error": text}).encode())
+                headers = {"content-encoding": "gzip", "content-type": "application/json"}
+                return httpx.Response(401, headers=headers, stream=_Pieces([data[:9], data[9:]]))
             return super().handle_request(request)
 
     client = httpx.Client(transport=RecordingTransport(tmp_path, Chunked(answer)))
@@ -318,6 +323,9 @@ def test_credentials_are_removed_everywhere_even_across_chunk_boundaries(
     form = {"grant_type": "jwt", "assertion": BODY_CANARY + "-jwt-assertion"}
     assert client.post("http://p.test/token", data=form).json()["access_token"] == TOKEN_CANARY
     assert client.post("http://p.test/gz", json={"password": BODY_CANARY}).status_code == 401
+    clean = client.post("http://p.test/gz-clean", json={})
+    assert clean.json() == {"error": "nothing secret"}
+    short = client.post("http://p.test/sse", headers={"api-key": "k5x9z"}, content=b"short")
     client.post(f"http://user:{quote(QUERY_CANARY, safe='')}@p.test/sse", content=b"x")
     client.close()
     _assert_no_canary(tmp_path)
@@ -334,7 +342,17 @@ def test_credentials_are_removed_everywhere_even_across_chunk_boundaries(
     # A compressed error body that echoed the key was stored decoded and scrubbed... or kept
     # compressed when it held nothing: either way the replay decodes to the scrubbed text.
     gz = replay.post("http://p.test/gz", json={"password": "x"})
-    assert gz.status_code == 401 and KEY not in gz.text
+    assert gz.status_code == 401 and gz.json() == {"error": "bad key <redacted>"}
+    exchanges = {e.request["url"]: e for e in Cassette(tmp_path).exchanges()}
+    assert ("content-encoding", "gzip") not in exchanges["http://p.test/gz"].headers
+    # Compressed bytes that hide nothing are kept as they came, compressed.
+    kept = exchanges["http://p.test/gz-clean"]
+    assert ("content-encoding", "gzip") in kept.headers and len(kept.chunks) == 2
+    assert replay.post("http://p.test/gz-clean", json={}).json() == {"error": "nothing secret"}
+    # A credential header is redacted by its name, however short its value.
+    assert short.status_code == 200
+    (short_exchange,) = [e for e in exchanges.values() if e.request["body"] == {"text": "short"}]
+    assert short_exchange.request["headers"]["api-key"] == "<redacted>"
 
 
 class _Pieces(httpx.SyncByteStream):
@@ -487,3 +505,38 @@ def test_replayed_errors_keep_their_class_through_the_client(tmp_path: Path) -> 
     exchange = Cassette(tmp_path).exchanges()[0]
     assert json.loads(b"".join(c for _, c in exchange.chunks)) == body
     assert base64  # (the module is used for the fixture's decoding above)
+
+
+def test_every_split_of_a_body_keeps_its_other_bytes_and_boundaries() -> None:
+    """A boundary before a secret stays, one after it shifts by the length difference, one
+    inside it moves to the end of the replacement; the joined bytes are the scrubbed body."""
+    from fluent_ai.recording._redact import Secrets
+
+    data = f"ab{KEY}cd{KEY}{ENV_CANARY}e".encode()
+    secrets = Secrets([KEY, ENV_CANARY])
+    marker = b"<redacted>"
+    spans = []
+    start = 0
+    for value in (KEY, KEY, ENV_CANARY):
+        start = data.index(value.encode(), start)
+        spans.append((start, start + len(value)))
+        start += len(value)
+    scrubbed = data
+    for value in (KEY, ENV_CANARY):
+        scrubbed = scrubbed.replace(value.encode(), marker)
+
+    def moved(bound: int) -> int:
+        shift = 0
+        for begin, end in spans:
+            if bound <= begin:
+                break
+            if bound < end:
+                return begin + shift + len(marker)
+            shift += len(marker) - (end - begin)
+        return bound + shift
+
+    for cut in range(1, len(data)):
+        got = secrets.chunks([data[:cut], data[cut:]])
+        assert b"".join(got) == scrubbed
+        expected = [piece for piece in (scrubbed[: moved(cut)], scrubbed[moved(cut) :]) if piece]
+        assert got == expected, cut

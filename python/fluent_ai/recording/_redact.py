@@ -147,7 +147,7 @@ class Secrets:
         found.sort()
         merged: list[tuple[int, int]] = []
         for start, end in found:
-            if merged and start <= merged[-1][1]:
+            if merged and start < merged[-1][1]:  # overlapping (touching ones stay two)
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             else:
                 merged.append((start, end))
