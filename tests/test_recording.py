@@ -33,6 +33,7 @@ from fluent_ai.errors import (
     UnrecordedRequestError,
 )
 from fluent_ai.recording import Cassette, RecordingTransport, ReplayTransport
+from fluent_ai.recording._redact import Secrets
 
 KEY = "sk-canary-rec-5e1d9a7c3b"
 OTHER_KEY = "sk-another-key-0000000000"
@@ -510,8 +511,6 @@ def test_replayed_errors_keep_their_class_through_the_client(tmp_path: Path) -> 
 def test_every_split_of_a_body_keeps_its_other_bytes_and_boundaries() -> None:
     """A boundary before a secret stays, one after it shifts by the length difference, one
     inside it moves to the end of the replacement; the joined bytes are the scrubbed body."""
-    from fluent_ai.recording._redact import Secrets
-
     data = f"ab{KEY}cd{KEY}{ENV_CANARY}e".encode()
     secrets = Secrets([KEY, ENV_CANARY])
     marker = b"<redacted>"
