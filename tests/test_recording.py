@@ -91,6 +91,10 @@ def _serve(server: LoopbackServer) -> None:
 
     server.route("POST", "/v1/chat/completions", chat)
     server.route("POST", "/v1/messages", Response(200, SSE, anthropic))
+    # The Anthropic stream fails once (500, then a dropped connection) and is retried: the
+    # cassette holds all three attempts under one match key, replayed in that order.
+    server.fail("POST", "/v1/messages", status=500)
+    server.disconnect("POST", "/v1/messages")
     server.route(
         "POST",
         "/v1beta/models/gem-pro:streamGenerateContent",
@@ -229,7 +233,11 @@ def test_a_recorded_session_replays_the_same_without_the_server(
     assert ("error", ("AuthenticationError", 401)) in recorded
     cut = recorded[5]
     assert cut[2][0].startswith("StreamInterrupted") and 0 < len(cut[1]) < len(recorded[0][1])
-    assert len(Cassette(cassette).exchanges()) == requests_seen
+    exchanges = Cassette(cassette).exchanges()
+    assert len(exchanges) == requests_seen
+    attempts = [e for e in exchanges if e.request["url"].endswith("/v1/messages")]
+    assert [e.status for e in attempts] == [500, None, 200]  # None: no response, an error
+    assert attempts[1].error is not None and attempts[1].error["type"] == "RemoteProtocolError"
     _assert_no_canary(cassette)
     # Moved to another host (another port): the match rule ignores it.
     moved = _session(kind, _providers("http://127.0.0.1:9", OTHER_KEY), replay=cassette)
