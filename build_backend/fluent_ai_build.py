@@ -235,7 +235,8 @@ def _entry_points() -> str:
                 group = None
         elif group is not None and "=" in line and not line.startswith("#"):
             name, _, value = line.partition("=")
-            groups.setdefault(group, []).append(f"{name.strip()} = {value.strip().strip(chr(34))}")
+            entry = f"{name.strip().strip(chr(34))} = {value.strip().strip(chr(34))}"
+            groups.setdefault(group, []).append(entry)
     return "".join(
         f"[{name}]\n" + "".join(entry + "\n" for entry in entries) + "\n"
         for name, entries in groups.items()
