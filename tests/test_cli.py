@@ -277,6 +277,10 @@ def test_record_then_replay_without_the_server(tmp_path: Path) -> None:
     assert missing.returncode == 5 and "UnrecordedRequestError" in missing.stderr
     for path in cassette.iterdir():
         assert KEY not in path.read_text()
+    # decode reads an exchange file read by read: the stream's own events.
+    decoded = run_cli("decode", str(cassette / "0001.json"), "-d", "openai-chat", "--json", env=env)
+    assert decoded.returncode == 0, decoded.stderr
+    assert _lines(decoded.stdout) == _lines(live.stdout)[:-1]
 
 
 def test_help_texts_name_the_commands_and_the_exit_codes() -> None:

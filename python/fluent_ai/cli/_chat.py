@@ -4,6 +4,7 @@ the end."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any, TextIO
 
@@ -182,6 +183,10 @@ def _one_message(args: Any) -> str | None:
 def _interactive(client: Any, args: Any, style: Style, err_style: Style) -> int:
     """A session on the terminal: each line is a user turn, the history is kept. ``/reset``
     forgets it, ``/exit`` or Ctrl-D ends it; Ctrl-C stops the answer being written."""
+    with contextlib.suppress(ImportError):  # line editing and the up-arrow history
+        import readline  # noqa: F401, PLC0415
+    # readline counts the prompt's width: escape sequences are marked as zero-width.
+    prompt = "\001\033[1;32m\002you> \001\033[0m\002" if style.enabled else "you> "
     history: list[dict[str, Any]] = []
     if args.system:
         history.append({"role": "system", "content": args.system})
@@ -193,7 +198,7 @@ def _interactive(client: Any, args: Any, style: Style, err_style: Style) -> int:
     err.flush()
     while True:
         try:
-            line = input(style("you> ", "green", "bold") if style.enabled else "you> ")
+            line = input(prompt)
         except EOFError:
             err.write("\n")
             return 0

@@ -26,18 +26,17 @@ def _read(path: str) -> bytes:
 
 
 def _pieces(data: bytes, path: str, chunk_size: int) -> list[bytes]:
-    """The bytes to feed: a cassette exchange's recorded reads, else the file in pieces."""
-    if path.endswith(".json") and data.lstrip().startswith(b"{"):
-        from ..recording import Cassette  # noqa: PLC0415
+    """The bytes to feed: a cassette exchange's recorded reads (a file ``NNNN.json`` that is
+    one), else the file in pieces of ``chunk_size`` (0: whole)."""
+    name = Path(path).name
+    if name[:-5].isdigit() and name.endswith(".json") and data.lstrip().startswith(b"{"):
+        from ..recording import CassetteError  # noqa: PLC0415
+        from ..recording._cassette import read_exchange  # noqa: PLC0415
 
         try:
-            exchange = next(
-                item
-                for item in Cassette(Path(path).parent).exchanges()
-                if item.path.name == Path(path).name
-            )
-        except (StopIteration, ValueError, OSError):
-            pass
+            exchange = read_exchange(Path(path))
+        except CassetteError:
+            pass  # a JSON body that is not an exchange: decoded as it is
         else:
             return [chunk for _, chunk in exchange.chunks]
     if chunk_size <= 0:

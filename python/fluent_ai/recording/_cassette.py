@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from ..errors import UnrecordedRequestError
 from ._redact import REDACTED, Secrets, environment_secrets, is_secret_header
 
-__all__ = ["Cassette", "Exchange", "match_key"]
+__all__ = ["Cassette", "Exchange", "match_key", "read_exchange"]
 
 FORMAT = 1
 _NAME = re.compile(r"^(\d{4,})\.json$")
@@ -322,6 +322,12 @@ def _chunk(at: float, data: bytes) -> dict[str, Any]:
 def _next_number(path: Path) -> int:
     numbers = [int(m.group(1)) for m in map(_NAME.match, os.listdir(path)) if m]
     return max(numbers, default=0) + 1
+
+
+def read_exchange(path: Path) -> Exchange:
+    """One exchange file (``CassetteError`` when it is not one)."""
+    match = _NAME.match(path.name)
+    return _read(int(match.group(1)) if match else 0, path)
 
 
 def _read(number: int, path: Path) -> Exchange:
