@@ -135,6 +135,12 @@ def test_the_config_file_gives_providers_and_keys(provider: str, tmp_path: Path)
     assert result.stdout == "You said: via config (turn 1)\n"
     env["FLUENT_AI_CONFIG"] = str(config)
     assert run_cli("chat", "local/m", "by env", env=env).stdout == "You said: by env (turn 1)\n"
+    # --base-url: a registry provider elsewhere, or an unknown name as OpenAI-compatible.
+    env_no_url = command_env(None)
+    moved = run_cli("chat", MODEL, "moved", "--base-url", provider, env=env_no_url)
+    assert moved.stdout == "You said: moved (turn 1)\n", moved.stderr
+    local = run_cli("chat", "mylocal/llama", "local", "--base-url", provider, env=env)
+    assert local.stdout == "You said: local (turn 1)\n", local.stderr
     config.write_text("{broken")
     broken = run_cli("chat", "local/m", "x", env=env)
     assert broken.returncode == 3 and "not JSON" in broken.stderr and KEY not in broken.stderr

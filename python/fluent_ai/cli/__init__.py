@@ -85,6 +85,12 @@ def _talk(parser: argparse.ArgumentParser, *, message_required: bool) -> None:
         help='JSON {"providers": {...}} of provider settings and keys (default: '
         "$FLUENT_AI_CONFIG); keys are otherwise read from the environment",
     )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="send to this base URL (a provider name the registry does not know is taken as "
+        "an OpenAI-compatible server there)",
+    )
     parser.add_argument("--record", metavar="DIR", help="record every exchange into cassette DIR")
     parser.add_argument("--replay", metavar="DIR", help="answer from cassette DIR, no network")
     _common(parser)

@@ -110,6 +110,20 @@ def client_options(args: Any) -> dict[str, Any]:
             raise fail(f"no cassette at {replay!r} (a directory made by record)", "cassette")
     if getattr(args, "timeout", None) is not None:
         options["timeout"] = args.timeout
+    base_url = getattr(args, "base_url", None)
+    if base_url:
+        # The model's provider at another URL; a name the registry does not know becomes an
+        # OpenAI-compatible provider there (a local server: no key needed).
+        from ..providers.registry import PROVIDERS  # noqa: PLC0415
+
+        provider = str(args.model).partition("/")[0]
+        providers = dict(options.get("providers") or {})
+        entry = dict(providers.get(provider) or {})
+        entry["base_url"] = base_url
+        if provider not in PROVIDERS and "dialect" not in entry:
+            entry["dialect"] = "openai-chat"
+        providers[provider] = entry
+        options["providers"] = providers
     return options
 
 
