@@ -2,10 +2,12 @@
 
 What it answers depends on the last user message:
 
-- ``tools``: the recorded parallel tool-call stream (../shared/spec/transcripts);
+- ``tools`` (with tools in the request): the recorded parallel tool-call stream
+  (../shared/spec/transcripts);
 - ``think``: the recorded DeepSeek stream with reasoning;
 - ``slow``: 40 words, one every 0.25 s (time to press Ctrl-C);
 - ``bad key``: 401 with a body that echoes the key, as OpenAI does;
+- a conversation with a tool call not followed by its tool message: 400, as OpenAI answers;
 - anything else: ``You said: <message> (turn <n>)``, where n counts the user messages of the
   request, so a session's history shows on the screen.
 
@@ -60,6 +62,25 @@ def reply_text(messages: list[dict[str, Any]]) -> str:
     return f"You said: {messages[-1]['content']} (turn {turns})"
 
 
+def _unanswered_calls(messages: list[dict[str, Any]]) -> str | None:
+    """What OpenAI says when an assistant's tool calls are not each followed by a tool
+    message with its id."""
+    for number, message in enumerate(messages):
+        ids = [call["id"] for call in message.get("tool_calls") or []]
+        answered = set()
+        for later in messages[number + 1 :]:
+            if later.get("role") != "tool":
+                break
+            answered.add(later.get("tool_call_id"))
+        missing = [call_id for call_id in ids if call_id not in answered]
+        if missing:
+            return (
+                "An assistant message with 'tool_calls' must be followed by tool messages "
+                f"responding to each 'tool_call_id'. Missing: {', '.join(missing)}"
+            )
+    return None
+
+
 def _words_stream(words: list[str], pause: float) -> Response:
     usage = {"prompt_tokens": 12, "completion_tokens": len(words), "total_tokens": 12 + len(words)}
     pieces = [_chunk({"role": "assistant", "content": ""})]
@@ -76,8 +97,11 @@ def _answer(request: Request) -> Response:
         key = request.headers.get("authorization", "")[len("Bearer ") :]
         error = {"message": f"Incorrect API key provided: {key}", "type": "invalid_request_error"}
         return json_response({"error": error}, 401)
+    problem = _unanswered_calls(messages)
+    if problem:  # as OpenAI refuses such a conversation
+        return json_response({"error": {"message": problem, "type": "invalid_request_error"}}, 400)
     stream = bool(body.get("stream"))
-    if stream and last == "tools":
+    if stream and last == "tools" and body.get("tools"):
         data = (TRANSCRIPTS / "openai_chat_parallel_tool_calls.txt").read_bytes()
         return Response(200, SSE, _frames(data), delay=0.01)
     if stream and last == "think":

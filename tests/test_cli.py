@@ -15,6 +15,7 @@ from loopback import LoopbackServer
 
 from fluent_ai import StreamDecoder, catalog
 
+TOOLS = str(Path(__file__).resolve().parent / "data" / "cli_tools.json")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TRANSCRIPTS = SHARED / "spec" / "transcripts"
 MODEL = "openai/gpt-4.1-mini"
@@ -40,7 +41,9 @@ def _assert_clean(result: Any) -> None:
 
 
 def test_stream_json_gives_every_event_then_the_response(provider: str) -> None:
-    result = run_cli("stream", MODEL, "tools", "--json", env=command_env(provider))
+    result = run_cli(
+        "stream", MODEL, "tools", "--tools", TOOLS, "--json", env=command_env(provider)
+    )
     assert result.returncode == 0, result.stderr
     lines = _lines(result.stdout)
     decoder = StreamDecoder("openai-chat")
@@ -268,11 +271,15 @@ def test_record_then_replay_without_the_server(tmp_path: Path) -> None:
     with LoopbackServer() as server:
         install(server)
         env = command_env(server.url + "/v1")
-        live = run_cli("record", str(cassette), "stream", MODEL, "tools", "--json", env=env)
+        live = run_cli(
+            "record", str(cassette), "stream", MODEL, "tools", "--tools", TOOLS, "--json", env=env
+        )
         chat = run_cli("record", str(cassette), "chat", MODEL, "hello", "--json", env=env)
     assert live.returncode == 0 and chat.returncode == 0, live.stderr + chat.stderr
     env = command_env("http://127.0.0.1:9/v1", OPENAI_API_KEY="sk-some-other-key-000")
-    replayed = run_cli("replay", str(cassette), "stream", MODEL, "tools", "--json", env=env)
+    replayed = run_cli(
+        "replay", str(cassette), "stream", MODEL, "tools", "--tools", TOOLS, "--json", env=env
+    )
     assert replayed.returncode == 0, replayed.stderr
     assert _lines(replayed.stdout) == _lines(live.stdout)
     again = run_cli("replay", str(cassette), "chat", MODEL, "hello", "--json", env=env)
@@ -300,8 +307,10 @@ def test_help_texts_name_the_commands_and_the_exit_codes() -> None:
 
 
 def test_colours_only_when_asked_or_on_a_terminal(provider: str) -> None:
-    plain = run_cli("stream", MODEL, "tools", env=command_env(provider))
+    plain = run_cli("stream", MODEL, "tools", "--tools", TOOLS, env=command_env(provider))
     assert "\x1b[" not in plain.stdout + plain.stderr
-    forced = run_cli("stream", MODEL, "tools", "--color", "always", env=command_env(provider))
+    forced = run_cli(
+        "stream", MODEL, "tools", "--tools", TOOLS, "--color", "always", env=command_env(provider)
+    )
     assert "\x1b[36mtool call GetWeatherArgs(" in forced.stdout
     assert "\x1b[2m" in forced.stderr

@@ -24,6 +24,7 @@ from cli_run import KEY, command_env
 from loopback import LoopbackServer
 
 MODEL = "openai/gpt-4.1-mini"
+TOOLS = shlex.quote(str(Path(__file__).resolve().parent / "data" / "cli_tools.json"))
 _WAIT = 20.0  # seconds a screen may take to show what is expected (a loaded CI machine)
 
 
@@ -92,6 +93,10 @@ class Terminal:
                 raise AssertionError(f"{pattern!r} never appeared; the screen:\n{screen}")
             time.sleep(0.1)
 
+    def wait_prompt(self) -> str:
+        """The screen once the session waits for input (its last line is the prompt)."""
+        return self.wait_for(r"(?m)^you>\s*\Z|you>\s*\n\s*\Z")
+
     def close(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, check=False)
 
@@ -122,18 +127,30 @@ def _no_traceback(screen: str) -> None:
 
 
 def test_an_interactive_session_keeps_its_history(terminal: object, provider: str) -> None:
-    term = terminal(f"chat {MODEL}", command_env(provider))  # type: ignore[operator]
-    term.wait_for(r"(?m)^you>\s*$")
+    term = terminal(f"chat {MODEL} --tools {TOOLS}", command_env(provider))  # type: ignore[operator]
+    term.wait_prompt()
     term.type("hello there", "Enter")
     term.wait_for(r"ai> You said: hello there \(turn 1\)")
+    term.wait_prompt()
     term.type("and again", "Enter")
     # The second request carried the first turn and its answer: turn 2.
-    screen = term.wait_for(r"ai> You said: and again \(turn 2\)")
+    term.wait_for(r"ai> You said: and again \(turn 2\)")
+    screen = term.wait_prompt()
     assert "cost $" in screen  # usage and cost after each answer
+    # Tool calls are shown as they stream; the next turn carries them with a result each
+    # (the server refuses a call without one, as OpenAI does).
+    term.type("tools", "Enter")
+    term.wait_for(r"(?s)ai> tool call GetWeatherArgs\(\{.*tool call get_stock_price\(")
+    term.wait_prompt()
+    term.type("next", "Enter")
+    term.wait_for(r"You said: next \(turn 4\)")
+    term.wait_prompt()
     term.type("/reset", "Enter")
     term.wait_for(r"history cleared")
+    term.wait_prompt()
     term.type("fresh", "Enter")
     term.wait_for(r"You said: fresh \(turn 1\)")
+    term.wait_prompt()
     term.type("C-d")
     screen = term.wait_for(r"EXIT=0")
     _no_traceback(screen)
@@ -151,14 +168,16 @@ def test_ctrl_c_during_a_stream_exits_cleanly(terminal: object, provider: str) -
 
 def test_ctrl_c_stops_an_answer_and_the_session_goes_on(terminal: object, provider: str) -> None:
     term = terminal(f"chat {MODEL}", command_env(provider))  # type: ignore[operator]
-    term.wait_for(r"(?m)^you>\s*$")
+    term.wait_prompt()
     term.type("slow", "Enter")
     term.wait_for(r"word1 ")
     term.type("C-c")
     term.wait_for(r"\(interrupted\)")
+    term.wait_prompt()
     # The interrupted turn is not in the history: the next one is turn 1.
     term.type("after", "Enter")
     term.wait_for(r"You said: after \(turn 1\)")
+    term.wait_prompt()
     term.type("/exit", "Enter")
     screen = term.wait_for(r"EXIT=0")
     _no_traceback(screen)
@@ -168,15 +187,15 @@ def test_colours_on_a_terminal_and_none_when_piped_or_with_no_color(
     terminal: object, provider: str
 ) -> None:
     env = command_env(provider)
-    coloured = terminal(f"stream {MODEL} tools", env)  # type: ignore[operator]
+    coloured = terminal(f"stream {MODEL} tools --tools {TOOLS}", env)  # type: ignore[operator]
     screen = coloured.wait_for(r"EXIT=0", escapes=True)
     assert re.search(r"\x1b\[[0-9;]*36m\s*tool call GetWeatherArgs\(", screen), screen
     assert "\x1b[" in screen.split("tool call get_stock_price")[1]  # the dim usage line
     # Piped into cat: the answer has no escapes (stderr, still the terminal, may).
-    piped = terminal(f"stream {MODEL} tools 2>/dev/null | cat", env)  # type: ignore[operator]
+    piped = terminal(f"stream {MODEL} tools --tools {TOOLS} 2>/dev/null | cat", env)  # type: ignore[operator]
     screen = piped.wait_for(r"EXIT=0", escapes=True)
     assert "tool call GetWeatherArgs(" in screen and "\x1b[36m" not in screen
-    plain = terminal(f"stream {MODEL} tools", {**env, "NO_COLOR": "1"})  # type: ignore[operator]
+    plain = terminal(f"stream {MODEL} tools --tools {TOOLS}", {**env, "NO_COLOR": "1"})  # type: ignore[operator]
     screen = plain.wait_for(r"EXIT=0", escapes=True)
     assert "tool call GetWeatherArgs(" in screen
     assert not re.search(r"\x1b\[[0-9;]*3[0-9]m", screen), screen

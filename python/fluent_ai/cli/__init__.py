@@ -71,6 +71,12 @@ def _talk(parser: argparse.ArgumentParser, *, message_required: bool) -> None:
         "an interactive session",
     )
     parser.add_argument("--system", help="a system message before the conversation")
+    parser.add_argument(
+        "--tools",
+        metavar="FILE",
+        help="a JSON list of OpenAI-style tool definitions the model may call (calls are "
+        "shown, not run)",
+    )
     parser.add_argument("--max-tokens", type=_positive_int, help="most output tokens")
     parser.add_argument("--temperature", type=float, help="sampling temperature (0-2)")
     parser.add_argument(

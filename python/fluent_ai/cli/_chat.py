@@ -5,7 +5,9 @@ the end."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from .._backend import core
@@ -30,6 +32,8 @@ def _messages(args: Any, text: str) -> list[dict[str, Any]]:
 
 def _call_options(args: Any) -> dict[str, Any]:
     options: dict[str, Any] = {}
+    if args.tools is not None:
+        options["tools"] = _tools(args.tools)
     if args.max_tokens is not None:
         options["max_tokens"] = args.max_tokens
     if args.temperature is not None:
@@ -37,6 +41,22 @@ def _call_options(args: Any) -> dict[str, Any]:
     if args.reasoning_effort is not None:
         options["reasoning_effort"] = args.reasoning_effort
     return options
+
+
+_NOT_RUN = "(not run: the fluent-ai command does not execute tools)"
+
+
+def _tools(path: str) -> list[dict[str, Any]]:
+    """``--tools FILE``: a JSON list of OpenAI-style tool definitions."""
+    try:
+        tools = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise fail(f"cannot read the tools file {path!r}: {error.strerror}", "usage") from None
+    except ValueError as error:
+        raise fail(f"the tools file {path!r} is not JSON: {error}", "usage") from None
+    if not isinstance(tools, list):
+        raise fail(f"the tools file {path!r} must hold a JSON list of tools", "usage")
+    return tools
 
 
 def _usage_line(response: Any, style: Style) -> str:
@@ -85,6 +105,7 @@ class _Printer:
         if self.prefix:
             self._write(self.prefix)
             self.prefix = ""
+            self.at_line_start = True  # a label: what follows starts on its line
         if isinstance(event, core.ReasoningDelta):
             if not self.in_reasoning:
                 self._newline()
@@ -226,6 +247,12 @@ def _interactive(client: Any, args: Any, style: Style, err_style: Style) -> int:
             history.pop()
             raise
         history.append(answer.message)
+        # The command runs no tools; each call gets a result saying so, which keeps the
+        # conversation valid for providers that require one after every call.
+        history.extend(
+            {"role": "tool", "tool_call_id": call.id, "content": _NOT_RUN}
+            for call in answer.tool_calls
+        )
 
 
 def _run(args: Any, style: Style, err_style: Style, streaming: bool) -> int:
