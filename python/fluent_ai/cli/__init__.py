@@ -9,6 +9,7 @@ Keys come from the environment (the provider registry's variables) or a config f
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -306,6 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command; returns its exit code (see ``EXIT``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The command reports failures itself, once: the library's warnings (a catalog refresh
+    # that fell back to the snapshot) are not printed a second time by logging's last resort.
+    logging.getLogger("fluent_ai").addHandler(logging.NullHandler())
     colour = getattr(args, "color", "auto")
     style = Style(wants_colour(sys.stdout, colour) and not getattr(args, "json", False))
     err = Style(wants_colour(sys.stderr, colour))

@@ -47,14 +47,30 @@ def _refresh(args: Any, err: Style) -> None:
             progress.update(f"refreshing {name or 'the configured providers'}…")
             result = catalog.refresh(name, force=True, providers=providers)
     progress.done()
+    skipped = []
     for provider, outcome in sorted(result.items()):
+        if outcome.status == "skipped" and args.refresh == "*":
+            skipped.append(provider)
+            continue
         text = f"{provider}: {outcome.status}"
         if outcome.status == "fetched":
             text += f" ({outcome.models} models)"
         if outcome.error is not None:
-            text += f" — {type(outcome.error).__name__}: {outcome.error}"
+            problem = outcome.error
+            text += " — " + (
+                problem if isinstance(problem, str) else f"{type(problem).__name__}: {problem}"
+            )
         colour = "green" if outcome.status in ("fetched", "cached") else "yellow"
         sys.stderr.write(err(text, colour) + "\n")
+    if skipped:
+        sys.stderr.write(
+            err(
+                f"{len(skipped)} providers skipped: not configured (no key or base URL set); "
+                "--refresh PROVIDER says why for one",
+                "dim",
+            )
+            + "\n"
+        )
 
 
 def run_models(args: Any, style: Style, err: Style) -> int:
