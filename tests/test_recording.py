@@ -335,6 +335,8 @@ def test_credentials_are_removed_everywhere_even_across_chunk_boundaries(
     clean = client.post("http://p.test/gz-clean", json={})
     assert clean.json() == {"error": "nothing secret"}
     short = client.post("http://p.test/sse", headers={"api-key": "k5x9z"}, content=b"short")
+    # A credential learned from the body is removed from the URL summarized before it.
+    client.post(f"http://p.test/echo/{BODY_CANARY}", json={"api_key": BODY_CANARY})
     client.post(f"http://user:{quote(QUERY_CANARY, safe='')}@p.test/sse", content=b"x")
     client.close()
     _assert_no_canary(tmp_path)

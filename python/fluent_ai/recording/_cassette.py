@@ -209,6 +209,9 @@ class Cassette:
             "error": error,
         }
         text = json.dumps(record, indent=1, ensure_ascii=False) + "\n"
+        # A last pass over everything written, with every secret learned by now (one found
+        # in the body is also removed from the URL and the headers summarized before it).
+        text = secrets.text(text)
         self.path.mkdir(parents=True, exist_ok=True)
         number = _next_number(self.path)
         while True:
