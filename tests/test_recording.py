@@ -549,3 +549,50 @@ def test_every_split_of_a_body_keeps_its_other_bytes_and_boundaries() -> None:
         assert b"".join(got) == scrubbed
         expected = [piece for piece in (scrubbed[: moved(cut)], scrubbed[moved(cut) :]) if piece]
         assert got == expected, cut
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_replayed_pauses_meet_the_clients_timeouts_as_live_ones_did(
+    kind: str, tmp_path: Path
+) -> None:
+    """A recorded 0.6 s pause replayed with timing="recorded" trips an idle limit of 0.2 s,
+    as the live stream does; without the limit the replay gives every event."""
+    data = frames(transcript("openai_chat_text.txt"))
+    strict = Timeout(connect=2, idle=0.2, total=10)
+
+    def run(**options: Any) -> tuple[list[Any], str | None]:
+        settings = dict(providers=_providers(url, KEY), retry=FAST, **options)
+        if kind == "sync":
+            events: list[Any] = []
+            with Client(**settings) as client:
+                try:
+                    with client.stream("mine/gpt-x", MESSAGES) as stream:
+                        events.extend(stream)
+                except APIError as error:
+                    return events, type(error).__name__
+            return events, None
+
+        async def go() -> tuple[list[Any], str | None]:
+            events: list[Any] = []
+            async with AsyncClient(**settings) as client:
+                try:
+                    async with client.stream("mine/gpt-x", MESSAGES) as stream:
+                        async for event in stream:
+                            events.append(event)
+                except APIError as error:
+                    return events, type(error).__name__
+            return events, None
+
+        return asyncio.run(go())
+
+    with LoopbackServer() as server:
+        server.route("POST", "/v1/chat/completions", Response(200, SSE, data, pauses={3: 0.6}))
+        url = server.url
+        whole, problem = run(record=tmp_path)
+        assert problem is None
+        live_events, live_problem = run(timeout=strict)
+    assert live_problem is not None and "Timeout" in live_problem
+    timed = Cassette(tmp_path, timing="recorded")
+    events, replay_problem = run(replay=timed, timeout=strict)
+    assert replay_problem == live_problem and events == live_events
+    assert run(replay=Cassette(tmp_path, timing="recorded"))[0] == whole

@@ -10,6 +10,8 @@ the stream decoders and the error mapping all run exactly as they did when it wa
 from __future__ import annotations
 
 import os
+import select
+import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Union
@@ -87,14 +89,41 @@ def _replayed_error(error: dict[str, Any] | None, request: httpx.Request) -> htt
     return kind(f"(replayed) {error.get('message', '')}", request=request)
 
 
-def _replayed_response(exchange: Exchange, stream: Any) -> httpx.Response:
+def _replayed_response(
+    exchange: Exchange, stream: Any, extensions: dict[str, Any] | None = None
+) -> httpx.Response:
     assert exchange.status is not None
     return httpx.Response(
         exchange.status,
         headers=exchange.headers,
         stream=stream,
-        extensions={"http_version": exchange.http_version.encode(), "fluent_ai_replay": True},
+        extensions={
+            "http_version": exchange.http_version.encode(),
+            "fluent_ai_replay": True,
+            **(extensions or {}),
+        },
     )
+
+
+class _Pause:
+    """The recorded pauses of a blocking replay, cut short the way a socket read is: the
+    client's watchdog shuts down ``socket`` (given as the response's ``network_stream``) when
+    a phase limit runs out, and the waiting read then fails as a cut connection would."""
+
+    def __init__(self) -> None:
+        self.socket, self._other = socket.socketpair()
+
+    def get_extra_info(self, name: str) -> Any:
+        return self.socket if name == "socket" else None
+
+    def wait(self, seconds: float) -> bool:
+        """Waits ``seconds``; false when the socket was shut down meanwhile."""
+        readable, _, _ = select.select([self.socket], [], [], max(0.0, seconds))
+        return not readable
+
+    def close(self) -> None:
+        self.socket.close()
+        self._other.close()
 
 
 # Blocking -------------------------------------------------------------------------------------
@@ -175,25 +204,31 @@ class ReplayTransport(httpx.BaseTransport):
         exchange = self.cassette.take(*_summary(request))
         if exchange.status is None:
             raise _replayed_error(exchange.error, request)
-        return _replayed_response(exchange, _ReplayStream(exchange, self.cassette.timing, request))
+        if self.cassette.timing != "recorded":
+            return _replayed_response(exchange, _ReplayStream(exchange, None, request))
+        pause = _Pause()
+        stream = _ReplayStream(exchange, pause, request)
+        return _replayed_response(exchange, stream, {"network_stream": pause})
 
 
 class _ReplayStream(httpx.SyncByteStream):
-    def __init__(self, exchange: Exchange, timing: str, request: httpx.Request) -> None:
+    def __init__(self, exchange: Exchange, pause: _Pause | None, request: httpx.Request) -> None:
         self._exchange = exchange
-        self._timed = timing == "recorded"
+        self._pause = pause
         self._request = request
 
     def __iter__(self) -> Iterator[bytes]:
         started = time.monotonic()
         for at, data in self._exchange.chunks:
-            if self._timed:
-                wait = started + at - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
+            if self._pause is not None and not self._pause.wait(started + at - time.monotonic()):
+                raise httpx.ReadError("the read was cut (replayed pause)", request=self._request)
             yield data
         if not self._exchange.complete:
             raise _replayed_error(self._exchange.error, self._request)
+
+    def close(self) -> None:
+        if self._pause is not None:
+            self._pause.close()
 
 
 # Async ----------------------------------------------------------------------------------------
