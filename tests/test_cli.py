@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from catalog_helpers import isolate_catalog
 from cli_provider import install
 from cli_run import KEY, command_env, run_cli
 from loopback import LoopbackServer
@@ -40,7 +41,10 @@ def _assert_clean(result: Any) -> None:
         assert "\x1b[" not in text
 
 
-def test_stream_json_gives_every_event_then_the_response(provider: str) -> None:
+def test_stream_json_gives_every_event_then_the_response(
+    provider: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    isolate_catalog(monkeypatch, tmp_path)  # the prices the child sees (no machine cache)
     result = run_cli(
         "stream", MODEL, "tools", "--tools", TOOLS, "--json", env=command_env(provider)
     )
@@ -149,8 +153,9 @@ def test_the_config_file_gives_providers_and_keys(provider: str, tmp_path: Path)
     assert broken.returncode == 3 and "not JSON" in broken.stderr and KEY not in broken.stderr
 
 
-def test_models_filters_and_json(tmp_path: Path) -> None:
-    env = command_env(None, FLUENT_AI_CACHE_DIR=str(tmp_path))
+def test_models_filters_and_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cache = isolate_catalog(monkeypatch, tmp_path)
+    env = command_env(None, FLUENT_AI_CACHE_DIR=str(cache))
     result = run_cli(
         "models",
         "--provider",
