@@ -217,10 +217,39 @@ class _Wheel:
         self.zip.close()
 
 
+def _entry_points() -> str:
+    """entry_points.txt from pyproject.toml's ``[project.scripts]`` and
+    ``[project.entry-points.<group>]`` tables (read line by line: ``name = "object"`` entries
+    only, so that no TOML parser is needed offline on Python < 3.11)."""
+    groups: dict[str, list[str]] = {}
+    group = None
+    for raw in (ROOT / "pyproject.toml").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            table = line.strip("[]").strip()
+            if table == "project.scripts":
+                group = "console_scripts"
+            elif table.startswith("project.entry-points."):
+                group = table[len("project.entry-points.") :].strip('"')
+            else:
+                group = None
+        elif group is not None and "=" in line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            entry = f"{name.strip().strip(chr(34))} = {value.strip().strip(chr(34))}"
+            groups.setdefault(group, []).append(entry)
+    return "".join(
+        f"[{name}]\n" + "".join(entry + "\n" for entry in entries) + "\n"
+        for name, entries in groups.items()
+    )
+
+
 def _dist_info(wheel: _Wheel, dist_info: str, metadata: str, tag: str) -> None:
     for path in _fields(metadata)[1]:
         wheel.add(f"{dist_info}/licenses/{path}", (ROOT / path).read_bytes())
     wheel.add(f"{dist_info}/METADATA", metadata.encode("utf-8"))
+    entry_points = _entry_points()
+    if entry_points:
+        wheel.add(f"{dist_info}/entry_points.txt", entry_points.encode())
     head = f"Wheel-Version: 1.0\nGenerator: {GENERATOR}\nRoot-Is-Purelib: true\nTag: {tag}\n"
     wheel.add(f"{dist_info}/WHEEL", head.encode())
 
@@ -277,6 +306,9 @@ def prepare_metadata_for_build_wheel(
         (target / "licenses" / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / path, target / "licenses" / path)
     (target / "METADATA").write_text(metadata, encoding="utf-8")
+    entry_points = _entry_points()
+    if entry_points:
+        (target / "entry_points.txt").write_text(entry_points, encoding="utf-8")
     head = f"Wheel-Version: 1.0\nGenerator: {GENERATOR}\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     (target / "WHEEL").write_text(head, encoding="utf-8")
     return dist_info

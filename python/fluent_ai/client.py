@@ -64,7 +64,10 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    import os
+
     from .catalog import ModelInfo
+    from .recording import Cassette
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -298,6 +301,9 @@ class Client(_BaseClient):
     ``metrics``: the ``fluent_ai.Metrics`` to record into (default ``fluent_ai.metrics``);
     ``providers``: overrides per provider name (``base_url``, ``api_key``, ``headers``,
     ``api_version``, ...; a new OpenAI-compatible provider with ``"dialect": "openai-chat"``).
+    ``record``: a cassette directory (or ``fluent_ai.recording.Cassette``) that every exchange
+    is written to; ``replay``: one to answer from instead of the network (README, Record and
+    replay).
     """
 
     def __init__(
@@ -311,6 +317,8 @@ class Client(_BaseClient):
         retry: RetryPolicy | None = None,
         breaker: BreakerPolicy | None = _DEFAULT_BREAKER,
         rate_limit: RateLimits = None,
+        record: str | os.PathLike[str] | Cassette | None = None,
+        replay: str | os.PathLike[str] | Cassette | None = None,
     ) -> None:
         super().__init__(
             timeout=timeout,
@@ -326,6 +334,11 @@ class Client(_BaseClient):
         self._owns_http = http_client is None
         # Our own pool has a gate in front (see ``_gate``): hundreds of threads work.
         self._http = http_client if http_client is not None else gated_sync_client()
+        if record is not None or replay is not None:
+            # Record/replay (fluent_ai.recording): a transport around the client's own pool.
+            from .recording._transport import sync_http_client  # noqa: PLC0415
+
+            self._http = sync_http_client(http_client, record, replay)
 
     @property
     def http_client(self) -> httpx.Client:
@@ -542,6 +555,8 @@ class AsyncClient(_BaseClient):
         retry: RetryPolicy | None = None,
         breaker: BreakerPolicy | None = _DEFAULT_BREAKER,
         rate_limit: RateLimits = None,
+        record: str | os.PathLike[str] | Cassette | None = None,
+        replay: str | os.PathLike[str] | Cassette | None = None,
     ) -> None:
         super().__init__(
             timeout=timeout,
@@ -557,6 +572,11 @@ class AsyncClient(_BaseClient):
         self._owns_http = http_client is None
         # Our own pool has a gate in front (see ``_gate``): 1,000 concurrent streams work.
         self._http = http_client if http_client is not None else gated_client()
+        if record is not None or replay is not None:
+            # Record/replay (fluent_ai.recording): a transport around the client's own pool.
+            from .recording._transport import async_http_client  # noqa: PLC0415
+
+            self._http = async_http_client(http_client, record, replay)
 
     @property
     def http_client(self) -> httpx.AsyncClient:

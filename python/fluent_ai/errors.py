@@ -496,3 +496,35 @@ def _rebuild_interrupted(
     cause: type[BaseException] | None, message: str, state: dict[str, object]
 ) -> object:
     return _rebuild_api_error(stream_interrupted(cause), message, state)
+
+
+# Record and replay (fluent_ai.recording) ------------------------------------------------------
+
+__all__ += ["CassetteError", "UnrecordedRequestError"]
+
+
+class CassetteError(FluentAIError):
+    """A cassette file could not be read (not JSON, another format version, a field
+    missing); the message names the file."""
+
+
+class UnrecordedRequestError(CassetteError, LookupError):
+    """A replaying client was asked for a request its cassette does not hold (or holds fewer
+    times than it was asked). ``request`` is the match key (``METHOD /path sha256:...``, see
+    ``fluent_ai.recording``), ``cassette`` the directory. Nothing was sent."""
+
+    def __init__(self, message: str, *, request: str = "", cassette: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.cassette = cassette
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_unrecorded,
+            (self.message, self.request, self.cassette),
+        )
+
+
+def _rebuild_unrecorded(message: str, request: str, cassette: str) -> UnrecordedRequestError:
+    return UnrecordedRequestError(message, request=request, cassette=cassette)
