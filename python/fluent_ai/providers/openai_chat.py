@@ -161,12 +161,12 @@ class OpenAIChat(Adapter):
         return openai_embeddings(body, model, self.provider.name)
 
     def models_url(self) -> tuple[str, str]:
-        path = self.provider.spec.models_path
-        if path is None:
-            raise self._unsupported("a models list")
+        url = self.provider.models_url()
+        if url is None:
+            raise self._unsupported("a models list (the provider documents none)")
         from ..catalog._live import PROVIDER_KINDS  # noqa: PLC0415  (only list_models needs it)
 
-        return PROVIDER_KINDS.get(self.provider.name, "openai"), self.provider.url(path)
+        return PROVIDER_KINDS.get(self.provider.name, "openai"), url
 
 
 class AzureOpenAIChat(OpenAIChat):
