@@ -486,3 +486,30 @@ def test_refresh_of_a_provider_without_models_endpoint_sends_nothing(
 
 def test_novita_models_path() -> None:
     assert resolve("novita", environ={}).models_url() == "https://api.novita.ai/openai/v1/models"
+
+
+def test_documented_values_independent_of_the_table(server: LoopbackServer) -> None:
+    """The facts the issue names, written out here rather than read from FACTS, so a wrong
+    entry in the table fails too."""
+    takes_stream_options = {"openai", "dashscope", "novita", "xai", "deepseek", "groq"}
+    rejects_or_skips = {"mistral", "cerebras", "zai", "zhipuai", "moonshot", "minimax"}
+    completion_field = {"openai", "dashscope", "minimax"}
+    for name in takes_stream_options | rejects_or_skips:
+        path = _base_path(name)
+        server.reset()
+        server.json("POST", path + "/chat/completions", OPENAI_TOOLS_WHOLE)
+        with Client(providers={name: {"base_url": server.url + path, "api_key": KEY}}) as c:
+            c.chat(f"{name}/m", MESSAGES, max_tokens=3)
+        body = server.requests[0].json()
+        field = "max_completion_tokens" if name in completion_field else "max_tokens"
+        assert body.get(field) == 3, name
+    for name in takes_stream_options:
+        assert FACTS[name].stream_options is True, name
+    for name in rejects_or_skips:
+        assert FACTS[name].stream_options is False, name
+    assert FACTS["mistral"].embed_dimensions_field == "output_dimension"
+    assert PROVIDERS["perplexity"].models_path is None
+    assert resolve("github", environ={}).models_url() == "https://models.github.ai/catalog/models"
+    assert resolve("cloudflare", {"cloudflare": {"account_id": "a1"}}, environ={}).models_url() == (
+        "https://api.cloudflare.com/client/v4/accounts/a1/ai/models/search"
+    )
