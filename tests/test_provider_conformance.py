@@ -513,3 +513,100 @@ def test_documented_values_independent_of_the_table(server: LoopbackServer) -> N
     assert resolve("cloudflare", {"cloudflare": {"account_id": "a1"}}, environ={}).models_url() == (
         "https://api.cloudflare.com/client/v4/accounts/a1/ai/models/search"
     )
+
+
+# Moonshot's documented stream (MoonshotAI/MoonshotAI-Cookbook, api-reference.md): no
+# `stream_options`, and the usage inside the finishing choice.
+MOONSHOT_STREAM = [
+    b'data: {"id":"cmpl-1305b94c570f447fbde3180560736287","object":"chat.completion.chunk",'
+    b'"created":1698999575,"model":"moonshot-v1-8k","choices":[{"index":0,"delta":'
+    b'{"role":"assistant","content":""},"finish_reason":null}]}\n\n',
+    b'data: {"id":"cmpl-1305b94c570f447fbde3180560736287","object":"chat.completion.chunk",'
+    b'"created":1698999575,"model":"moonshot-v1-8k","choices":[{"index":0,"delta":'
+    b'{"content":"\xe4\xbd\xa0\xe5\xa5\xbd"},"finish_reason":null}]}\n\n',
+    b'data: {"id":"cmpl-1305b94c570f447fbde3180560736287","object":"chat.completion.chunk",'
+    b'"created":1698999575,"model":"moonshot-v1-8k","choices":[{"index":0,"delta":{},'
+    b'"finish_reason":"stop","usage":{"prompt_tokens":19,"completion_tokens":13,'
+    b'"total_tokens":32}}]}\n\n',
+    b"data: [DONE]\n\n",
+]
+
+
+def test_moonshot_stream_usage_arrives_in_the_choice(server: LoopbackServer) -> None:
+    server.reset()
+    install(
+        server,
+        "/v1/chat/completions",
+        auth=("authorization", f"Bearer {KEY}"),
+        checks=openai_checks(stream_options=False),
+        stream=MOONSHOT_STREAM,
+        whole=OPENAI_TOOLS_WHOLE,
+    )
+    override = {"moonshot": {"base_url": server.url + "/v1", "api_key": KEY, "region": "cn"}}
+    with Client(providers=override) as client:
+        with client.stream("moonshot/moonshot-v1-8k", MESSAGES) as stream:
+            text = "".join(getattr(event, "text", "") for event in stream)
+        usage = stream.response.usage
+    assert text == "你好"
+    assert (usage.input_tokens, usage.output_tokens, usage.total_tokens) == (19, 13, 32)
+
+
+def test_minimax_reasoning_details_become_the_reasoning(server: LoopbackServer) -> None:
+    """With reasoning_split, MiniMax answers with ``message.reasoning_details``
+    (platform.minimax.io, OpenAI API page)."""
+    server.reset()
+    whole = {
+        "id": "0",
+        "object": "chat.completion",
+        "model": "MiniMax-M2",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {
+                    "role": "assistant",
+                    "content": "Sunny.",
+                    "reasoning_details": [
+                        {"type": "reasoning.text", "id": "r0", "format": "MiniMax-response-v1",
+                         "index": 0, "text": "Check the forecast."}
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12},
+    }  # fmt: skip
+    server.json("POST", "/v1/chat/completions", whole)
+    base = {"base_url": server.url + "/v1", "api_key": KEY, "reasoning_split": True}
+    with Client(providers={"minimax": base}) as client:
+        answer = client.chat("minimax/MiniMax-M2", MESSAGES)
+    assert answer.text == "Sunny." and answer.reasoning == "Check the forecast."
+
+
+def test_a_plain_refresh_calls_only_documented_models_urls(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every provider configured through the environment (GITHUB_TOKEN included): the plain
+    refresh asks each documented models URL once and nothing else."""
+    server.reset()
+    empty = {"data": [], "models": [], "result": [], "modelSummaries": []}
+    expected: dict[str, str] = {}
+    for name, spec in PROVIDERS.items():
+        base = server.url + "/" + name + _base_path(name)
+        monkeypatch.setenv(f"FLUENT_AI_{name.upper()}_BASE_URL", base)
+        for variable in spec.key_env:
+            monkeypatch.delenv(variable, raising=False)
+        if spec.key_env:
+            monkeypatch.setenv(spec.key_env[0], KEY)
+        url = resolve(name).models_url()
+        if url is not None and spec.dialect not in ("bedrock", "vertex", "azure-openai"):
+            expected[name] = urlsplit(url).path
+            server.json("GET", expected[name], empty)
+    result = catalog.refresh(force=True)
+    assert result.ok, result.failed
+    asked = sorted(request.path for request in server.requests)
+    assert asked == sorted(expected.values())
+    assert "/catalog/models" in asked  # GitHub: at the origin, not under /inference
+    assert "/cloudflare/client/v4/accounts/acct/ai/models/search" in asked
+    assert not any(
+        path.startswith(("/perplexity", "/ai21/", "/hunyuan", "/fireworks")) for path in asked
+    )

@@ -177,10 +177,10 @@ FACTS: Mapping[str, ProviderFacts] = {
         reasoning="`<think>` tags in content or `reasoning_content` (`reasoning_effort`)",
     ),
     "moonshot": ProviderFacts(
-        "https://platform.moonshot.ai/docs/api/chat",
-        checked="integrator",
-        stream_options=False,
-        stream_usage="`choices[0].usage` of the last chunk, always",
+        "https://github.com/MoonshotAI/MoonshotAI-Cookbook (api-reference.md)",
+        checked="docs",
+        stream_options=False,  # not among the documented request fields
+        stream_usage="`usage` inside the finishing choice, always (read by the decoder)",
         reasoning="`reasoning_content` (kimi thinking models)",
         context_error="Invalid request: Your request exceeded model token limit: N",
     ),

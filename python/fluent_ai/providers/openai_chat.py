@@ -123,6 +123,9 @@ class OpenAIChat(Adapter):
                 for key in ("content", "refusal", "reasoning_content", "reasoning")
                 if message.get(key)
             }
+            details = _text(message.get("reasoning_details"))  # MiniMax's reasoning_split
+            if details and "reasoning_content" not in delta and "reasoning" not in delta:
+                delta["reasoning"] = details
             calls = [
                 {**call, "index": index}
                 for index, call in enumerate(_list(message, "tool_calls"))
