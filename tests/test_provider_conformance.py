@@ -610,3 +610,12 @@ def test_a_plain_refresh_calls_only_documented_models_urls(
     assert not any(
         path.startswith(("/perplexity", "/ai21/", "/hunyuan", "/fireworks")) for path in asked
     )
+
+
+def test_reasoning_split_is_minimax_only() -> None:
+    with pytest.raises(e.UnknownSettingError):
+        Client(providers={"openai": {"reasoning_split": True}})
+    Client(providers={"minimax": {"reasoning_split": False}}).close()
+    custom = {"my-minimax": {"dialect": "openai-chat", "base_url": "http://127.0.0.1:9/v1",
+                             "reasoning_split": True}}  # fmt: skip
+    Client(providers=custom).close()

@@ -229,7 +229,7 @@ _SPECS = (
     # Zhipu's own docs (and its zai-sdk) name ZAI_API_KEY for bigmodel.cn too: read after the
     # platform-specific names, and a 401 names the other platform (see _http_errors).
     _regional("zhipuai", "ZHIPUAI_API_KEY", "ZHIPU_API_KEY", "BIGMODEL_API_KEY", "ZAI_API_KEY"),
-    _regional("zai", "ZAI_API_KEY", "Z_AI_API_KEY"),
+    _regional("zai", "ZAI_API_KEY"),
     _regional("dashscope", "DASHSCOPE_API_KEY"),
     # GitHub's catalog is not under the inference URL (docs.github.com/rest/models/catalog).
     _compat(
@@ -265,6 +265,9 @@ _SPECS = (
 
 PROVIDERS: Mapping[str, ProviderSpec] = {spec.name: spec for spec in _SPECS}
 """Every registered provider by name."""
+
+# The registered providers that read the ``reasoning_split`` setting (MiniMax's field).
+_REASONING_SPLIT = frozenset({"minimax"})
 
 # Keys of an override that are not provider parameters.
 _RESERVED = frozenset({"base_url", "api_key", "api_key_env", "headers", "dialect", "auth"})
@@ -507,6 +510,8 @@ def _check_entry(name: str, override: Mapping[str, Any], spec: ProviderSpec) -> 
         if dialect not in known:
             fail_value(f"providers[{name!r}]['dialect']", "one of " + ", ".join(known), dialect)
     valid = valid_settings(str(dialect or spec.dialect), [param.name for param in spec.params])
+    if valid is not None and name in PROVIDERS and name not in _REASONING_SPLIT:
+        valid = [setting for setting in valid if setting != "reasoning_split"]
     for key, value in override.items():
         check_setting(name, key, value, valid)
 
