@@ -55,9 +55,28 @@ _CONTEXT_PATTERNS = re.compile(
     r"context[_ ]length[_ ]exceeded|maximum context length|context window|context_window"
     r"|prompt is too long|input is too long|too many (?:input )?tokens|reduce the length"
     r"|exceeds the maximum number of tokens|input token count.*exceeds|maximum context"
-    r"|request_too_large|too large for model|exceeds? (?:the )?context limit",
+    r"|request_too_large|too large for model|exceeds? (?:the )?context limit"
+    # Ollama (nano-step/nano-brain#208), LM Studio (lmstudio-ai/examples#29), llama.cpp's
+    # server (exceed_context_size_error), Moonshot, DashScope:
+    r"|exceeds? (?:the )?context length|exceeds the available context size"
+    r"|exceed_context_size|exceeded model token limit|range of input length should be",
     re.IGNORECASE | re.DOTALL,
 )
+
+# What a 401 from a provider whose keys belong to one region or platform most likely means.
+_AUTH_HINTS = {
+    "zai": "a Z.ai key is valid only on api.z.ai; a key made on open.bigmodel.cn (which "
+    "Zhipu's docs also put in ZAI_API_KEY) belongs to the 'zhipuai' provider, or set "
+    "region='cn'",
+    "zhipuai": "a BigModel key is valid only on open.bigmodel.cn; a key made on z.ai belongs "
+    "to the 'zai' provider, or set region='global'",
+    "dashscope": "DashScope keys are valid in the region they were made in only: set "
+    "providers={'dashscope': {'region': ...}} (cn, intl, us, hk) or FLUENT_AI_DASHSCOPE_REGION",
+    "moonshot": "Moonshot keys of platform.moonshot.cn work only on api.moonshot.cn: set "
+    "region='cn' (or 'global' for platform.moonshot.ai)",
+    "minimax": "MiniMax keys of the China console work only on api.minimaxi.com: set "
+    "region='cn' (or 'global' for api.minimax.io)",
+}
 
 
 class ResponseLike(Protocol):
@@ -117,6 +136,8 @@ def error_from_response(
     cls: type[errors.APIError]
     if status in (401, 498):
         cls = errors.AuthenticationError
+        if provider in _AUTH_HINTS:
+            message += f" (hint: {_AUTH_HINTS[provider]})"
     elif status == 403:
         cls = errors.PermissionDeniedError
     elif status == 404:

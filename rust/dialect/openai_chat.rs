@@ -99,9 +99,16 @@ impl Dialect for OpenAiChat {
         for choice in choices.unwrap_or(&[]) {
             self.choice(Choice::from_value(choice), out)?;
         }
-        // Groq sends its usage in `x_groq.usage` (only when there is no standard one).
+        // Groq sends its usage in `x_groq.usage`, Moonshot in the finishing choice's `usage`
+        // (each read only when there is no standard one).
         let usage = Value::non_null(chunk.get("usage"))
-            .or_else(|| Value::non_null(chunk.get("x_groq").and_then(|x| x.get("usage"))));
+            .or_else(|| Value::non_null(chunk.get("x_groq").and_then(|x| x.get("usage"))))
+            .or_else(|| {
+                choices
+                    .unwrap_or(&[])
+                    .iter()
+                    .find_map(|choice| Value::non_null(choice.get("usage")))
+            });
         if let Some(usage) = usage.filter(|usage| usage.is_object()) {
             out.usage(openai_usage(usage));
         }

@@ -321,6 +321,8 @@ impl Sink for Extract {
             (Some(Place::Root), "usage" | "error") => Member::NullOnly,
             (Some(Place::Root), "x_groq") => Member::XGroq,
             (Some(Place::XGroq), "usage") => Member::NullOnly,
+            // Moonshot puts the usage in the last choice: the tree path reads it.
+            (Some(Place::Choice), "usage") => Member::NullOnly,
             (Some(Place::Choice), "index") => Member::Index,
             (Some(Place::Choice), "finish_reason") => Member::FinishReason,
             (Some(Place::Choice), "delta") => Member::Delta,
@@ -427,6 +429,7 @@ mod tests {
             r#"{"choices":[],"usage":{"prompt_tokens":1}}"#,
             r#"{"error":{"message":"m"}}"#,
             r#"{"choices":[],"x_groq":{"id":"r","usage":{"prompt_tokens":1}}}"#,
+            r#"{"choices":[{"index":0,"finish_reason":"stop","usage":{"prompt_tokens":1}}]}"#,
             r#"{"choices":[{"index":1.0}]}"#,
             r#"{"choices":[{"index":-0}]}"#,
             r#"{"choices":[{"delta":{"content":5}}]}"#,

@@ -126,6 +126,7 @@ class _Endpoint:
     token: str | None = None
     cursor: str = ""
     has_more: str | None = None
+    numbered: bool = False
 
 
 def _paged(url: str, endpoint: _Endpoint) -> Plan:
@@ -134,6 +135,13 @@ def _paged(url: str, endpoint: _Endpoint) -> Plan:
     params = dict(endpoint.first)
     for _ in range(_MAX_PAGES):
         body = yield url, dict(params)
+        if endpoint.numbered:  # Cloudflare's v4 page/per_page paging
+            items = _items(body, endpoint.key)
+            _collect(items, endpoint, models, aliases)
+            if not items or not _more_pages(body, int(params.get("page", "1"))):
+                break
+            params["page"] = str(int(params.get("page", "1")) + 1)
+            continue
         for item in _items(body, endpoint.key):
             parsed = endpoint.parse(item)
             if parsed is None:
@@ -151,6 +159,27 @@ def _paged(url: str, endpoint: _Endpoint) -> Plan:
             break
         params[endpoint.cursor] = token
     return models, aliases
+
+
+def _collect(
+    items: list[dict[str, Any]], endpoint: _Endpoint, models: Models, aliases: Aliases
+) -> None:
+    for item in items:
+        parsed = endpoint.parse(item)
+        if parsed is not None:
+            models[parsed[0]] = parsed[1]
+
+
+def _more_pages(body: object, page: int) -> bool:
+    """Whether a Cloudflare ``result_info`` says a page follows ``page``."""
+    info = body.get("result_info") if isinstance(body, dict) else None
+    if not isinstance(info, dict):
+        return False
+    pages = _count(info.get("total_pages"))
+    if pages is not None:
+        return page < pages
+    total, size = _count(info.get("total_count")), _count(info.get("per_page"))
+    return total is not None and size is not None and page * size < total
 
 
 def _id(item: Mapping[str, Any], key: str = "id") -> str | None:
@@ -286,6 +315,58 @@ def _ollama_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
     return name.removesuffix(":latest"), {}  # Ollama resolves a bare name to ":latest"
 
 
+def _github_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    """GitHub Models' catalog entry (docs.github.com/rest/models/catalog)."""
+    model_id = _id(item)
+    if model_id is None:
+        return None
+    fields: Fields = {"mode": "chat"}
+    _put(fields, "display_name", _text(item.get("name")))
+    limits = item.get("limits")
+    if isinstance(limits, dict):
+        _put(fields, "max_input_tokens", _count(limits.get("max_input_tokens")))
+        _put(fields, "max_output_tokens", _count(limits.get("max_output_tokens")))
+    capabilities = item.get("capabilities")
+    if isinstance(capabilities, list):
+        fields["tools"] = "tool-calling" in capabilities
+    inputs = item.get("supported_input_modalities")
+    if isinstance(inputs, list):
+        fields["vision"] = "image" in inputs
+        fields["audio_input"] = "audio" in inputs
+    outputs = item.get("supported_output_modalities")
+    if isinstance(outputs, list) and "embeddings" in outputs:
+        fields["mode"] = "embedding"
+    return model_id, fields
+
+
+_CLOUDFLARE_MODES = {
+    "Text Generation": "chat",
+    "Text Embeddings": "embedding",
+    "Text-to-Image": "image_generation",
+}
+
+
+def _cloudflare_item(item: Mapping[str, Any]) -> tuple[str, Fields] | None:
+    """A Workers AI model (``GET /accounts/{id}/ai/models/search``): ``name`` is the id the
+    chat API takes (``@cf/meta/...``); ``properties`` hold ``context_window``."""
+    name = _id(item, "name")
+    if name is None:
+        return None
+    fields: Fields = {}
+    task = item.get("task")
+    if isinstance(task, dict):
+        _put(fields, "mode", _CLOUDFLARE_MODES.get(str(task.get("name"))))
+    for prop in item.get("properties") or ():
+        if isinstance(prop, dict) and prop.get("property_id") == "context_window":
+            value = prop.get("value")
+            if isinstance(value, str) and value.isdigit():
+                value = int(value)
+            _put(fields, "context_window", _count(value))
+        if isinstance(prop, dict) and prop.get("property_id") == "function_calling":
+            fields["tools"] = str(prop.get("value")).lower() == "true"
+    return name, fields
+
+
 _BEDROCK_MODES = (("TEXT", "chat"), ("EMBEDDING", "embedding"), ("IMAGE", "image_generation"))
 
 
@@ -319,6 +400,10 @@ KINDS: Mapping[str, _Endpoint] = {
         "models", _cohere_item, (("page_size", "1000"),), "next_page_token", "page_token"
     ),
     "ollama": _Endpoint("models", _ollama_item),
+    "github": _Endpoint("models", _github_item),  # a bare array
+    "cloudflare": _Endpoint(
+        "result", _cloudflare_item, (("page", "1"), ("per_page", "100")), numbered=True
+    ),
     "bedrock": _Endpoint("modelSummaries", _bedrock_item),
 }
 """Endpoint kinds by name; providers not named in ``PROVIDER_KINDS`` use ``openai``."""
@@ -331,6 +416,8 @@ PROVIDER_KINDS: Mapping[str, str] = {
     "together": "together",
     "openrouter": "openrouter",
     "huggingface": "huggingface",
+    "github": "github",
+    "cloudflare": "cloudflare",
 }
 
 _TOGETHER_MODES = {

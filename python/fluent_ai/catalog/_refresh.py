@@ -212,7 +212,8 @@ def _prepare(
             result[name] = ProviderRefresh(
                 name,
                 "skipped",
-                error=f"no plain models endpoint for {name!r} (dialect {spec.dialect})",
+                error=f"{name!r} documents no models endpoint that a key can list "
+                f"(dialect {spec.dialect}); the snapshot is used, no request was sent",
             )
             continue
         if provider is None and not _configured(resolved, providers, client):
@@ -230,10 +231,10 @@ def _prepare(
                 name, "cached", len(cached.models), cached.source, cached.as_of
             )
             continue
-        path = spec.models_path
+        url = resolved.models_url() or ""
         if kind == "ollama" and resolved.base_url.endswith("/v1"):
-            kind, path = "openai", "/models"  # pointed at Ollama's OpenAI-compatible surface
-        jobs.append(_Job(name, resolved, kind, resolved.url(path), cached))
+            kind, url = "openai", resolved.url("/models")  # Ollama's OpenAI-compatible surface
+        jobs.append(_Job(name, resolved, kind, url, cached))
     return catalog, result, jobs
 
 

@@ -33,7 +33,7 @@ COMMON_SETTINGS = ("api_key", "api_key_env", "auth", "base_url", "dialect", "hea
 #: The settings each dialect's adapter reads, besides the common ones and the provider's own
 #: parameters (``region``, ``endpoint``, ``project``, ...; see ``ProviderSpec.params``).
 DIALECT_SETTINGS: Mapping[str, tuple[str, ...]] = {
-    "openai-chat": ("max_tokens_field", "stream_options", *RESPONSES_SETTINGS),
+    "openai-chat": ("max_tokens_field", "reasoning_split", "stream_options", *RESPONSES_SETTINGS),
     "azure-openai": (
         "api_version",
         "azure_ad_token",
@@ -133,7 +133,7 @@ def _check_value(where: str, name: str, value: object) -> None:
             check_string(f"{where}[{header!r}]", text, empty=True, secret=True)
             if any(c in text for c in "\r\n\0"):  # would split or end the header
                 fail_value(f"{where}[{header!r}]", "one line", text, secret=True)
-    elif name == "stream_options":
+    elif name in ("stream_options", "reasoning_split"):
         if not isinstance(value, bool):
             fail_type(where, "a bool", value)
     elif name == "default_max_tokens":

@@ -3,12 +3,17 @@
 Messages and tools are already in this dialect's shape (they are the lingua franca), so they go
 out as given (../shared/spec/providers.md §2.1). Per provider, as data:
 
-- the output limit is ``max_completion_tokens`` for OpenAI and Azure (reasoning models refuse
-  ``max_tokens``) and ``max_tokens`` for the compatible servers (not all know the new name);
-  ``providers={"x": {"max_tokens_field": ...}}`` changes it;
-- streams send ``stream_options: {"include_usage": true}`` so the last chunk carries usage
-  (§2.3), except to Mistral, which rejects the field and sends usage anyway;
-  ``providers={"x": {"stream_options": False}}`` turns it off for another server.
+- the output limit is the field each provider documents (``conformance.FACTS``):
+  ``max_completion_tokens`` for OpenAI and Azure (reasoning models refuse ``max_tokens``),
+  DashScope and MiniMax (both deprecate ``max_tokens``), ``max_tokens`` for the other
+  compatible servers; ``providers={"x": {"max_tokens_field": ...}}`` changes it;
+- streams send ``stream_options: {"include_usage": true}`` only to the providers documented
+  to take it (``ProviderFacts.stream_options``; the others send usage without it, and some
+  reject unknown fields); ``providers={"x": {"stream_options": True/False}}`` decides
+  otherwise, and a provider registered by the application gets it;
+- ``embed(..., dimensions=N)`` becomes the provider's field (Mistral's ``output_dimension``);
+- MiniMax: ``providers={"minimax": {"reasoning_split": True}}`` sends ``reasoning_split`` (the
+  reasoning then arrives in ``reasoning_details`` instead of ``<think>`` tags in ``content``).
 
 Azure (§11): ``{endpoint}/openai/deployments/{deployment}/...?api-version=...`` with the
 ``api-key`` header (or ``Authorization: Bearer`` with an Entra ID token from the
@@ -29,13 +34,9 @@ from .._event_fields import token_count
 from ..types import EmbeddingResponse
 from ._options import COMPAT_RENAMED, compat_unsupported, options_set
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
+from .conformance import FACTS
 
 __all__ = ["AzureOpenAIChat", "OpenAIChat"]
-
-# Providers that take ``max_completion_tokens`` (the others get ``max_tokens``).
-_MAX_COMPLETION_TOKENS = frozenset({"openai", "azure"})
-# Providers that reject ``stream_options`` [providers.md §11; Mistral answers 422].
-_NO_STREAM_OPTIONS = frozenset({"mistral"})
 
 
 class OpenAIChat(Adapter):
@@ -74,6 +75,9 @@ class OpenAIChat(Adapter):
             if self._stream_options():
                 body["stream_options"] = {"include_usage": True}
         self._options(params, body)
+        split = self.provider.params.get("reasoning_split")
+        if split is not None:
+            body["reasoning_split"] = bool(split)
         if params.extra:
             body.update(params.extra)
         return body
@@ -99,14 +103,15 @@ class OpenAIChat(Adapter):
         field = self.provider.params.get("max_tokens_field")
         if isinstance(field, str) and field:
             return field
-        name = self.provider.name
-        return "max_completion_tokens" if name in _MAX_COMPLETION_TOKENS else "max_tokens"
+        facts = FACTS.get(self.provider.name)
+        return facts.max_tokens_field if facts is not None else "max_tokens"
 
     def _stream_options(self) -> bool:
         setting = self.provider.params.get("stream_options")
         if setting is not None:
             return bool(setting)
-        return self.provider.name not in _NO_STREAM_OPTIONS
+        facts = FACTS.get(self.provider.name)
+        return facts is None or facts.stream_options is not False
 
     def replay(self, body: Any) -> bytes:
         """The whole completion as one ``chat.completion.chunk`` plus ``[DONE]``."""
@@ -118,6 +123,9 @@ class OpenAIChat(Adapter):
                 for key in ("content", "refusal", "reasoning_content", "reasoning")
                 if message.get(key)
             }
+            details = _text(message.get("reasoning_details"))  # MiniMax's reasoning_split
+            if details and "reasoning_content" not in delta and "reasoning" not in delta:
+                delta["reasoning"] = details
             calls = [
                 {**call, "index": index}
                 for index, call in enumerate(_list(message, "tool_calls"))
@@ -151,7 +159,9 @@ class OpenAIChat(Adapter):
         # provider's own dialect.
         body: dict[str, Any] = {"model": model, "input": list(inputs), "encoding_format": "float"}
         if dimensions is not None:
-            body["dimensions"] = dimensions
+            facts = FACTS.get(self.provider.name)
+            field = facts.embed_dimensions_field if facts is not None else None
+            body[field or "dimensions"] = dimensions
         return self.post_to(self.embeddings_path(model), body)
 
     def embeddings_path(self, model: str) -> str:
@@ -161,12 +171,12 @@ class OpenAIChat(Adapter):
         return openai_embeddings(body, model, self.provider.name)
 
     def models_url(self) -> tuple[str, str]:
-        path = self.provider.spec.models_path
-        if path is None:
-            raise self._unsupported("a models list")
+        url = self.provider.models_url()
+        if url is None:
+            raise self._unsupported("a models list (the provider documents none)")
         from ..catalog._live import PROVIDER_KINDS  # noqa: PLC0415  (only list_models needs it)
 
-        return PROVIDER_KINDS.get(self.provider.name, "openai"), self.provider.url(path)
+        return PROVIDER_KINDS.get(self.provider.name, "openai"), url
 
 
 class AzureOpenAIChat(OpenAIChat):

@@ -37,6 +37,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .._validation import check_mapping, check_string, fail_type, fail_value
 from ..errors import ConfigurationError, UnknownProviderError
+from ._regions import REGIONS, RegionTable, check_region
 from ._settings import check_setting, valid_settings
 
 __all__ = [
@@ -72,7 +73,11 @@ class ProviderSpec:
     (Bedrock), ``google-oauth`` (Vertex). ``key_required`` is false for local servers and
     endpoints that work without a key; ``public_models`` is true when the models list needs
     none though the rest does. ``models_path`` is the models-list path under ``base_url``
-    (``None``: no such endpoint, or not the plain HTTP-key kind).
+    (``None``: no such endpoint, or not the plain HTTP-key kind); it may start with
+    ``{origin}`` (the base URL's scheme and host: GitHub's ``/catalog/models``) or
+    ``{parent}`` (the base URL less its last segment: Cloudflare's ``/ai/models/search``).
+    ``regions`` is the provider's table of regional endpoints (see ``_regions``): its
+    ``region`` setting then picks the base URL.
     """
 
     name: str
@@ -85,12 +90,31 @@ class ProviderSpec:
     public_models: bool = False
     headers: tuple[tuple[str, str], ...] = ()
     params: tuple[Param, ...] = ()
+    regions: RegionTable | None = field(default=None, repr=False)
 
 
 def _compat(
     name: str, base_url: str, *key_env: str, models: str | None = "/models"
 ) -> ProviderSpec:
     return ProviderSpec(name, "openai-chat", base_url, tuple(key_env), models_path=models)
+
+
+def _regional(name: str, *key_env: str, models: str | None = "/models") -> ProviderSpec:
+    """An OpenAI-compatible provider with regional endpoints: ``base_url`` is the default
+    region's, and ``region`` (plus ``workspace`` for DashScope) are its settings."""
+    table = REGIONS[name]
+    params = [Param("region", (table.env,))]
+    if table.workspace_url:
+        params.append(Param("workspace", (table.workspace_env,)))
+    return ProviderSpec(
+        name,
+        "openai-chat",
+        table.urls[table.default],
+        tuple(key_env),
+        models_path=models,
+        params=tuple(params),
+        regions=table,
+    )
 
 
 def _local(name: str, base_url: str, *key_env: str) -> ProviderSpec:
@@ -183,35 +207,54 @@ _SPECS = (
     ),
     _compat("xai", "https://api.x.ai/v1", "XAI_API_KEY"),
     _compat(
-        "perplexity", "https://api.perplexity.ai", "PERPLEXITY_API_KEY", "PERPLEXITYAI_API_KEY"
+        "perplexity",
+        "https://api.perplexity.ai",
+        "PERPLEXITY_API_KEY",
+        "PERPLEXITYAI_API_KEY",
+        models=None,  # Perplexity documents no models list
     ),
     _compat(
         "deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY", "DEEPINFRA_TOKEN"
     ),
-    _compat("fireworks", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"),
-    _compat("moonshot", "https://api.moonshot.ai/v1", "MOONSHOT_API_KEY"),
-    _compat("zhipuai", "https://open.bigmodel.cn/api/paas/v4", "ZHIPUAI_API_KEY", "ZHIPU_API_KEY"),
-    _compat("zai", "https://api.z.ai/api/paas/v4", "ZAI_API_KEY"),
+    # Fireworks documents its model list only on the control plane
+    # (/v1/accounts/{account_id}/models), not under the inference URL.
     _compat(
-        "dashscope", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY"
+        "fireworks",
+        "https://api.fireworks.ai/inference/v1",
+        "FIREWORKS_API_KEY",
+        "FIREWORKS_AI_API_KEY",
+        models=None,
     ),
-    _compat("github", "https://models.github.ai/inference", "GITHUB_TOKEN"),
+    _regional("moonshot", "MOONSHOT_API_KEY", "KIMI_API_KEY"),
+    # Zhipu's own docs (and its zai-sdk) name ZAI_API_KEY for bigmodel.cn too: read after the
+    # platform-specific names, and a 401 names the other platform (see _http_errors).
+    _regional("zhipuai", "ZHIPUAI_API_KEY", "ZHIPU_API_KEY", "BIGMODEL_API_KEY", "ZAI_API_KEY"),
+    _regional("zai", "ZAI_API_KEY"),
+    _regional("dashscope", "DASHSCOPE_API_KEY"),
+    # GitHub's catalog is not under the inference URL (docs.github.com/rest/models/catalog).
+    _compat(
+        "github",
+        "https://models.github.ai/inference",
+        "GITHUB_TOKEN",
+        models="{origin}/catalog/models",
+    ),
     ProviderSpec(
         "cloudflare",
         "openai-chat",
         "https://api.cloudflare.com/client/v4/accounts/{account_id}/ai/v1",
         ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY"),
+        models_path="{parent}/models/search",
         params=(Param("account_id", ("CLOUDFLARE_ACCOUNT_ID",)),),
     ),
-    _compat("ai21", "https://api.ai21.com/studio/v1", "AI21_API_KEY"),
-    _compat("hunyuan", "https://api.hunyuan.cloud.tencent.com/v1", "HUNYUAN_API_KEY"),
+    _compat("ai21", "https://api.ai21.com/studio/v1", "AI21_API_KEY", models=None),
+    _compat("hunyuan", "https://api.hunyuan.cloud.tencent.com/v1", "HUNYUAN_API_KEY", models=None),
     _compat("qianfan", "https://qianfan.baidubce.com/v2", "QIANFAN_API_KEY"),
-    _compat("minimax", "https://api.minimax.io/v1", "MINIMAX_API_KEY"),
+    _regional("minimax", "MINIMAX_API_KEY"),
     _compat("huggingface", "https://router.huggingface.co/v1", "HF_TOKEN"),
     _compat("cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY"),
     _compat("sambanova", "https://api.sambanova.ai/v1", "SAMBANOVA_API_KEY"),
     _compat("nebius", "https://api.tokenfactory.nebius.com/v1", "NEBIUS_API_KEY"),
-    _compat("novita", "https://api.novita.ai/openai", "NOVITA_API_KEY"),
+    _compat("novita", "https://api.novita.ai/openai", "NOVITA_API_KEY", models="/v1/models"),
     _local("lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY"),
     _local("vllm", "http://localhost:8000/v1", "VLLM_API_KEY"),
     ProviderSpec("jina", "jina", "https://api.jina.ai/v1", ("JINA_API_KEY",), models_path=None),
@@ -222,6 +265,9 @@ _SPECS = (
 
 PROVIDERS: Mapping[str, ProviderSpec] = {spec.name: spec for spec in _SPECS}
 """Every registered provider by name."""
+
+# The registered providers that read the ``reasoning_split`` setting (MiniMax's field).
+_REASONING_SPLIT = frozenset({"minimax"})
 
 # Keys of an override that are not provider parameters.
 _RESERVED = frozenset({"base_url", "api_key", "api_key_env", "headers", "dialect", "auth"})
@@ -271,6 +317,20 @@ class ResolvedProvider:
     def url(self, path: str) -> str:
         """``path`` under ``base_url`` (see :func:`join_url`)."""
         return join_url(self.base_url, path)
+
+    def models_url(self) -> str | None:
+        """The models-list URL (``None``: the provider documents none): ``models_path``
+        under ``base_url``, or after its origin (``{origin}``) or its parent (``{parent}``)."""
+        path = self.spec.models_path
+        if path is None:
+            return None
+        if path.startswith("{origin}"):
+            parts = urlsplit(self.base_url)
+            return f"{parts.scheme}://{parts.netloc}" + path.removeprefix("{origin}")
+        if path.startswith("{parent}"):
+            parent = self.base_url.rstrip("/").rsplit("/", 1)[0]
+            return parent + path.removeprefix("{parent}")
+        return self.url(path)
 
     def request_headers(self) -> dict[str, str]:
         """The fixed headers plus the key in this provider's auth scheme (when it has one)."""
@@ -383,6 +443,8 @@ def resolve(
         if value is not None:
             params[param.name] = value
     params.update({k: v for k, v in override.items() if k not in _RESERVED})
+    if spec.regions is not None:
+        _set_region(name, spec.regions, params)
     if spec.auth == "sigv4" and not params.get("region"):
         region = _aws_profile_region(override, env)
         if region:
@@ -421,9 +483,10 @@ def _without_credentials(url: str) -> tuple[str, str | None]:
 
 def check_providers(providers: object) -> None:
     """Checks a client's ``providers=`` argument whole (names, setting names and values,
-    dialects), before any request: raises ``ArgumentTypeError``, ``InvalidArgumentError``,
-    ``UnknownSettingError`` or ``UnknownProviderError``."""
+    dialects, regions), before any request: raises ``ArgumentTypeError``,
+    ``InvalidArgumentError``, ``UnknownSettingError`` or ``UnknownProviderError``."""
     if providers is None:
+        check_region_settings()
         return
     overrides = check_mapping("providers", providers, keys_as="provider names as keys")
     for name, override in overrides.items():
@@ -434,6 +497,7 @@ def check_providers(providers: object) -> None:
         if spec is None:
             spec = _custom_spec(name, override)
         _check_entry(name, override, spec)
+    check_region_settings(overrides)
 
 
 def _check_entry(name: str, override: Mapping[str, Any], spec: ProviderSpec) -> None:
@@ -446,6 +510,8 @@ def _check_entry(name: str, override: Mapping[str, Any], spec: ProviderSpec) -> 
         if dialect not in known:
             fail_value(f"providers[{name!r}]['dialect']", "one of " + ", ".join(known), dialect)
     valid = valid_settings(str(dialect or spec.dialect), [param.name for param in spec.params])
+    if valid is not None and name in PROVIDERS and name not in _REASONING_SPLIT:
+        valid = [setting for setting in valid if setting != "reasoning_split"]
     for key, value in override.items():
         check_setting(name, key, value, valid)
 
@@ -459,6 +525,9 @@ def _base_url(
     explicit = override.get("base_url") or env.get(base_url_env_var(spec.name))
     if explicit:
         return str(explicit).rstrip("/")
+    if spec.regions is not None:
+        workspace = params.get("workspace")
+        return spec.regions.base_url(str(params["region"]), str(workspace) if workspace else None)
     if spec.name == "vertex":
         return _vertex_base_url(str(params.get("location", "us-central1")))
     template = spec.base_url
@@ -474,6 +543,44 @@ def _base_url(
             )
         template = template.replace("{" + placeholder + "}", str(value).rstrip("/"))
     return template
+
+
+def _set_region(name: str, table: RegionTable, params: dict[str, Any]) -> None:
+    """``params['region']`` as the region id it names (the default when unset), checked."""
+    workspace = params.get("workspace")
+    if workspace:
+        _check_workspace(name, workspace)
+    region = params.get("region") or table.default
+    params["region"] = check_region(name, table, region, workspace=bool(workspace))
+
+
+def _check_workspace(name: str, workspace: object) -> None:
+    # It becomes the first label of the host name: nothing else may get in.
+    if not isinstance(workspace, str) or not _HOST_LABEL.fullmatch(workspace):
+        fail_value(f"providers[{name!r}]['workspace']", "a workspace id (letters, digits, -)",
+                   workspace)  # fmt: skip
+
+
+_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def check_region_settings(
+    providers: ProviderOverrides | None = None, environ: Mapping[str, str] | None = None
+) -> None:
+    """The ``region`` of every provider with regional endpoints, from the overrides or the
+    environment (``FLUENT_AI_<NAME>_REGION``): ``InvalidArgumentError`` for an unknown one,
+    when the client is made rather than at its first request."""
+    env = os.environ if environ is None else environ
+    for name, table in REGIONS.items():
+        override = (providers or {}).get(name) or {}
+        region = override.get("region") or env.get(table.env)
+        workspace = override.get("workspace") or (
+            env.get(table.workspace_env) if table.workspace_env else None
+        )
+        if workspace:
+            _check_workspace(name, workspace)
+        if region:
+            check_region(name, table, region, workspace=bool(workspace))
 
 
 def _aws_profile_region(override: Mapping[str, Any], env: Mapping[str, str]) -> str | None:

@@ -55,10 +55,17 @@ class OpenAiChat:
             return
         for choice in array_of(chunk, "choices"):
             self._choice(choice, out)
-        # Groq sends its usage in ``x_groq.usage`` (only when there is no standard one).
+        # Groq sends its usage in ``x_groq.usage``, Moonshot in the finishing choice's
+        # ``usage`` (each read only when there is no standard one).
         usage = chunk.get("usage")
         if usage is None:
             usage = at(chunk, "x_groq", "usage")
+        if usage is None:
+            usage = next(
+                (c["usage"] for c in array_of(chunk, "choices")
+                 if type(c) is dict and c.get("usage") is not None),
+                None,
+            )  # fmt: skip
         if type(usage) is dict:
             openai_usage(usage, out)
 
