@@ -1,4 +1,4 @@
-"""Many streams at once on the clients' own pools, with ``first_event=10``: 500 threads sharing
+"""Many streams at once on the clients' own pools, with ``first_event=30``: 500 threads sharing
 one ``Client`` (its pool has a gate, as ``AsyncClient``'s has: without it the threads spent
 their time in httpcore's bookkeeping and late first events timed out) and 400 tasks on one
 ``AsyncClient``; and a storm of failures from 16 threads sharing one ``Client``, after which
