@@ -173,6 +173,9 @@ class Call:
         self._finished = False
         self._open_attempt = False
         self._status: int | None = None
+        # The structured output asked for (``fluent_ai.structured.OutputFormat``), set by
+        # the client for chat calls.
+        self.output: Any = None
 
     # Before and around each attempt -----------------------------------------------------------
 

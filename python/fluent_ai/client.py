@@ -44,6 +44,7 @@ from .errors import FluentAIError, InvalidArgumentError
 from .providers._options import TRANSLATED_OPTIONS
 from .providers.base import ChatParams, HttpRequest
 from .providers.registry import ResolvedProvider, check_providers
+from .structured import ResponseFormat, output_format
 from .resilience import (
     BreakerPolicy,
     Breakers,
@@ -214,6 +215,9 @@ class _BaseClient:
     ) -> tuple[Call, ChatParams]:
         check_model(model)
         request_options = {name: options.pop(name) for name in _REQUEST_OPTIONS}
+        # Structured output: every form becomes OpenAI's, which the adapters translate.
+        output = output_format(options["response_format"])
+        options["response_format"] = None if output is None else output.wire
         check_chat(messages, **options)
         check_options(**request_options, extra=options["extra"])
         provider, model_id = self._settings.split(model)
@@ -241,6 +245,7 @@ class _BaseClient:
             headers=headers,
         )
         call.adapter = call.adapter.for_model(model_id)
+        call.output = output
         return call, ChatParams(
             model=model_id, messages=messages, stream=stream, **options, **request_options
         )
@@ -331,7 +336,7 @@ class Client(_BaseClient):
         tool_choice: Any = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        response_format: Mapping[str, Any] | None = None,
+        response_format: ResponseFormat | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
         top_p: float | None = None,
@@ -400,7 +405,7 @@ class Client(_BaseClient):
         tool_choice: Any = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        response_format: Mapping[str, Any] | None = None,
+        response_format: ResponseFormat | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
         top_p: float | None = None,
@@ -555,7 +560,7 @@ class AsyncClient(_BaseClient):
         tool_choice: Any = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        response_format: Mapping[str, Any] | None = None,
+        response_format: ResponseFormat | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
         top_p: float | None = None,
@@ -612,7 +617,7 @@ class AsyncClient(_BaseClient):
         tool_choice: Any = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        response_format: Mapping[str, Any] | None = None,
+        response_format: ResponseFormat | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
         top_p: float | None = None,

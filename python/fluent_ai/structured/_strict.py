@@ -1,0 +1,56 @@
+"""OpenAI's strict mode for a JSON Schema.
+
+With ``strict: true`` OpenAI guarantees the schema, but accepts only schemas where every
+object has ``additionalProperties: false`` and lists every property in ``required``. The rule
+here (README, "Structured output"): a copy of the schema is made strict-compatible by adding
+``additionalProperties: false`` to each object that sets nothing, making every property
+required (an optional field of the class then comes as its value or ``null`` where the type
+allows it; the class still validates what arrives) and dropping ``default`` (not allowed in
+strict mode). A schema that allows extra properties (``additionalProperties: true`` or a
+schema, a ``dict[str, X]`` field) or ``patternProperties`` cannot be strict: it is sent as
+given with ``strict: false``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["strict_schema"]
+
+# Keywords whose values are schemas, or lists or maps of schemas.
+_ONE = ("items", "not", "if", "then", "else", "contains", "additionalItems")
+_MANY = ("anyOf", "oneOf", "allOf", "prefixItems")
+_MAP = ("properties", "$defs", "definitions")
+
+
+def strict_schema(schema: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``(schema to send, strict)``: the strict-compatible copy and ``True``, or the schema as
+    given and ``False`` when it cannot be strict."""
+    result = copy.deepcopy(dict(schema))
+    # Iterative: a schema is user data, and its depth must not be a recursion depth.
+    pending: list[Any] = [result]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        if "patternProperties" in node:
+            return dict(schema), False
+        node.pop("default", None)
+        if node.get("type") == "object" or "properties" in node:
+            extra = node.get("additionalProperties", False)
+            if extra is not False:
+                return dict(schema), False
+            node["additionalProperties"] = False
+            node["required"] = list(node.get("properties") or {})
+        for key in _ONE:
+            if isinstance(node.get(key), dict):
+                pending.append(node[key])
+        for key in _MANY:
+            if isinstance(node.get(key), list):
+                pending.extend(node[key])
+        for key in _MAP:
+            if isinstance(node.get(key), dict):
+                pending.extend(node[key].values())
+    return result, True
