@@ -26,6 +26,11 @@ __all__ = ["OutputFormat", "ResponseFormat", "output_format"]
 #: a pydantic model class, a dataclass or a ``TypedDict``.
 ResponseFormat = Union[Mapping[str, Any], type]
 
+# A dict without "type" is a schema when it has one of these (an empty dict is no schema).
+_SCHEMA_KEYWORDS = ("properties", "anyOf", "oneOf", "allOf", "$ref", "enum", "const")
+_SCHEMA_TYPE = (
+    "'json_object', 'json_schema', 'text', or a JSON Schema type ('object', ...; or a list)"
+)
 _NAME_CHARACTER = re.compile(r"[^a-zA-Z0-9_-]")
 _EXPECTED = (
     "a JSON Schema dict, {'type': 'json_object'} or {'type': 'json_schema', ...}, a pydantic "
@@ -100,10 +105,19 @@ def _of_mapping(form: Mapping[str, Any]) -> OutputFormat | None:
         return OutputFormat(dict(form))
     if kind == "json_schema":
         spec = form.get("json_schema")
-        if not isinstance(spec, Mapping) or not isinstance(spec.get("schema", {}), Mapping):
+        if spec is not None and (
+            not isinstance(spec, Mapping) or not isinstance(spec.get("schema", {}), Mapping)
+        ):
             fail_type("response_format['json_schema']", "a dict with a 'schema' dict", spec)
         # OpenAI's own form goes out as given (its strictness is the caller's choice).
-        return OutputFormat(dict(form), schema=spec.get("schema"))
+        return OutputFormat(dict(form), schema=None if spec is None else spec.get("schema"))
+    if kind is None and not any(keyword in form for keyword in _SCHEMA_KEYWORDS):
+        fail_type("response_format['type']", _SCHEMA_TYPE, kind)
+    if kind is not None and not (
+        isinstance(kind, str)
+        or (isinstance(kind, list) and kind and all(isinstance(k, str) for k in kind))
+    ):
+        fail_type("response_format['type']", _SCHEMA_TYPE, kind)
     return _of_schema(form, form.get("title"))
 
 

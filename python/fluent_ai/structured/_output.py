@@ -57,10 +57,11 @@ class OutputStream:
 
     def finish(self, response: Any) -> Any:
         """``response`` with ``parsed`` set, or ``StructuredOutputError`` (carrying the
-        response) when its text is not one JSON value or fails validation. An answer that
-        holds no text but tool calls (the model called a tool instead) keeps ``parsed=None``."""
+        response) when its text is not one JSON value or fails validation. An answer with
+        tool calls keeps ``parsed=None`` and raises nothing: the model asked for tools first,
+        and the structured answer comes in the turn after their results."""
         text = response.text
-        if not text.strip() and response.tool_calls:
+        if response.tool_calls:
             return response
         try:
             if self._failure is not None:

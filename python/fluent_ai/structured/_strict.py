@@ -13,7 +13,6 @@ given with ``strict: false``.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +27,7 @@ _MAP = ("properties", "$defs", "definitions")
 def strict_schema(schema: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     """``(schema to send, strict)``: the strict-compatible copy and ``True``, or the schema as
     given and ``False`` when it cannot be strict."""
-    result = copy.deepcopy(dict(schema))
+    result = _copy(schema)
     # Iterative: a schema is user data, and its depth must not be a recursion depth.
     pending: list[Any] = [result]
     while pending:
@@ -54,3 +53,21 @@ def strict_schema(schema: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
             if isinstance(node.get(key), dict):
                 pending.extend(node[key].values())
     return result, True
+
+
+def _copy(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the dicts and lists of ``schema`` (iterative, for the same reason)."""
+    root: dict[str, Any] = dict(schema)
+    pending: list[Any] = [root]
+    while pending:
+        node = pending.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if isinstance(value, Mapping):
+                node[key] = dict(value)
+            elif isinstance(value, (list, tuple)):
+                node[key] = list(value)
+            else:
+                continue
+            pending.append(node[key])
+    return root
