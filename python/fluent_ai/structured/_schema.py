@@ -51,7 +51,14 @@ def is_typed_dict(value: object) -> bool:
 def type_hints(cls: type) -> dict[str, Any]:
     """The field annotations of ``cls``, resolved (``Annotated`` kept for the caller to
     unwrap)."""
-    return typing.get_type_hints(cls, include_extras=True)
+    try:
+        return typing.get_type_hints(cls, include_extras=True)
+    except Exception as error:  # a name that does not resolve, a string that is not a type
+        fail_value(
+            f"response_format ({cls.__name__})",
+            "a class whose annotations resolve (module-level names)",
+            f"{type(error).__name__}: {error}",
+        )
 
 
 def schema_of(cls: type) -> dict[str, Any]:

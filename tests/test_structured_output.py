@@ -1,0 +1,475 @@
+"""Structured output (docs/structured-output.md): ``response_format=`` with a JSON Schema dict,
+a pydantic model, a ``TypedDict`` or a dataclass, translated per provider (checked in each
+request body), ``ChatResponse.parsed``, ``OutputPartial`` events while streaming (each a prefix
+of the final value, on every split of the output, on both backends) and
+``StructuredOutputError``.
+
+Every provider answers from the loopback server in its own stream format
+(tests/structured_play.py); both clients run each scenario.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import json
+import pickle
+from types import ModuleType
+from typing import Any, Dict, List, Literal, Optional, Tuple, TypedDict, Union
+
+import pydantic
+import pytest
+from client_helpers import Runner, mode, server  # noqa: F401  (fixtures)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from loopback import LoopbackServer
+from structured_play import PROVIDERS, is_prefix, play
+from structured_play import settings as provider_settings
+
+import fluent_ai
+from fluent_ai import errors
+from fluent_ai.structured import OutputPartial, OutputStream, output_format, schema_of, strict_schema
+
+QUESTION = [{"role": "user", "content": "Who is Ada?"}]
+
+
+class Person(pydantic.BaseModel):
+    name: str
+    age: int
+    email: Optional[str] = None
+    tags: List[str] = []
+
+
+class Pet(TypedDict):
+    kind: Literal["cat", "dog"]
+    name: str
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@dataclasses.dataclass
+class Address:
+    street: str
+    city: str
+
+
+@dataclasses.dataclass
+class Owner:
+    """Someone with pets."""
+
+    name: str
+    age: int
+    address: Address
+    pets: List[Pet]
+    colour: Colour
+    nickname: Optional[str] = None
+
+
+DICT_SCHEMA = {
+    "type": "object",
+    "title": "Scores",
+    "properties": {
+        "title": {"type": "string"},
+        "scores": {"type": "array", "items": {"type": "number"}},
+        "done": {"type": "boolean"},
+    },
+    "required": ["title", "scores", "done"],
+}
+
+# (response_format, the model's output as JSON data, what ``parsed`` must be)
+OWNER_DATA = {
+    "name": "Ada Lovelace \u00e9\u4e2d\U0001f600",
+    "age": 36,
+    "address": {"street": "12 St James's Sq", "city": "London"},
+    "pets": [{"kind": "cat", "name": "Pi"}, {"kind": "dog", "name": "Byron"}],
+    "colour": "blue",
+    "nickname": None,
+}
+CASES: dict[str, tuple[Any, Any, Any]] = {
+    "dict": (
+        DICT_SCHEMA,
+        {"title": "run \"1\"\n", "scores": [1.5, -2, 3e2, 0], "done": True},
+        {"title": "run \"1\"\n", "scores": [1.5, -2, 3e2, 0], "done": True},
+    ),
+    "pydantic": (
+        Person,
+        {"name": "Ada", "age": 36, "email": None, "tags": ["math", "poetry"]},
+        Person(name="Ada", age=36, tags=["math", "poetry"]),
+    ),
+    "typeddict": (Pet, {"kind": "cat", "name": "Pi \\ \u00e9"}, {"kind": "cat", "name": "Pi \\ \u00e9"}),
+    "dataclass": (
+        Owner,
+        OWNER_DATA,
+        Owner(
+            name=OWNER_DATA["name"],
+            age=36,
+            address=Address("12 St James's Sq", "London"),
+            pets=[{"kind": "cat", "name": "Pi"}, {"kind": "dog", "name": "Byron"}],
+            colour=Colour.BLUE,
+        ),
+    ),
+}
+
+
+def _partials(events: list[Any]) -> list[Any]:
+    return [event.value for event in events if type(event) is OutputPartial]
+
+
+def _check_partials(partials: list[Any], final: Any) -> None:
+    assert partials, "no OutputPartial event"
+    for before, after in zip(partials, partials[1:]):
+        assert before != after  # only changes are sent
+        assert is_prefix(before, after), (before, after)
+    for partial in partials:
+        assert is_prefix(partial, final), (partial, final)
+    assert partials[-1] == final
+
+
+# Per provider, per form: the stream and the whole answer -------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(PROVIDERS))
+def test_stream_per_provider(server: LoopbackServer, mode: str, name: str, case: str) -> None:
+    provider = PROVIDERS[name]
+    response_format, data, expected = CASES[case]
+    text = json.dumps(data, ensure_ascii=False)
+    play(server, provider, text, piece=3)
+    result = Runner(mode, providers=provider_settings(server)).stream(
+        f"{name}/{provider.model}", QUESTION, response_format=response_format
+    )
+    assert result.error is None, result.error
+    assert result.text == text
+    _check_partials(_partials(result.events), data)
+    # Each OutputPartial follows the text event that completed it.
+    first = next(i for i, e in enumerate(result.events) if type(e) is OutputPartial)
+    assert type(result.events[first - 1]) is fluent_ai.TextDelta
+    assert result.response.parsed == expected
+    assert type(result.response.parsed) is type(expected)
+    body = json.loads(server.requests[-1].body)
+    wire = output_format(response_format).wire  # type: ignore[union-attr]
+    provider.wire(body, wire["json_schema"])
+
+
+@pytest.mark.parametrize("case", ["dict", "pydantic", "dataclass"])
+@pytest.mark.parametrize("name", sorted(PROVIDERS))
+def test_chat_per_provider(server: LoopbackServer, mode: str, name: str, case: str) -> None:
+    provider = PROVIDERS[name]
+    response_format, data, expected = CASES[case]
+    play(server, provider, json.dumps(data))
+    answer = Runner(mode, providers=provider_settings(server)).chat(
+        f"{name}/{provider.model}", QUESTION, response_format=response_format
+    )
+    assert answer.parsed == expected
+    assert answer.text == json.dumps(data)
+    # parsed is derived: not in to_dict, repr or equality
+    assert "parsed" not in answer.to_dict()
+    assert answer == dataclasses.replace(answer, parsed=None)
+    provider.wire(json.loads(server.requests[-1].body), output_format(response_format).wire["json_schema"])  # type: ignore[union-attr]
+
+
+def test_openai_wire_form_of_each_kind() -> None:
+    wire = output_format(Person).wire  # type: ignore[union-attr]
+    assert wire["type"] == "json_schema"
+    spec = wire["json_schema"]
+    assert (spec["name"], spec["strict"]) == ("Person", True)
+    # strict: every property required, no extra properties, no defaults
+    assert spec["schema"]["required"] == ["name", "age", "email", "tags"]
+    assert spec["schema"]["additionalProperties"] is False
+    assert "default" not in json.dumps(spec["schema"])
+    owner = output_format(Owner).wire["json_schema"]  # type: ignore[union-attr]
+    assert owner["description"] == "Someone with pets."
+    defs = owner["schema"]["$defs"]
+    assert defs["Address"]["required"] == ["street", "city"]
+    assert defs["Pet"]["properties"]["kind"] == {"enum": ["cat", "dog"], "type": "string"}
+    assert owner["schema"]["properties"]["colour"] == {"enum": ["red", "blue"], "type": "string"}
+    assert owner["schema"]["properties"]["nickname"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    # OpenAI's own forms go out as given
+    raw = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}, "strict": False}}
+    assert output_format(raw).wire == raw  # type: ignore[union-attr]
+    assert output_format({"type": "json_object"}).wire == {"type": "json_object"}  # type: ignore[union-attr]
+    assert output_format({"type": "text"}) is None
+    assert output_format({"title": "a b/c", "type": "object"}).wire["json_schema"]["name"] == "a_b_c"  # type: ignore[union-attr]
+
+
+def test_a_schema_that_cannot_be_strict_is_sent_as_given() -> None:
+    @dataclasses.dataclass
+    class Counts:
+        by_word: Dict[str, int]
+
+    spec = output_format(Counts).wire["json_schema"]  # type: ignore[union-attr]
+    assert spec["strict"] is False
+    assert spec["schema"] == schema_of(Counts)
+    loose = {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": True}
+    sent, strict = strict_schema(loose)
+    assert (sent, strict) == (loose, False)
+    deep: dict[str, Any] = {"type": "object", "properties": {}}
+    node = deep
+    for _ in range(5000):  # no recursion on the schema's depth
+        child: dict[str, Any] = {"type": "object", "properties": {}}
+        node["properties"]["x"] = child
+        node = child
+    sent, strict = strict_schema(deep)
+    assert strict and sent["required"] == ["x"] and "required" not in deep
+
+
+def test_json_object_mode_parses_any_json(server: LoopbackServer, mode: str) -> None:
+    play(server, PROVIDERS["openai"], '[1, {"a": null}]')
+    answer = Runner(mode, providers=provider_settings(server)).chat(
+        "openai/gpt-4.1", QUESTION, response_format={"type": "json_object"}
+    )
+    assert answer.parsed == [1, {"a": None}]
+    assert json.loads(server.requests[-1].body)["response_format"] == {"type": "json_object"}
+
+
+# Errors --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "words"),
+    [
+        ("pydantic", '{"name": "Ada", "age": "old", "email": null, "tags": []}', "$.age"),
+        ("dict", '{"title": 5, "scores": [1, "x"], "done": true}', "$.scores[1]: expected number"),
+        ("dataclass", json.dumps({**OWNER_DATA, "pets": [{"kind": "cow", "name": "x"}]}), "$.pets[0].kind"),
+        ("typeddict", '{"kind": "cat"}', "'name' is missing"),
+        ("typeddict", '{"kind": "cat", "name": "x", "extra": 1}', "'extra' is not allowed"),
+    ],
+)
+def test_validation_failure(server: LoopbackServer, mode: str, case: str, text: str, words: str) -> None:
+    play(server, PROVIDERS["anthropic"], text)
+    runner = Runner(mode, providers=provider_settings(server))
+    with pytest.raises(errors.StructuredOutputError) as caught:
+        runner.chat("anthropic/claude-sonnet-4-5", QUESTION, response_format=CASES[case][0])
+    error = caught.value
+    assert words in str(error) and any(words in problem for problem in error.errors)
+    assert error.text == text
+    assert error.response.text == text and error.response.parsed is None
+    assert error.response.usage.output_tokens == 9
+    assert "sk-structured-test" not in repr(error.__dict__) + str(error)
+    again = pickle.loads(pickle.dumps(error))
+    assert (str(again), again.text, again.errors) == (str(error), error.text, error.errors)
+    # The stream delivers every event, then raises; its response is set, unparsed.
+    result = runner.stream("anthropic/claude-sonnet-4-5", QUESTION, response_format=CASES[case][0])
+    assert isinstance(result.error, errors.StructuredOutputError)
+    assert result.text == text
+    assert any(type(e).__name__ == "Finish" for e in result.events)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"title": "cut', "not one whole JSON value"),
+        ('Sure! {"title": "x"}', "not JSON"),
+        ('{"title": "x", "scores": [], "done": true} and more', "not JSON"),
+        ("", "not one whole JSON value"),
+    ],
+)
+def test_output_that_is_not_json(server: LoopbackServer, mode: str, text: str, words: str) -> None:
+    play(server, PROVIDERS["openai"], text)
+    runner = Runner(mode, providers=provider_settings(server))
+    result = runner.stream("openai/gpt-4.1", QUESTION, response_format=DICT_SCHEMA)
+    assert isinstance(result.error, errors.StructuredOutputError), result.error
+    assert words in str(result.error)
+    assert result.error.text == text
+    assert result.text == text  # nothing received is lost
+    with pytest.raises(errors.StructuredOutputError, match=words):
+        runner.chat("openai/gpt-4.1", QUESTION, response_format=DICT_SCHEMA)
+
+
+def test_cut_at_max_tokens_says_so(server: LoopbackServer) -> None:
+    server.reset()
+    frames = PROVIDERS["openai"].stream(['{"title": "lo', "ng"])
+    frames[-2] = frames[-2].replace(b'"finish_reason": "stop"', b'"finish_reason": "length"')
+    from loopback import Response  # noqa: PLC0415
+
+    server.route("POST", "/v1/chat/completions", Response(200, {"content-type": "text/event-stream"}, frames))
+    result = Runner("sync", providers=provider_settings(server)).stream(
+        "openai/gpt-4.1", QUESTION, response_format=DICT_SCHEMA
+    )
+    assert isinstance(result.error, errors.StructuredOutputError)
+    assert "max_tokens" in str(result.error)
+    assert _partials(result.events) == [{"title": "lo"}, {"title": "long"}]
+
+
+def test_tool_calls_leave_parsed_none(server: LoopbackServer, mode: str) -> None:
+    server.reset()
+    whole = {
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                    ],
+                },
+                "finish_reason": "tool_calls",
+            }
+        ]
+    }
+    server.json("POST", "/v1/chat/completions", whole)
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
+    answer = Runner(mode, providers=provider_settings(server)).chat(
+        "openai/gpt-4.1", QUESTION, tools=tools, response_format=Person
+    )
+    assert answer.parsed is None and answer.tool_calls[0].name == "f"
+
+
+@pytest.mark.parametrize("name", ["anthropic", "bedrock"])
+def test_json_mode_without_schema_is_unsupported(server: LoopbackServer, mode: str, name: str) -> None:
+    server.reset()
+    provider = PROVIDERS[name]
+    with pytest.raises(errors.UnsupportedParameterError) as caught:
+        Runner(mode, providers=provider_settings(server)).chat(
+            f"{name}/{provider.model}", QUESTION, response_format={"type": "json_object"}
+        )
+    assert (caught.value.provider, caught.value.parameter) == (name, "response_format")
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("value", "cls", "argument"),
+    [
+        (5, errors.ArgumentTypeError, "response_format"),
+        (str, errors.ArgumentTypeError, "response_format"),
+        ("json", errors.ArgumentTypeError, "response_format"),
+        ({}, errors.ArgumentTypeError, "response_format['type']"),
+        ({"type": 5}, errors.ArgumentTypeError, "response_format['type']"),
+        ({"type": "json_schema", "json_schema": 5}, errors.ArgumentTypeError, "response_format['json_schema']"),
+        ({1: "x"}, errors.ArgumentTypeError, "a key of response_format"),
+        ({"type": "object", "enum": [float("nan")]}, errors.InvalidArgumentError, "response_format"),
+    ],
+)
+def test_bad_response_format_is_refused_before_sending(
+    server: LoopbackServer, value: Any, cls: type, argument: str
+) -> None:
+    server.reset()
+    with pytest.raises(cls) as caught:
+        Runner("sync", providers=provider_settings(server)).chat("openai/gpt-4.1", QUESTION, response_format=value)
+    assert caught.value.argument == argument  # type: ignore[attr-defined]
+    assert server.requests == []
+
+
+def test_a_class_without_a_schema_names_its_field() -> None:
+    @dataclasses.dataclass
+    class Event:
+        when: datetime.datetime
+
+    with pytest.raises(errors.InvalidArgumentError, match=r"Event\.when"):
+        output_format(Event)
+
+    class Keyed(TypedDict):
+        counts: Dict[int, int]
+
+    with pytest.raises(errors.InvalidArgumentError, match=r"Keyed\.counts"):
+        output_format(Keyed)
+
+    @dataclasses.dataclass
+    class Dangling:
+        other: Missing  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(errors.InvalidArgumentError, match=r"Dangling.*Missing"):
+        output_format(Dangling)
+
+
+def test_recursive_and_union_classes() -> None:
+    @dataclasses.dataclass
+    class Node:
+        label: str
+        children: List["Node"]
+        weight: Union[int, str, None] = None
+        span: Tuple[int, int] = (0, 0)
+
+    import sys  # noqa: PLC0415
+
+    sys.modules[__name__].Node = Node  # type: ignore[attr-defined]  # the forward reference
+    spec = output_format(Node)
+    assert spec is not None
+    schema = spec.wire["json_schema"]["schema"]
+    assert schema["properties"]["children"] == {"type": "array", "items": {"$ref": "#/$defs/Node"}}
+    value = {"label": "a", "weight": 2, "span": [1, 2], "children": [{"label": "b", "weight": "x", "span": [0, 1], "children": []}]}
+    built = spec.validate(value, json.dumps(value))
+    assert built == Node("a", [Node("b", [], "x", (0, 1))], 2, (1, 2))
+    with pytest.raises(errors.StructuredOutputError, match=r"\$\.children\[0\]\.span"):
+        spec.validate({**value, "children": [{**value["children"][0], "span": [1]}]}, "")
+
+
+# The partial values: every split, both backends ------------------------------------------------
+
+
+def _run(core: ModuleType, text: str, cuts: list[int]) -> tuple[list[Any], Any]:
+    output = output_format(DICT_SCHEMA if False else {"type": "json_object"})
+    assert output is not None
+    stream = OutputStream(output, core.TextDelta, core.JsonStream)
+    events: list[Any] = []
+    bounds = [0, *cuts, len(text)]
+    for start, end in zip(bounds, bounds[1:]):
+        batch: list[Any] = [core.TextDelta(text[start:end])] if end > start else []
+        stream.add_partials(batch)
+        events += batch
+    return _partials(events), stream
+
+
+FINAL = {"a": [1, -2.5e3, True, None, "x\"\\\u00e9\U0001f600"], "b": {"c": "", "d": [[], {}]}, "e": 12345}
+FINAL_TEXT = json.dumps(FINAL, ensure_ascii=False)
+
+
+def test_every_split_in_two(core: ModuleType) -> None:
+    for cut in range(len(FINAL_TEXT) + 1):
+        partials, _ = _run(core, FINAL_TEXT, [cut])
+        if partials:
+            for partial in partials:
+                assert is_prefix(partial, FINAL), (cut, partial)
+            assert partials[-1] == FINAL
+
+
+def test_one_character_at_a_time(core: ModuleType) -> None:
+    partials, _ = _run(core, FINAL_TEXT, list(range(1, len(FINAL_TEXT))))
+    _check_partials(partials, FINAL)
+    # a number shows only once complete: never 1234 on the way to 12345
+    assert all(p.get("e") in (None, 12345) for p in partials)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=5), data=st.data())
+def test_random_values_and_cuts(value: dict[str, Any], data: st.DataObject) -> None:
+    from conftest import BACKENDS, NATIVE  # noqa: PLC0415
+
+    text = json.dumps(value, ensure_ascii=False)
+    cuts = sorted(data.draw(st.sets(st.integers(0, len(text)), max_size=8)))
+    results = []
+    for name, core in sorted(BACKENDS.items()):
+        if name == "native" and NATIVE is None:
+            continue
+        partials, _ = _run(core, text, cuts)
+        for partial in partials:
+            assert is_prefix(partial, value)
+        if text != "{}":
+            assert partials[-1] == value
+        results.append(partials)
+    assert all(r == results[0] for r in results)  # the backends agree
+
+
+def test_output_partial_event() -> None:
+    event = OutputPartial({"a": [1]})
+    assert event == OutputPartial({"a": [1]}) and event != OutputPartial({"a": []})
+    assert OutputPartial(**event.to_dict()) == event
+    assert pickle.loads(pickle.dumps(event)) == event
+    assert len(repr(OutputPartial("x" * 10_000))) < 120
+    match event:
+        case OutputPartial(value):
+            assert value == {"a": [1]}
+    with pytest.raises(TypeError):
+        hash(event)
