@@ -30,9 +30,29 @@ def _sse(payload: object, event: str | None = None, end: bytes = b"\n\n") -> byt
 
 def openai_stream(pieces: Sequence[str]) -> list[bytes]:
     chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "gpt-4.1-2025-04-14"}
-    frames = [_sse({**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})]
+    frames = [
+        _sse(
+            {
+                **chunk,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": ""},
+                        "finish_reason": None,
+                    }
+                ],
+            }
+        )
+    ]
     for piece in pieces:
-        frames.append(_sse({**chunk, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}))
+        frames.append(
+            _sse(
+                {
+                    **chunk,
+                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                }
+            )
+        )
     frames.append(_sse({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
     usage = {"prompt_tokens": 20, "completion_tokens": 9, "total_tokens": 29}
     frames.append(_sse({**chunk, "choices": [], "usage": usage}) + b"data: [DONE]\n\n")
@@ -59,12 +79,20 @@ def anthropic_stream(pieces: Sequence[str]) -> list[bytes]:
     frames = [
         _sse({"type": "message_start", "message": message}, "message_start"),
         _sse(
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
             "content_block_start",
         ),
     ]
     for piece in pieces:
-        delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
+        delta = {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "text_delta", "text": piece},
+        }
         frames.append(_sse(delta, "content_block_delta"))
     frames += [
         _sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
@@ -80,8 +108,9 @@ def anthropic_stream(pieces: Sequence[str]) -> list[bytes]:
 
 def anthropic_whole(text: str) -> dict[str, Any]:
     return {
-        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
+        "id": "msg_1", "type": "message", "role": "assistant",
+        "model": "claude-sonnet-4-5-20250929", "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn", "stop_sequence": None,
         "usage": {"input_tokens": 20, "output_tokens": 9},
     }  # fmt: skip
 
@@ -90,33 +119,80 @@ def gemini_stream(pieces: Sequence[str]) -> list[bytes]:
     frames = []
     for piece in pieces:
         candidate = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
-        frames.append(_sse({"candidates": [candidate], "modelVersion": "gemini-2.5-flash"}, end=b"\r\n\r\n"))
-    last = {"content": {"parts": [{"text": ""}], "role": "model"}, "finishReason": "STOP", "index": 0}
+        frames.append(
+            _sse({"candidates": [candidate], "modelVersion": "gemini-2.5-flash"}, end=b"\r\n\r\n")
+        )
+    last = {
+        "content": {"parts": [{"text": ""}], "role": "model"},
+        "finishReason": "STOP",
+        "index": 0,
+    }
     usage = {"promptTokenCount": 20, "candidatesTokenCount": 9, "totalTokenCount": 29}
     frames.append(
-        _sse({"candidates": [last], "usageMetadata": usage, "modelVersion": "gemini-2.5-flash"}, end=b"\r\n\r\n")
+        _sse(
+            {"candidates": [last], "usageMetadata": usage, "modelVersion": "gemini-2.5-flash"},
+            end=b"\r\n\r\n",
+        )
     )
     return frames
 
 
 def gemini_whole(text: str) -> dict[str, Any]:
-    candidate = {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}
+    candidate = {
+        "content": {"parts": [{"text": text}], "role": "model"},
+        "finishReason": "STOP",
+        "index": 0,
+    }
     usage = {"promptTokenCount": 20, "candidatesTokenCount": 9, "totalTokenCount": 29}
     return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "gemini-2.5-flash"}
 
 
 def cohere_stream(pieces: Sequence[str]) -> list[bytes]:
-    start = {"id": "c1", "type": "message-start", "delta": {"message": {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}}}
+    start = {
+        "id": "c1",
+        "type": "message-start",
+        "delta": {
+            "message": {
+                "role": "assistant",
+                "content": [],
+                "tool_plan": "",
+                "tool_calls": [],
+                "citations": [],
+            }
+        },
+    }
     frames = [
         _sse(start, "message-start"),
-        _sse({"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}}, "content-start"),
+        _sse(
+            {
+                "type": "content-start",
+                "index": 0,
+                "delta": {"message": {"content": {"type": "text", "text": ""}}},
+            },
+            "content-start",
+        ),
     ]
     for piece in pieces:
-        frames.append(_sse({"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": piece}}}}, "content-delta"))
-    usage = {"billed_units": {"input_tokens": 20, "output_tokens": 9}, "tokens": {"input_tokens": 30, "output_tokens": 9}}
+        frames.append(
+            _sse(
+                {
+                    "type": "content-delta",
+                    "index": 0,
+                    "delta": {"message": {"content": {"text": piece}}},
+                },
+                "content-delta",
+            )
+        )
+    usage = {
+        "billed_units": {"input_tokens": 20, "output_tokens": 9},
+        "tokens": {"input_tokens": 30, "output_tokens": 9},
+    }
     frames += [
         _sse({"type": "content-end", "index": 0}, "content-end"),
-        _sse({"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": usage}}, "message-end"),
+        _sse(
+            {"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": usage}},
+            "message-end",
+        ),
         b"data: [DONE]\n\n",
     ]
     return frames
@@ -127,18 +203,25 @@ def cohere_whole(text: str) -> dict[str, Any]:
         "id": "c1",
         "finish_reason": "COMPLETE",
         "message": {"role": "assistant", "content": [{"type": "text", "text": text}]},
-        "usage": {"billed_units": {"input_tokens": 20, "output_tokens": 9}, "tokens": {"input_tokens": 30, "output_tokens": 9}},
+        "usage": {
+            "billed_units": {"input_tokens": 20, "output_tokens": 9},
+            "tokens": {"input_tokens": 30, "output_tokens": 9},
+        },
     }
 
 
 def ollama_stream(pieces: Sequence[str]) -> list[bytes]:
     head = {"model": "llama3.2", "created_at": "2026-12-05T07:00:00.000000Z"}
     lines = [
-        json.dumps({**head, "message": {"role": "assistant", "content": piece}, "done": False}).encode() + b"\n"
+        json.dumps(
+            {**head, "message": {"role": "assistant", "content": piece}, "done": False}
+        ).encode()
+        + b"\n"
         for piece in pieces
     ]
     final = {
-        **head, "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
+        **head, "message": {"role": "assistant", "content": ""},
+        "done": True, "done_reason": "stop",
         "total_duration": 1000, "prompt_eval_count": 20, "eval_count": 9,
     }  # fmt: skip
     return [*lines, json.dumps(final).encode() + b"\n"]
@@ -156,7 +239,11 @@ def bedrock_stream(pieces: Sequence[str]) -> list[bytes]:
     event = bedrock_play.event
     frames = [event("messageStart", {"p": "abc", "role": "assistant"})]
     for piece in pieces:
-        frames.append(event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": piece}, "p": "ab"}))
+        frames.append(
+            event(
+                "contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": piece}, "p": "ab"}
+            )
+        )
     usage = {"inputTokens": 20, "outputTokens": 9, "totalTokens": 29}
     frames += [
         event("contentBlockStop", {"contentBlockIndex": 0, "p": "abcd"}),
@@ -218,11 +305,15 @@ class Provider:
 
 PROVIDERS = {
     "openai": Provider("openai", "gpt-4.1", openai_stream, openai_whole, _openai_wire),
-    "anthropic": Provider("anthropic", "claude-sonnet-4-5", anthropic_stream, anthropic_whole, _anthropic_wire),
+    "anthropic": Provider(
+        "anthropic", "claude-sonnet-4-5", anthropic_stream, anthropic_whole, _anthropic_wire
+    ),
     "gemini": Provider("gemini", "gemini-2.5-flash", gemini_stream, gemini_whole, _gemini_wire),
     "cohere": Provider("cohere", "command-a-03-2025", cohere_stream, cohere_whole, _cohere_wire),
     "ollama": Provider("ollama", "llama3.2", ollama_stream, ollama_whole, _ollama_wire),
-    "bedrock": Provider("bedrock", bedrock_play.MODEL, bedrock_stream, bedrock_whole, _bedrock_wire),
+    "bedrock": Provider(
+        "bedrock", bedrock_play.MODEL, bedrock_stream, bedrock_whole, _bedrock_wire
+    ),
 }  # fmt: skip
 
 

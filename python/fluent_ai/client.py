@@ -44,7 +44,6 @@ from .errors import FluentAIError, InvalidArgumentError
 from .providers._options import TRANSLATED_OPTIONS
 from .providers.base import ChatParams, HttpRequest
 from .providers.registry import ResolvedProvider, check_providers
-from .structured import ResponseFormat, output_format
 from .resilience import (
     BreakerPolicy,
     Breakers,
@@ -53,6 +52,7 @@ from .resilience import (
     RateLimits,
     RetryPolicy,
 )
+from .structured import ResponseFormat, output_format
 from .types import (
     ChatResponse,
     EmbeddingResponse,

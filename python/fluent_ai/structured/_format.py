@@ -87,7 +87,9 @@ def output_format(response_format: object) -> OutputFormat | None:
     if isinstance(response_format, type):
         if _is_pydantic_model(response_format):
             schema = response_format.model_json_schema()  # type: ignore[attr-defined]
-            return _of_schema(schema, response_format.__name__, target=response_format, pydantic=True)
+            return _of_schema(
+                schema, response_format.__name__, target=response_format, pydantic=True
+            )
         if dataclasses.is_dataclass(response_format) or is_typed_dict(response_format):
             schema = schema_of(response_format)
             return _of_schema(schema, response_format.__name__, target=response_format)

@@ -25,7 +25,7 @@ class OutputStream:
 
     __slots__ = ("_failure", "_format", "_last", "_parser", "_text_delta")
 
-    def __init__(self, output: OutputFormat, text_delta: type, json_stream: Any = None) -> None:
+    def __init__(self, output: OutputFormat, text_delta: Any, json_stream: Any = None) -> None:
         self._format = output
         self._text_delta = text_delta
         # The active backend's parser (a test passes either backend's).
@@ -39,6 +39,7 @@ class OutputStream:
         if self._failure is not None:
             return
         last = -1
+        event: Any
         for position, event in enumerate(events):
             if type(event) is self._text_delta and event.index == 0 and event.text:
                 last = position
@@ -65,9 +66,7 @@ class OutputStream:
             return response
         try:
             if self._failure is not None:
-                raise StructuredOutputError(
-                    f"the output is not JSON: {self._failure}", text=text
-                )
+                raise StructuredOutputError(f"the output is not JSON: {self._failure}", text=text)
             try:
                 value = self._parser.finish()
             except StreamDecodeError as error:

@@ -89,9 +89,7 @@ class _Builder:
         else:
             names = list(hints)
             required = [name for name in names if name in cls.__required_keys__]  # type: ignore[attr-defined]
-        properties = {
-            name: self.schema(hints[name], f"{cls.__name__}.{name}") for name in names
-        }
+        properties = {name: self.schema(hints[name], f"{cls.__name__}.{name}") for name in names}
         schema: dict[str, Any] = {
             "type": "object",
             "title": cls.__name__,

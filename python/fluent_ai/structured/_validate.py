@@ -46,7 +46,9 @@ def problems(value: Any, schema: Any, root: Any = None, path: str = "$") -> list
     return found
 
 
-def _check(value: Any, schema: Any, root: Any, path: str, found: list[str], refs: int) -> None:
+def _check(  # noqa: PLR0917  (one walk's state)
+    value: Any, schema: Any, root: Any, path: str, found: list[str], refs: int
+) -> None:
     if schema is True or not isinstance(schema, Mapping):
         return
     if schema is False:
@@ -87,7 +89,9 @@ def _check(value: Any, schema: Any, root: Any, path: str, found: list[str], refs
         _number(value, schema, path, found)
 
 
-def _object(value: dict[str, Any], schema: Any, root: Any, path: str, found: list[str], refs: int) -> None:
+def _object(  # noqa: PLR0917  (one walk's state)
+    value: dict[str, Any], schema: Any, root: Any, path: str, found: list[str], refs: int
+) -> None:
     properties = schema.get("properties") or {}
     for name in schema.get("required") or ():
         if name not in value:
@@ -103,7 +107,9 @@ def _object(value: dict[str, Any], schema: Any, root: Any, path: str, found: lis
             _check(item, extra, root, where, found, refs)
 
 
-def _array(value: list[Any], schema: Any, root: Any, path: str, found: list[str], refs: int) -> None:
+def _array(  # noqa: PLR0917  (one walk's state)
+    value: list[Any], schema: Any, root: Any, path: str, found: list[str], refs: int
+) -> None:
     prefix = schema.get("prefixItems") or []
     for position, item in enumerate(value):
         if position < len(prefix):
@@ -129,14 +135,17 @@ def _string(value: str, schema: Any, path: str, found: list[str]) -> None:
 
 
 def _number(value: float, schema: Any, path: str, found: list[str]) -> None:
-    for keyword, fails in (
-        ("minimum", lambda bound: value < bound),
-        ("maximum", lambda bound: value > bound),
-        ("exclusiveMinimum", lambda bound: value <= bound),
-        ("exclusiveMaximum", lambda bound: value >= bound),
-    ):
+    for keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         bound = schema.get(keyword)
-        if type(bound) in (int, float) and fails(bound):
+        if type(bound) not in (int, float):
+            continue
+        broken = {
+            "minimum": value < bound,
+            "maximum": value > bound,
+            "exclusiveMinimum": value <= bound,
+            "exclusiveMaximum": value >= bound,
+        }[keyword]
+        if broken:
             found.append(f"{path}: {value!r} breaks {keyword} {bound!r}")
 
 
@@ -144,8 +153,8 @@ def _resolve(root: Any, ref: str) -> Any:
     if not ref.startswith("#"):
         return True  # a remote schema: nothing fetched, nothing checked
     node = root
-    for part in ref[1:].split("/")[1:] if ref != "#" else []:
-        part = part.replace("~1", "/").replace("~0", "~")
+    for token in ref[1:].split("/")[1:] if ref != "#" else []:
+        part = token.replace("~1", "/").replace("~0", "~")
         if isinstance(node, Mapping) and part in node:
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -242,7 +251,9 @@ def _fits(hint: Any, value: Any) -> bool:
         return any(_fits(arg, value) for arg in typing.get_args(hint))
     if isinstance(origin, type) and issubclass(origin, (list, tuple, set, frozenset)):
         return isinstance(value, list)
-    return isinstance(value, dict) if isinstance(origin, type) and issubclass(origin, dict) else True
+    return (
+        isinstance(value, dict) if isinstance(origin, type) and issubclass(origin, dict) else True
+    )
 
 
 def _schema_cache(cls: type) -> dict[str, Any]:
