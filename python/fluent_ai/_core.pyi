@@ -15,7 +15,7 @@ from typing import Any, Final, Union, final
 from typing_extensions import TypeAlias
 
 # Not a core class: the structured-output event a chat stream adds (fluent_ai.structured).
-from .structured._events import OutputPartial
+from fluent_ai.structured._events import OutputPartial
 
 __version__: Final[str]
 SIMD_LEVEL: Final[str | None]
