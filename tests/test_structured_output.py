@@ -50,6 +50,10 @@ class Person(pydantic.BaseModel):
     tags: list[str] = []
 
 
+class Handle:
+    """An arbitrary class: pydantic validates it by isinstance, with no JSON Schema."""
+
+
 class Pet(TypedDict):
     kind: Literal["cat", "dog"]
     name: str
@@ -418,6 +422,13 @@ def test_a_class_without_a_schema_names_its_field() -> None:
 
     with pytest.raises(errors.InvalidArgumentError, match=r"Keyed\.counts"):
         output_format(Keyed)
+
+    class Opaque(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(arbitrary_types_allowed=True)
+        handle: Handle  # a type pydantic has no JSON Schema for
+
+    with pytest.raises(errors.InvalidArgumentError, match="Opaque"):
+        output_format(Opaque)
 
     @dataclasses.dataclass
     class Dangling:

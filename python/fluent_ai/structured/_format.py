@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Union
 
 from .._validation import fail_type
-from ..errors import StructuredOutputError
+from ..errors import InvalidArgumentError, StructuredOutputError
 from ._schema import is_typed_dict, schema_of
 from ._strict import strict_schema
 from ._validate import build, problems
@@ -86,7 +86,15 @@ def output_format(response_format: object) -> OutputFormat | None:
         return _of_mapping(response_format)
     if isinstance(response_format, type):
         if _is_pydantic_model(response_format):
-            schema = response_format.model_json_schema()  # type: ignore[attr-defined]
+            try:
+                schema = response_format.model_json_schema()  # type: ignore[attr-defined]
+            except Exception as error:  # a field type pydantic has no JSON Schema for
+                raise InvalidArgumentError(
+                    f"response_format ({response_format.__name__}) has no JSON Schema: "
+                    f"{type(error).__name__}: {str(error)[:300]}",
+                    argument="response_format",
+                    expected="a pydantic model with a JSON Schema",
+                ) from None
             return _of_schema(
                 schema, response_format.__name__, target=response_format, pydantic=True
             )

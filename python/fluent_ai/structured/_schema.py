@@ -19,6 +19,7 @@ import typing
 from typing import Any, Union
 
 from .._validation import fail_value
+from ..errors import InvalidArgumentError
 
 __all__ = ["is_typed_dict", "schema_of", "type_hints"]
 
@@ -54,11 +55,12 @@ def type_hints(cls: type) -> dict[str, Any]:
     try:
         return typing.get_type_hints(cls, include_extras=True)
     except Exception as error:  # a name that does not resolve, a string that is not a type
-        fail_value(
-            f"response_format ({cls.__name__})",
-            "a class whose annotations resolve (module-level names)",
-            f"{type(error).__name__}: {error}",
-        )
+        raise InvalidArgumentError(
+            f"response_format ({cls.__name__}): its annotations do not resolve "
+            f"(module-level names only): {type(error).__name__}: {str(error)[:300]}",
+            argument="response_format",
+            expected="a class whose annotations resolve",
+        ) from None
 
 
 def schema_of(cls: type) -> dict[str, Any]:
