@@ -333,6 +333,25 @@ def test_cut_at_max_tokens_says_so(server: LoopbackServer) -> None:
     assert _partials(result.events) == [{"title": "lo"}, {"title": "long"}]
 
 
+def test_a_refusal_is_the_error_text(server: LoopbackServer, mode: str) -> None:
+    server.reset()
+    refusal = "I'm sorry, I cannot help with that."
+    frames = PROVIDERS["openai"].stream([])
+    chunk = {"id": "c", "object": "chat.completion.chunk", "model": "gpt-4.1"}
+    delta = {"index": 0, "delta": {"refusal": refusal}, "finish_reason": None}
+    frames.insert(1, b"data: " + json.dumps({**chunk, "choices": [delta]}).encode() + b"\n\n")
+    from loopback import Response  # noqa: PLC0415
+
+    server.route(
+        "POST", "/v1/chat/completions", Response(200, {"content-type": "text/event-stream"}, frames)
+    )
+    result = Runner(mode, providers=provider_settings(server)).stream(
+        "openai/gpt-4.1", QUESTION, response_format=Person
+    )
+    assert isinstance(result.error, errors.StructuredOutputError)
+    assert result.error.text == refusal and not _partials(result.events)
+
+
 def test_tool_calls_leave_parsed_none(server: LoopbackServer, mode: str) -> None:
     server.reset()
     whole = {
