@@ -381,6 +381,20 @@ def test_tool_calls_leave_parsed_none(server: LoopbackServer, mode: str) -> None
     assert answer.parsed is None and answer.tool_calls[0].name == "f"
 
 
+def test_a_schema_where_only_json_mode_exists_is_unsupported(server: LoopbackServer) -> None:
+    server.reset()
+    runner = Runner("sync", providers={"deepseek": {"base_url": server.url, "api_key": "k"}})
+    with pytest.raises(errors.UnsupportedParameterError) as caught:
+        runner.chat("deepseek/deepseek-chat", QUESTION, response_format=Person)
+    assert (caught.value.provider, caught.value.parameter) == ("deepseek", "response_format")
+    assert server.requests == []
+    server.json("POST", "/chat/completions", PROVIDERS["openai"].whole('{"a": 1}'))
+    answer = runner.chat(
+        "deepseek/deepseek-chat", QUESTION, response_format={"type": "json_object"}
+    )
+    assert answer.parsed == {"a": 1}
+
+
 @pytest.mark.parametrize("name", ["anthropic", "bedrock"])
 def test_json_mode_without_schema_is_unsupported(
     server: LoopbackServer, mode: str, name: str

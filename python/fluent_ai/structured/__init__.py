@@ -7,12 +7,13 @@ See docs/structured-output.md and the README section "Structured output".
 from __future__ import annotations
 
 from ._events import OutputPartial
-from ._format import OutputFormat, ResponseFormat, output_format
+from ._format import JSON_MODE_ONLY, OutputFormat, ResponseFormat, output_format
 from ._output import OutputStream
 from ._schema import schema_of
 from ._strict import strict_schema
 
 __all__ = [
+    "JSON_MODE_ONLY",
     "OutputFormat",
     "OutputPartial",
     "OutputStream",

@@ -20,7 +20,13 @@ from ._schema import is_typed_dict, schema_of
 from ._strict import strict_schema
 from ._validate import build, problems
 
-__all__ = ["OutputFormat", "ResponseFormat", "output_format"]
+__all__ = ["JSON_MODE_ONLY", "OutputFormat", "ResponseFormat", "output_format"]
+
+#: OpenAI-compatible providers documented to take JSON mode (``{"type": "json_object"}``) but
+#: no schema: a schema or a class there is ``UnsupportedParameterError``, not a silent drop.
+JSON_MODE_ONLY = {
+    "deepseek": "DeepSeek's JSON Output takes only {'type': 'json_object'} (api-docs.deepseek.com)",
+}
 
 #: What ``response_format=`` takes: a JSON Schema dict, OpenAI's own ``{"type": ...}`` forms,
 #: a pydantic model class, a dataclass or a ``TypedDict``.
