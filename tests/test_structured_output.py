@@ -24,6 +24,7 @@ from typing import Any, Literal, Optional, TypedDict, Union
 import pydantic
 import pytest
 from client_helpers import Runner, mode, server  # noqa: F401  (fixtures)
+from depth_streams import on_small_stack
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from loopback import LoopbackServer
@@ -39,6 +40,7 @@ from fluent_ai.structured import (
     schema_of,
     strict_schema,
 )
+from fluent_ai.structured._output import MAX_DEPTH
 
 QUESTION = [{"role": "user", "content": "Who is Ada?"}]
 
@@ -580,3 +582,38 @@ def test_output_partial_event() -> None:
     assert OutputPartial.__match_args__ == ("value",)  # `case OutputPartial(value):`
     with pytest.raises(TypeError):
         hash(event)
+
+
+@dataclasses.dataclass
+class Chain:
+    label: str
+    child: Optional[Chain] = None  # noqa: UP045  (evaluated on 3.9)
+    kids: list[Union[Chain, int]] = dataclasses.field(default_factory=list)  # noqa: UP007
+
+
+def _chain(levels: int) -> str:
+    value: dict[str, Any] = {"label": "x", "child": None, "kids": []}
+    for _ in range(levels):
+        value = {"label": "x", "child": value, "kids": [1]}
+    return json.dumps(value)
+
+
+@pytest.mark.parametrize("levels", [62, 63, 500])
+def test_deep_output_on_a_small_stack(core: ModuleType, levels: int) -> None:
+    # Validation and the building of nested classes recurse once per level: the output's
+    # nesting is bounded (MAX_DEPTH), so no RecursionError or overflow, even on 256 KiB.
+    output = output_format(Chain)
+    assert output is not None
+    text = _chain(levels)
+
+    def run() -> Any:
+        stream = OutputStream(output, core.TextDelta, core.JsonStream)
+        stream.add_partials([core.TextDelta(text)])
+        return stream.finish(fluent_ai.ChatResponse(text, (), None, "stop", "m", "p")).parsed
+
+    if levels < MAX_DEPTH - 1:
+        parsed = on_small_stack(run)
+        assert isinstance(parsed, Chain) and parsed.child is not None
+    else:
+        with pytest.raises(errors.StructuredOutputError, match="max_depth=64"):
+            on_small_stack(run)

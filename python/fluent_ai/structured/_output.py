@@ -17,7 +17,12 @@ from ..errors import StreamDecodeError, StructuredOutputError
 from ._events import OutputPartial
 from ._format import OutputFormat
 
-__all__ = ["OutputStream"]
+__all__ = ["MAX_DEPTH", "OutputStream"]
+
+#: The deepest nesting of a structured output: deeper is ``StructuredOutputError``. Providers
+#: constrain far less (OpenAI strict mode: 10 levels); the bound keeps validation and the
+#: building of nested classes, which recurse once per level, within any thread's stack.
+MAX_DEPTH = 64
 
 
 class OutputStream:
@@ -29,7 +34,7 @@ class OutputStream:
         self._format = output
         self._text_delta = text_delta
         # The active backend's parser (a test passes either backend's).
-        self._parser = (json_stream or core.JsonStream)()
+        self._parser = (json_stream or core.JsonStream)(max_depth=MAX_DEPTH)
         self._failure: str | None = None
         self._last: Any = None
 
