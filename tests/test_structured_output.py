@@ -617,3 +617,72 @@ def test_deep_output_on_a_small_stack(core: ModuleType, levels: int) -> None:
     else:
         with pytest.raises(errors.StructuredOutputError, match="max_depth=64"):
             on_small_stack(run)
+
+
+@pytest.mark.parametrize("family", ["google", "anthropic"])
+def test_vertex_both_families(
+    server: LoopbackServer, mode: str, tmp_path: Any, family: str
+) -> None:
+    # Vertex AI's Gemini and Claude models (OAuth, per-family paths): the same translations.
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+    from vertex_play import CLAUDE, GEMINI, VertexPlay, pem_of, write_key  # noqa: PLC0415
+
+    server.reset()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    play_ = VertexPlay(server, key, project="p1", location="us-east5")
+    text = json.dumps(CASES["pydantic"][1])
+    pieces = [text[i : i + 5] for i in range(0, len(text), 5)]
+    provider = PROVIDERS["gemini" if family == "google" else "anthropic"]
+    play_.streams[family] = provider.stream(pieces)
+    play_.whole[family] = provider.whole(text)
+    key_file = write_key(tmp_path / "key.json", pem_of(key), play_.endpoint.url)
+    settings = {
+        "vertex": {
+            "base_url": server.url + "/v1",
+            "project": "p1",
+            "location": "us-east5",
+            "credentials_file": str(key_file),
+        }
+    }
+    model = "vertex/" + (GEMINI if family == "google" else CLAUDE)
+    runner = Runner(mode, providers=settings)
+    result = runner.stream(model, QUESTION, response_format=Person)
+    assert result.error is None, result.error
+    _check_partials(_partials(result.events), CASES["pydantic"][1])
+    assert result.response.parsed == CASES["pydantic"][2]
+    assert runner.chat(model, QUESTION, response_format=Person).parsed == CASES["pydantic"][2]
+    wire = output_format(Person).wire["json_schema"]  # type: ignore[union-attr]
+    for request in play_.requests():
+        provider.wire(request.json(), wire)
+
+
+@pytest.mark.parametrize(
+    ("model", "base", "path"),
+    [
+        ("azure/my-deployment", "/openai", "/openai/deployments/my-deployment/chat/completions"),
+        ("groq/llama-3.3-70b-versatile", "/openai/v1", "/openai/v1/chat/completions"),
+        ("mistral/mistral-large-latest", "/v1", "/v1/chat/completions"),
+    ],
+)
+def test_openai_compatible_services(
+    server: LoopbackServer, mode: str, model: str, base: str, path: str
+) -> None:
+    server.reset()
+    response_format, data, expected = CASES["dataclass"]
+    text = json.dumps(data)
+    frames = PROVIDERS["openai"].stream([text[i : i + 7] for i in range(0, len(text), 7)])
+    from loopback import Response  # noqa: PLC0415
+
+    server.route("POST", path, Response(200, {"content-type": "text/event-stream"}, frames))
+    name = model.split("/", maxsplit=1)[0]
+    settings: dict[str, Any] = {name: {"base_url": server.url + base, "api_key": "k"}}
+    if name == "azure":
+        settings[name]["api_version"] = "2024-10-21"
+    result = Runner(mode, providers=settings).stream(
+        model, QUESTION, response_format=response_format
+    )
+    assert result.error is None, result.error
+    assert result.response.parsed == expected
+    _check_partials(_partials(result.events), data)
+    wire = output_format(response_format).wire  # type: ignore[union-attr]
+    assert json.loads(server.requests[-1].body)["response_format"] == wire
