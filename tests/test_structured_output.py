@@ -201,9 +201,9 @@ def test_openai_wire_form_of_each_kind() -> None:
     # strict: every property required, no extra properties, no defaults
     assert spec["schema"]["required"] == ["name", "age", "email", "tags"]
     assert spec["schema"]["additionalProperties"] is False
-    assert "default" not in json.dumps(spec["schema"])
+    assert '"default": null' not in json.dumps(spec["schema"])  # the others stay (openai SDK)
     owner = output_format(Owner).wire["json_schema"]  # type: ignore[union-attr]
-    assert owner["description"] == "Someone with pets."
+    assert owner["schema"]["description"] == "Someone with pets."
     defs = owner["schema"]["$defs"]
     assert defs["Address"]["required"] == ["street", "city"]
     assert defs["Pet"]["properties"]["kind"] == {"enum": ["cat", "dog"], "type": "string"}
@@ -686,3 +686,40 @@ def test_openai_compatible_services(
     _check_partials(_partials(result.events), data)
     wire = output_format(response_format).wire  # type: ignore[union-attr]
     assert json.loads(server.requests[-1].body)["response_format"] == wire
+
+
+class Inner(pydantic.BaseModel):
+    city: str
+    zip: Optional[str] = None  # noqa: UP045  (evaluated on 3.9)
+
+
+class Outer(pydantic.BaseModel):
+    """A person, with nested models, defaults and literals."""
+
+    name: str
+    age: int = 3
+    kind: Literal["a", "b"]
+    places: list[Inner]
+    main: Optional[Inner] = None  # noqa: UP045  (evaluated on 3.9)
+    pair: tuple[int, str] = (1, "x")
+
+
+@pytest.mark.parametrize("model", [Person, Inner, Outer])
+def test_openai_wire_form_matches_the_openai_sdk(model: type) -> None:
+    # The oracle: what openai's client.chat.completions.parse(response_format=model) sends.
+    openai_parsing = pytest.importorskip("openai.lib._parsing._completions")
+    expected = openai_parsing.type_to_response_format_param(model)
+    assert output_format(model).wire == expected  # type: ignore[union-attr]
+
+
+def test_where_the_openai_sdk_would_be_refused() -> None:
+    # A dict[str, X] field: the SDK keeps additionalProperties {X} and says strict, which
+    # OpenAI's strict mode refuses; fluent-ai sends strict false instead (documented).
+    class Counts(pydantic.BaseModel):
+        scores: dict[str, int]
+
+    openai_parsing = pytest.importorskip("openai.lib._parsing._completions")
+    theirs = openai_parsing.type_to_response_format_param(Counts)["json_schema"]
+    ours = output_format(Counts).wire["json_schema"]  # type: ignore[union-attr]
+    assert theirs["strict"] is True and ours["strict"] is False
+    assert ours["schema"] == Counts.model_json_schema()

@@ -142,9 +142,6 @@ def _of_schema(
 ) -> OutputFormat:
     sent, strict = strict_schema(schema)
     spec: dict[str, Any] = {"name": _name(title), "schema": sent, "strict": strict}
-    description = schema.get("description")
-    if isinstance(description, str) and description:
-        spec["description"] = description
     return OutputFormat(
         {"type": "json_schema", "json_schema": spec},
         schema=dict(schema),

@@ -5,8 +5,9 @@ object has ``additionalProperties: false`` and lists every property in ``require
 here (README, "Structured output"): a copy of the schema is made strict-compatible by adding
 ``additionalProperties: false`` to each object that sets nothing, making every property
 required (an optional field of the class then comes as its value or ``null`` where the type
-allows it; the class still validates what arrives) and dropping ``default`` (not allowed in
-strict mode). A schema that allows extra properties (``additionalProperties: true`` or a
+allows it; the class still validates what arrives) and dropping ``default: null`` (redundant
+once the property is required): what the openai SDK's ``to_strict_json_schema`` sends for a
+pydantic model, checked against it in the tests. A schema that allows extra properties (``additionalProperties: true`` or a
 schema, a ``dict[str, X]`` field) or ``patternProperties`` cannot be strict: it is sent as
 given with ``strict: false``.
 """
@@ -36,7 +37,8 @@ def strict_schema(schema: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
             continue
         if "patternProperties" in node:
             return dict(schema), False
-        node.pop("default", None)
+        if "default" in node and node["default"] is None:
+            del node["default"]
         if node.get("type") == "object" or "properties" in node:
             extra = node.get("additionalProperties", False)
             if extra is not False:
