@@ -704,7 +704,17 @@ class Outer(pydantic.BaseModel):
     pair: tuple[int, str] = (1, "x")
 
 
-@pytest.mark.parametrize("model", [Person, Inner, Outer])
+class Described(pydantic.BaseModel):
+    home: Inner = pydantic.Field(description="Where they live")
+    other: Optional[Inner] = pydantic.Field(None, description="Elsewhere")  # noqa: UP045
+
+
+class Tree(pydantic.BaseModel):
+    label: str
+    children: list[Tree] = pydantic.Field(default_factory=list, description="Sub-trees")
+
+
+@pytest.mark.parametrize("model", [Person, Inner, Outer, Described, Tree])
 def test_openai_wire_form_matches_the_openai_sdk(model: type) -> None:
     # The oracle: what openai's client.chat.completions.parse(response_format=model) sends.
     openai_parsing = pytest.importorskip("openai.lib._parsing._completions")
@@ -723,3 +733,14 @@ def test_where_the_openai_sdk_would_be_refused() -> None:
     ours = output_format(Counts).wire["json_schema"]  # type: ignore[union-attr]
     assert theirs["strict"] is True and ours["strict"] is False
     assert ours["schema"] == Counts.model_json_schema()
+
+
+class Loop(pydantic.BaseModel):
+    label: str
+    next: Loop = pydantic.Field(description="always another")
+
+
+def test_an_endlessly_recursive_described_reference_is_not_strict() -> None:
+    # Unravelling {"$ref": ..., "description": ...} would never end: sent as given, not strict.
+    spec = output_format(Loop).wire["json_schema"]  # type: ignore[union-attr]
+    assert spec["strict"] is False and spec["schema"] == Loop.model_json_schema()
