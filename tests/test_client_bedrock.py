@@ -363,7 +363,7 @@ def test_response_format_and_unsupported_parts() -> None:
     assert bedrock_body(messages=s3)["messages"][0]["content"] == [
         {"image": {"format": "jpeg", "source": {"s3Location": {"uri": "s3://b/a.jpg"}}}}
     ]
-    with pytest.raises(e.ConfigurationError, match="response_format"):
+    with pytest.raises(e.UnsupportedParameterError, match="response_format"):
         bedrock_body(messages=QUESTION, response_format={"type": "json_object"})
 
 

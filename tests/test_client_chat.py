@@ -253,7 +253,7 @@ def test_anthropic_settings(server: LoopbackServer, mode: str) -> None:
     request = server.requests[0]
     assert request.headers["anthropic-beta"] == "a-1,b-2"
     assert request.json()["max_tokens"] == 999
-    with pytest.raises(e.ConfigurationError, match="json_schema"):
+    with pytest.raises(e.UnsupportedParameterError, match=r"'anthropic'.*response_format"):
         Runner(mode, providers=providers(server)).chat(
             "anthropic/c", [CONVERSATION[-1]], response_format={"type": "json_object"}
         )

@@ -172,6 +172,7 @@ def every_kind_of_event() -> list[object]:
         core.Usage(10, 5, 15, None, None, 2),
         core.Finish("tool_calls", "tool_use"),
         core.ProviderErrorEvent("overloaded_error", "Overloaded", "{}"),
+        fluent_ai.OutputPartial({"city": "Par"}),
     ]
 
 
@@ -185,7 +186,7 @@ def test_the_good_example_runs_on_real_events() -> None:
         "overloaded_error: Overloaded",
     ]
     assert (summary["tokens"], summary["reason"]) == (7, "tool_calls")
-    assert len(json.loads(summary["as_json"])) == 10
+    assert len(json.loads(summary["as_json"])) == 11
 
 
 def test_the_good_example_decodes_a_real_stream() -> None:
@@ -207,6 +208,7 @@ def test_the_match_example_covers_every_event() -> None:
     assert lines[5] == "call 1 call_1 get_weather({\"city\": \"Paris\"}) -> {'city': 'Paris'}"
     assert lines[7] == "usage 15"
     assert lines[9] == "error overloaded_error: Overloaded (2 bytes)"
+    assert lines[10] == "output so far {'city': 'Par'}"
     assert all(isinstance(line, str) for line in lines)
 
 
@@ -222,9 +224,10 @@ def test_event_is_the_union_of_the_active_backends_event_classes() -> None:
         fluent_ai.Usage,
         fluent_ai.Finish,
         fluent_ai.ProviderErrorEvent,
+        fluent_ai.OutputPartial,  # structured output: not a core class (fluent_ai.structured)
     }
     core = fluent_ai._backend.core
-    assert all(getattr(core, cls.__name__) is cls for cls in members)
+    assert all(getattr(core, cls.__name__) is cls for cls in members - {fluent_ai.OutputPartial})
     if sys.version_info >= (3, 10):
         assert isinstance(fluent_ai.TextDelta("x"), fluent_ai.Event)
         assert not isinstance(fluent_ai.PartialToolCall(0, "", "", "", None), fluent_ai.Event)

@@ -19,6 +19,7 @@ from .errors import (
     StreamDecodeError,
     StreamTruncated,
 )
+from .structured import OutputPartial
 
 # Type checkers read the classes from ``_core.pyi`` (which both backends implement); at run
 # time they are the active backend's own classes (see :func:`backend`).
@@ -79,6 +80,7 @@ else:
         Usage,
         Finish,
         ProviderErrorEvent,
+        OutputPartial,  # structured output (ChatStream only)
     ]
 
 #: The process-wide default ``Metrics`` (pass it as ``StreamDecoder(dialect, metrics=...)``).
@@ -107,6 +109,7 @@ __all__ = [
     "LimitExceeded",
     "Metrics",
     "NdjsonDecoder",
+    "OutputPartial",
     "PartialToolCall",
     "ProviderErrorEvent",
     "ReasoningDelta",

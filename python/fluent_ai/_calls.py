@@ -192,6 +192,9 @@ class Call:
         if self.observer is not None:
             self.observer.result(value)
         return value
+        # The structured output asked for (``fluent_ai.structured.OutputFormat``), set by
+        # the client for chat calls.
+        self.output: Any = None
 
     # Before and around each attempt -----------------------------------------------------------
 

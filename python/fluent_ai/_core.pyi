@@ -14,6 +14,9 @@ from typing import Any, Final, Union, final
 # typing_extensions, not typing: TypeAlias is new in 3.10 (type checkers always have its stub).
 from typing_extensions import TypeAlias
 
+# Not a core class: the structured-output event a chat stream adds (fluent_ai.structured).
+from fluent_ai.structured._events import OutputPartial
+
 __version__: Final[str]
 SIMD_LEVEL: Final[str | None]
 """The scanning kernels chosen at run time: ``"avx2"``, ``"sse2"``, ``"neon"`` or ``"scalar"``
@@ -349,6 +352,7 @@ Event: TypeAlias = Union[  # noqa: UP007
     Usage,
     Finish,
     ProviderErrorEvent,
+    OutputPartial,  # only from ChatStream with a structured response_format, never a decoder
 ]
 
 @final

@@ -32,6 +32,7 @@ from .errors import (
     StreamInterrupted,
     stream_interrupted,
 )
+from .structured import OutputStream
 from .types import ChatResponse
 
 __all__ = ["StreamHandle", "StreamState", "whole_response"]
@@ -87,6 +88,8 @@ class StreamState:
         self._invalid: list[Any] = []
         self._finish: Any = None
         self._error: Any = None
+        output = self.call.output
+        self._output = None if output is None else OutputStream(output, TextDelta)
 
     def begin_attempt(self) -> None:
         """A new attempt: nothing has reached the caller yet, so start over with a new decoder
@@ -195,6 +198,8 @@ class StreamState:
             # The provider failed before any event reached the caller: like an HTTP error.
             error = self._provider_error()
             raise Failure(error, isinstance(error, (ServerError, RateLimitError)))
+        if self._output is not None:
+            self._output.add_partials(events)  # OutputPartial events (structured output)
 
     def _provider_error(self) -> APIError:
         event = self._error
@@ -287,6 +292,9 @@ class StreamState:
         )
         if self.call.observer is not None:
             self.call.observer.chat_response(self.response, raw)
+        if self._output is not None and self._error is None:
+            # ``parsed``, or StructuredOutputError with the response (set first, unparsed).
+            self.response = self._output.finish(self.response)
         return self.response
 
 

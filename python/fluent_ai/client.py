@@ -53,6 +53,7 @@ from .resilience import (
     RateLimits,
     RetryPolicy,
 )
+from .structured import ResponseFormat, output_format
 from .types import (
     ChatResponse,
     EmbeddingResponse,
@@ -219,6 +220,9 @@ class _BaseClient:
         check_model(model)
         api = check_api(options.pop("api"))  # the Responses API (providers/openai_responses.py)
         request_options = {name: options.pop(name) for name in _REQUEST_OPTIONS}
+        # Structured output: every form becomes OpenAI's, which the adapters translate.
+        output = output_format(options["response_format"])
+        options["response_format"] = None if output is None else output.wire
         check_chat(messages, **options)
         check_options(**request_options, extra=options["extra"])
         provider, model_id = self._settings.split(model)
@@ -247,6 +251,7 @@ class _BaseClient:
         )
         call.adapter = call.adapter.for_model(model_id)
         call.adapter = adapter_for_api(call.adapter, api)
+        call.output = output
         params = ChatParams(
             model=model_id, messages=messages, stream=stream, **options, **request_options
         )
@@ -353,7 +358,7 @@ class Client(_BaseClient):
         tool_choice: Any = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        response_format: Mapping[str, Any] | None = None,
+        response_format: ResponseFormat | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
         top_p: float | None = None,
@@ -427,7 +432,7 @@ class Client(_BaseClient):
         tool_choice: Any = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        response_format: Mapping[str, Any] | None = None,
+        response_format: ResponseFormat | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
         top_p: float | None = None,
@@ -591,7 +596,7 @@ class AsyncClient(_BaseClient):
         tool_choice: Any = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        response_format: Mapping[str, Any] | None = None,
+        response_format: ResponseFormat | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
         top_p: float | None = None,
@@ -650,7 +655,7 @@ class AsyncClient(_BaseClient):
         tool_choice: Any = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-        response_format: Mapping[str, Any] | None = None,
+        response_format: ResponseFormat | None = None,
         timeout: TimeoutLike = None,
         extra: Mapping[str, Any] | None = None,
         top_p: float | None = None,

@@ -528,3 +528,42 @@ class UnrecordedRequestError(CassetteError, LookupError):
 
 def _rebuild_unrecorded(message: str, request: str, cassette: str) -> UnrecordedRequestError:
     return UnrecordedRequestError(message, request=request, cassette=cassette)
+class StructuredOutputError(FluentAIError, ValueError):
+    """The answer to a call with a structured ``response_format`` is not what it asked for:
+    its text is not one whole JSON value (cut off at ``max_tokens``, prose around it, ...) or
+    the value fails the schema or the class's validation. Raised by ``chat()`` and at the end
+    of a stream's iteration (after its last event; ``stream.response`` is then set, with
+    ``parsed=None``).
+
+    ``text`` is the answer's raw text, ``errors`` each problem found with its JSON path
+    (``$.items[2].price: expected number, got string``), ``response`` the whole
+    ``ChatResponse`` (usage, finish reason, ...). Nothing of the request is in it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        text: str,
+        errors: Sequence[str] = (),
+        response: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.text = text
+        self.errors: list[str] = list(errors)
+        self.response = response
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_structured,
+            (str(self), self.text, self.errors, self.response),
+        )
+
+
+def _rebuild_structured(
+    message: str, text: str, errors: list[str], response: object
+) -> StructuredOutputError:
+    return StructuredOutputError(message, text=text, errors=errors, response=response)
+
+
+__all__ += ["StructuredOutputError"]

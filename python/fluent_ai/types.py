@@ -127,6 +127,11 @@ class ChatResponse:
     raw_finish_reason: str | None = None
     raw: Any = field(default=None, repr=False)
     request_id: str | None = field(default=None, repr=False)
+    #: The validated structured output when ``response_format=`` asked for one (a pydantic
+    #: model instance, a dataclass instance, or a dict for a dict schema and a ``TypedDict``);
+    #: ``None`` otherwise. Derived from ``text``: not part of equality, ``repr`` or ``to_dict``
+    #: (see docs/structured-output.md).
+    parsed: Any = field(default=None, repr=False)
 
     @property
     def cost(self) -> Cost | None:

@@ -113,3 +113,8 @@ def settings() -> None:
 
 def frozen_results(response: ChatResponse, call: ToolCallDone) -> None:
     response.tool_calls.append(call)  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
+
+
+def structured(event: fluent_ai.OutputPartial) -> None:
+    print(event.text)  # expect: mypy=attr-defined pyright=reportAttributeAccessIssue
+    fluent_ai.OutputPartial()  # expect: mypy=call-arg pyright=reportCallIssue

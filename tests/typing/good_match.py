@@ -18,6 +18,7 @@ from fluent_ai import (
     ToolCallStart,
     Usage,
 )
+from fluent_ai.structured import OutputPartial
 
 
 def describe(event: Event) -> str:
@@ -42,3 +43,6 @@ def describe(event: Event) -> str:
             return f"finish {reason.upper()} ({raw_reason or '-'})"
         case ProviderErrorEvent(kind, message, raw):
             return f"error {kind or '?'}: {message.strip()} ({len(raw)} bytes)"
+        case OutputPartial(value):
+            so_far: Any = value
+            return f"output so far {so_far!r}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import fluent_ai
 from fluent_ai import (
@@ -35,7 +35,7 @@ from fluent_ai import (
     ToolCallStart,
     Usage,
 )
-from fluent_ai.errors import StreamInterrupted, StreamTruncated
+from fluent_ai.errors import StreamInterrupted, StreamTruncated, StructuredOutputError
 
 MESSAGES: list[dict[str, Any]] = [{"role": "user", "content": "What is the weather in Paris?"}]
 TOOLS: list[dict[str, Any]] = [
@@ -83,9 +83,12 @@ def summarize(events: Sequence[Event]) -> dict[str, Any]:
             reason = event.reason
             raw_reason: str | None = event.raw_reason
             del raw_reason
-        else:
+        elif isinstance(event, ProviderErrorEvent):
             kind: str | None = event.type
             problems.append(f"{kind}: {event.message}")
+        else:  # OutputPartial: only with a structured response_format
+            so_far: Any = event.value
+            del so_far
     return {
         "text": "".join(text),
         "reasoning": "".join(reasoning),
@@ -191,6 +194,27 @@ def parse(fragments: Sequence[str]) -> int:
     total: int = document["items"][0] + sum(line["n"] for line in lines)
     print(preview, parser.position, parser.complete)
     return total
+
+
+class Weather(TypedDict):
+    city: str
+    celsius: float
+
+
+def structured(client: Client) -> Weather:
+    """Structured output: partial values while streaming, the validated object at the end."""
+    with client.stream("openai/gpt-4.1-mini", MESSAGES, response_format=Weather) as stream:
+        for event in stream:
+            if isinstance(event, fluent_ai.OutputPartial):
+                print(event.value)
+    try:
+        answer = client.chat("openai/gpt-4.1-mini", MESSAGES, response_format={"type": "object"})
+    except StructuredOutputError as error:
+        print(error.text, error.errors)
+    else:
+        print(answer.parsed)
+    parsed: Weather = stream.response.parsed
+    return parsed
 
 
 def catalog_lookup() -> float | None:

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, UnsupportedParameterError
 from ._messages import call_arguments, data_url, image_url, role_turns
 
 __all__ = ["bedrock_messages", "bedrock_output_config", "bedrock_tool_config"]
@@ -64,7 +64,9 @@ def bedrock_tool_config(
     return config
 
 
-def bedrock_output_config(response_format: Mapping[str, Any]) -> dict[str, Any] | None:
+def bedrock_output_config(
+    response_format: Mapping[str, Any], provider: str = "bedrock"
+) -> dict[str, Any] | None:
     """A JSON-schema ``response_format`` as ``outputConfig.textFormat`` (the schema travels as
     a JSON string); ``{"type": "text"}`` is the default and sends nothing."""
     kind = response_format.get("type") if hasattr(response_format, "get") else None
@@ -80,9 +82,12 @@ def bedrock_output_config(response_format: Mapping[str, Any]) -> dict[str, Any] 
             schema["description"] = spec["description"]
         structure = {"jsonSchema": schema}
         return {"textFormat": {"type": "json_schema", "structure": structure}}
-    raise ConfigurationError(
-        f"response_format {response_format!r} has no Bedrock Converse equivalent; pass "
-        '{"type": "json_schema", "json_schema": {"schema": ...}}'
+    # JSON mode without a schema: Converse's textFormat takes only json_schema.
+    raise UnsupportedParameterError(
+        provider,
+        "response_format",
+        f"{kind!r} has no Converse equivalent; pass a JSON Schema, a pydantic model, a "
+        "dataclass or a TypedDict (docs/structured-output.md)",
     )
 
 

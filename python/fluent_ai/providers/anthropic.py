@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConfigurationError
 from ._anthropic_messages import anthropic_messages, anthropic_tool_choice, anthropic_tools
 from ._options import ANTHROPIC_THINKING_BUDGETS, stop_list, thinking_max_tokens
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
@@ -57,7 +56,7 @@ class Anthropic(Adapter):
         if params.temperature is not None:
             body["temperature"] = params.temperature
         if params.response_format is not None:
-            output_format = _output_format(params.response_format)
+            output_format = _output_format(self, params.response_format)
             if output_format is not None:
                 body["output_config"] = {"format": output_format}
         if params.stream:
@@ -124,14 +123,16 @@ def claude_options(adapter: Adapter, params: ChatParams, body: dict[str, Any]) -
         body["metadata"] = metadata
 
 
-def _output_format(response_format: Any) -> dict[str, Any] | None:
+def _output_format(adapter: Adapter, response_format: Any) -> dict[str, Any] | None:
     kind = response_format.get("type") if hasattr(response_format, "get") else None
     if kind == "text":
         return None
     if kind == "json_schema":
         spec = response_format.get("json_schema") or {}
         return {"type": "json_schema", "schema": spec.get("schema", {})}
-    raise ConfigurationError(
-        f"response_format {response_format!r} has no Anthropic equivalent; pass "
-        '{"type": "json_schema", "json_schema": {"schema": ...}}'
+    # JSON mode without a schema: Messages has none (structured outputs need a schema).
+    raise adapter.no_option(
+        "response_format",
+        f"{kind!r} has no Messages equivalent; pass a JSON Schema, a pydantic model, a "
+        "dataclass or a TypedDict (docs/structured-output.md)",
     )

@@ -94,7 +94,7 @@ class Bedrock(Adapter):
         if tool_config is not None:
             body["toolConfig"] = tool_config
         if params.response_format is not None:
-            output = bedrock_output_config(params.response_format)
+            output = bedrock_output_config(params.response_format, self.provider.name)
             if output is not None:
                 body["outputConfig"] = output
         for name, value in (params.extra or {}).items():

@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from .._backend import core
 from .._event_fields import token_count
+from ..structured import JSON_MODE_ONLY
 from ..types import EmbeddingResponse
 from ._options import COMPAT_RENAMED, compat_unsupported, options_set
 from .base import Adapter, ApiKeyAuth, Auth, ChatParams, HttpRequest, dumps
@@ -69,6 +70,11 @@ class OpenAIChat(Adapter):
         if params.temperature is not None:
             body["temperature"] = params.temperature
         if params.response_format is not None:
+            if (
+                params.response_format.get("type") == "json_schema"
+                and self.provider.name in JSON_MODE_ONLY
+            ):
+                raise self.no_option("response_format", JSON_MODE_ONLY[self.provider.name])
             body["response_format"] = dict(params.response_format)
         if params.stream:
             body["stream"] = True
