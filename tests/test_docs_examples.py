@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,12 +123,17 @@ def demo_environment(
 def run_blocks(blocks: list[Block]) -> str:
     """Runs the blocks in one namespace; returns what they printed. A failure names the page
     and line (each block is compiled with its own line numbers) and shows the output so far."""
-    namespace: dict[str, Any] = {"__name__": "__docs_example__"}
+    # A module of its own, as a script is: classes defined by the example (dataclasses,
+    # TypedDicts) find their module in sys.modules.
+    module = types.ModuleType("__docs_example__")
+    namespace: dict[str, Any] = module.__dict__
     output = io.StringIO()
     for block in blocks:
-        # Padding with newlines makes the traceback's line numbers those of the Markdown file.
-        code = compile("\n" * (block.line - 1) + block.code, block.page, "exec")
+        # Padding with newlines makes the traceback's line numbers those of the Markdown file;
+        # dont_inherit: the example gets none of this file's __future__ imports.
+        code = compile("\n" * (block.line - 1) + block.code, block.page, "exec", dont_inherit=True)
         try:
+            sys.modules[module.__name__] = module
             with contextlib.redirect_stdout(output):
                 exec(code, namespace)
         except BaseException as error:
@@ -136,6 +142,8 @@ def run_blocks(blocks: list[Block]) -> str:
                 f"the example at {block.where} failed: {type(error).__name__}: {error}\n"
                 f"--- it printed so far ---\n{printed}"
             ) from error
+        finally:
+            sys.modules.pop(module.__name__, None)
     return output.getvalue()
 
 

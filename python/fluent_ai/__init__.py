@@ -154,21 +154,21 @@ if TYPE_CHECKING:
 __all__ += [
     "AsyncChatStream",
     "AsyncClient",
+    "AsyncRouter",
     "BreakerPolicy",
     "ChatResponse",
     "ChatStream",
     "Client",
     "Cost",
+    "Deployment",
     "EmbeddingResponse",
     "ModelInfo",
     "RateLimit",
     "RerankResponse",
     "RerankResult",
     "RetryPolicy",
-    "Timeout",
-    "AsyncRouter",
-    "Deployment",
     "Router",
+    "Timeout",
 ]
 
 

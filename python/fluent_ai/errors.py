@@ -528,6 +528,8 @@ class UnrecordedRequestError(CassetteError, LookupError):
 
 def _rebuild_unrecorded(message: str, request: str, cassette: str) -> UnrecordedRequestError:
     return UnrecordedRequestError(message, request=request, cassette=cassette)
+
+
 class StructuredOutputError(FluentAIError, ValueError):
     """The answer to a call with a structured ``response_format`` is not what it asked for:
     its text is not one whole JSON value (cut off at ``max_tokens``, prose around it, ...) or
