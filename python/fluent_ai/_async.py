@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 
 from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
+from ._http import ERRORS, httpx
 from ._streaming import StreamHandle, StreamState
 from .errors import APIError, ClientClosedError
 from .providers.base import HttpRequest
@@ -67,7 +67,7 @@ async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> ht
         raise call.auth_failure(error) from None
     try:
         response = await http.send(call.build(signed, http), stream=True)
-    except httpx.RequestError as error:  # also a corrupt gzip body
+    except ERRORS.request as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -79,7 +79,7 @@ async def _read_all(call: Call, response: httpx.Response) -> bytes:
         try:
             async for chunk in response.aiter_bytes():
                 body += chunk
-        except httpx.RequestError as error:  # also a corrupt gzip body
+        except ERRORS.request as error:  # also a corrupt gzip body
             if not whole_answer(response, body):
                 raise call.transport_failure(error) from None
         return bytes(body)
@@ -217,9 +217,9 @@ async def _next(
             chunk = await chunks.__anext__()
         except StopAsyncIteration:
             return None, state.end()
-        except httpx.ReadTimeout as error:  # httpx's backstop
+        except ERRORS.read_timeout as error:  # httpx's backstop
             raise Failure(call.timeout_error(reason), False, error) from None
-        except httpx.RequestError as error:  # also a corrupt gzip body
+        except ERRORS.request as error:  # also a corrupt gzip body
             return None, state.broken(call.transport_failure(error))
         return chunk, state.feed(chunk)
     if state.cancelled:

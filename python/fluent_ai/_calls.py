@@ -13,11 +13,10 @@ import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple, NoReturn
 
-import httpx
-
 from . import _http_errors
 from ._backend import core
 from ._call_arguments import check_model
+from ._http import ERRORS, httpx
 from ._json_text import loads_bounded
 from .errors import APIError, ConnectionError, MissingCredentialsError, TimeoutError
 from .providers.adapters import adapter_for
@@ -29,18 +28,6 @@ from .types import Timeout
 __all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "merge_headers", "whole_answer"]
 
 logger = logging.getLogger("fluent_ai.client")
-
-# httpx errors worth another attempt: nothing was answered, or the answer broke off (or came
-# corrupt: a compressed body that does not decompress). A read timeout is not among them: it is
-# one of the caller's own limits running out.
-_RETRYABLE_TRANSPORT = (
-    httpx.NetworkError,
-    httpx.DecodingError,
-    httpx.RemoteProtocolError,
-    httpx.ConnectTimeout,
-    httpx.WriteTimeout,
-    httpx.PoolTimeout,
-)
 
 _TIMEOUT_TEXT = {
     "pool": "no connection of the client's pool became free within {:g}s",
@@ -224,9 +211,12 @@ class Call:
             self._started = True
             self.settings.metrics.gauge_add("fluent_ai_requests_in_flight", 1, provider=self.name)
 
-    def httpx_timeout(self, *, stream: bool) -> httpx.Timeout:
+    def httpx_timeout(
+        self, *, stream: bool
+    ) -> tuple[float | None, float | None, float | None, float | None]:
         """httpx's limits for one attempt: the read limit covers the wait for the response
-        headers (the first event's limit for a stream)."""
+        headers (the first event's limit for a stream): (connect, read, write, pool), the form
+        both httpx2 and httpx clients take."""
         left = self.deadline.remaining()
         read = self.deadline.cap(self.timeout.first_event) if stream else left
         # The wait for a free pool connection is bounded like making a new one.
@@ -234,7 +224,7 @@ class Call:
         if connect is not None:
             limited_by_connect = connect == self.timeout.connect
             self._pool_wait = ("connect" if limited_by_connect else "total", connect)
-        return httpx.Timeout(connect=connect, read=read, write=left, pool=connect)
+        return (connect, read, left, connect)
 
     def on_wire(self, name: str, _info: Any) -> None:
         """httpcore's trace hook: the request is being sent (headers), then sent (body)."""
@@ -359,13 +349,13 @@ class Call:
 
     def transport_failure(self, error: BaseException, *, stream: bool = False) -> Failure:
         _http_errors.scrub(error, self.secrets)
-        if isinstance(error, httpx.ReadTimeout):
+        if isinstance(error, ERRORS.read_timeout):
             reason = self.header_timeout_reason(stream=stream)
             return Failure(self.timeout_error(reason), False, error)
-        if isinstance(error, httpx.PoolTimeout):
+        if isinstance(error, ERRORS.pool_timeout):
             return Failure(self.timeout_error("pool"), True, error)
         mapped = _http_errors.error_from_transport(error, provider=self.name, secrets=self.secrets)
-        return Failure(mapped, isinstance(error, _RETRYABLE_TRANSPORT), error)
+        return Failure(mapped, isinstance(error, ERRORS.retryable), error)
 
     def timeout_error(self, reason: str) -> TimeoutError:
         if reason == "pool":
@@ -413,7 +403,7 @@ class Call:
     # Requests -------------------------------------------------------------------------------------
 
     def build(self, request: HttpRequest, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        trace = self.on_wire_async if isinstance(http, httpx.AsyncClient) else self.on_wire
+        trace = self.on_wire_async if isinstance(http, ERRORS.async_clients) else self.on_wire
         return http.build_request(
             request.method,
             request.url,

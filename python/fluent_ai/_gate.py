@@ -23,8 +23,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
-import httpx
 
+from ._http import httpx
 from ._release import reap
 
 __all__ = ["DEFAULT_LIMITS", "gated_client", "gated_sync_client"]

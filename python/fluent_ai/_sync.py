@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
+from ._http import ERRORS, httpx
 from ._release import Lease, reap, shutdown, when_safe
 from ._streaming import StreamHandle, StreamState
 from .errors import APIError, ClientClosedError
@@ -73,7 +72,7 @@ def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Respons
         raise call.auth_failure(error) from None
     try:
         response = http.send(call.build(signed, http), stream=True)
-    except httpx.RequestError as error:  # also a corrupt gzip body
+    except ERRORS.request as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -87,7 +86,7 @@ def _read_all(call: Call, response: httpx.Response) -> bytes:
     try:
         for chunk in response.iter_bytes():
             body += chunk
-    except httpx.RequestError as error:  # also a corrupt gzip body
+    except ERRORS.request as error:  # also a corrupt gzip body
         if alarm.fired:
             raise Failure(call.timeout_error("total"), False, error) from None
         if not whole_answer(response, body):
@@ -237,12 +236,12 @@ def _events_of(
             alarm.set(*state.read_deadline())
         try:
             chunk = next(chunks, None)
-        except httpx.RequestError as error:  # also a corrupt gzip body
+        except ERRORS.request as error:  # also a corrupt gzip body
             if state.cancelled:
                 raise _Cancelled from None
             if alarm is not None and alarm.fired:
                 raise Failure(call.timeout_error(alarm.reason), False, error) from None
-            if isinstance(error, httpx.ReadTimeout):  # httpx's backstop
+            if isinstance(error, ERRORS.read_timeout):  # httpx's backstop
                 reason = state.read_deadline()[1]
                 raise Failure(call.timeout_error(reason), False, error) from None
             events = state.broken(call.transport_failure(error))

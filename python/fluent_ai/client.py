@@ -1,4 +1,4 @@
-"""``Client`` and ``AsyncClient``: one small API over every provider, on httpx.
+"""``Client`` and ``AsyncClient``: one small API over every provider, on httpx2 (see ``_http``).
 
     with fluent_ai.Client() as client:
         answer = client.chat("openai/gpt-4.1-mini", [{"role": "user", "content": "Hi"}])
@@ -21,8 +21,6 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-
 from . import _async, _sync
 from ._answers import checked_embeddings, checked_rerank
 from ._call_arguments import (
@@ -35,6 +33,7 @@ from ._call_arguments import (
 )
 from ._calls import Call, Settings, merge_headers
 from ._gate import gated_client, gated_sync_client
+from ._http import httpx, library_of
 from ._http_errors import request_id_from
 from ._models import ModelsPage
 from ._release import reap
@@ -95,8 +94,8 @@ _REQUEST_OPTIONS = (
 )
 
 _HTTP_CLIENT_TEXT = {
-    "sync": "an httpx.Client or None (AsyncClient takes the httpx.AsyncClient)",
-    "async": "an httpx.AsyncClient or None (Client takes the httpx.Client)",
+    "sync": "an httpx2.Client (or httpx.Client) or None (AsyncClient takes the AsyncClient)",
+    "async": "an httpx2.AsyncClient (or httpx.AsyncClient) or None (Client takes the Client)",
 }
 
 
@@ -280,7 +279,8 @@ class _BaseClient:
 class Client(_BaseClient):
     """The blocking client.
 
-    ``http_client``: an ``httpx.Client`` you own (left open by :meth:`close`); ``timeout``: a
+    ``http_client``: an ``httpx2.Client`` (or ``httpx.Client``) you own, left open by
+    :meth:`close` (one pool shared with the openai and anthropic SDKs); ``timeout``: a
     :class:`~fluent_ai.Timeout` or a number of seconds for ``total`` (default
     :data:`DEFAULT_TIMEOUT`); ``max_retries`` (default 2) or a whole ``retry``
     :class:`~fluent_ai.RetryPolicy`; ``breaker``: the :class:`~fluent_ai.BreakerPolicy` of the
@@ -312,7 +312,7 @@ class Client(_BaseClient):
             metrics=metrics,
             providers=providers,
         )
-        if http_client is not None and not isinstance(http_client, httpx.Client):
+        if http_client is not None and library_of(http_client, asynchronous=False) is None:
             fail_type("http_client", _HTTP_CLIENT_TEXT["sync"], http_client)
         self._owns_http = http_client is None
         # Our own pool has a gate in front (see ``_gate``): hundreds of threads work.
@@ -536,7 +536,7 @@ class AsyncClient(_BaseClient):
             metrics=metrics,
             providers=providers,
         )
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+        if http_client is not None and library_of(http_client, asynchronous=True) is None:
             fail_type("http_client", _HTTP_CLIENT_TEXT["async"], http_client)
         self._owns_http = http_client is None
         # Our own pool has a gate in front (see ``_gate``): 1,000 concurrent streams work.

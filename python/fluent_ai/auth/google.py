@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 from urllib.parse import urlencode
 
-import httpx
-
 from .. import errors
+from .._http import ERRORS, httpx
 from .._http_errors import error_from_response, error_from_transport, redact
 
 if TYPE_CHECKING:
@@ -313,7 +312,7 @@ class GoogleServiceAccountTokens:
                 response = http_client.post(
                     self.token_uri, content=_form(assertion), headers=_FORM_HEADERS
                 )
-            except httpx.RequestError as error:  # also a corrupt gzip body
+            except ERRORS.request as error:  # also a corrupt gzip body
                 raise self._transport_error(error, assertion) from error
             return self._accept(response, now, assertion)
 
@@ -332,7 +331,7 @@ class GoogleServiceAccountTokens:
                 response = await http_client.post(
                     self.token_uri, content=_form(assertion), headers=_FORM_HEADERS
                 )
-            except httpx.RequestError as error:  # also a corrupt gzip body
+            except ERRORS.request as error:  # also a corrupt gzip body
                 raise self._transport_error(error, assertion) from error
             return self._accept(response, now, assertion)
 

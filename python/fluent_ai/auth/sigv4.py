@@ -41,8 +41,7 @@ from datetime import datetime, timezone
 from typing import Union
 from urllib.parse import unquote_to_bytes, urlsplit
 
-import httpx
-
+from .._http import ERRORS, httpx
 from ..errors import ConfigurationError
 from .aws_credentials import AwsCredentials
 
@@ -204,7 +203,7 @@ def sign_request(
     """
     try:
         body = request.content
-    except httpx.RequestNotRead:
+    except ERRORS.request_not_read:
         body = None
     if body is None:
         raise ConfigurationError("SigV4 signing needs the request body in memory (not a stream)")
