@@ -117,9 +117,9 @@ class _Releasing(httpx.AsyncByteStream):
         self._stream = stream
         self._gate: anyio.Semaphore | None = gate
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # The inner iterator itself: no generator of ours resumed per read.
+        return self._stream.__aiter__()  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         try:
@@ -167,7 +167,7 @@ class _SyncReleasing(httpx.SyncByteStream):
         self._gate: threading.Semaphore | None = gate
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._stream
+        return iter(self._stream)
 
     def close(self) -> None:
         try:

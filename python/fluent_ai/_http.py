@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import AsyncIterator, Iterator
 from types import ModuleType
 
 try:
@@ -24,7 +25,7 @@ try:
 except ImportError:  # CPython 3.9 and 3.10: httpx2 needs 3.11
     import httpx  # type: ignore[no-redef]
 
-__all__ = ["ERRORS", "httpx", "library_of"]
+__all__ = ["ERRORS", "abody_reads", "body_reads", "httpx", "library_of"]
 
 # The import names of the libraries whose clients are accepted (httpx2's alias_httpx() may
 # make both names one module).
@@ -88,3 +89,23 @@ def library_of(client: object, *, asynchronous: bool) -> ModuleType | None:
             ERRORS.add(library)
             return library
     return None
+
+
+def body_reads(response: httpx.Response) -> Iterator[bytes]:
+    """The reads of a streamed response's body, as ``response.iter_bytes()`` gives them.
+
+    A body without a content encoding is read from the transport's stream itself, without
+    iter_bytes' layers (two generators, a decoder and two chunkers per read, about 0.7 µs of an
+    8 µs read of one HTTP chunk); errors are the transport's, without their ``request``."""
+    if response.headers.get("content-encoding", "identity") != "identity":
+        return response.iter_bytes()
+    response.is_stream_consumed = True
+    return iter(response.stream)  # type: ignore[arg-type]
+
+
+def abody_reads(response: httpx.Response) -> AsyncIterator[bytes]:
+    """:func:`body_reads` of an ``AsyncClient``'s response."""
+    if response.headers.get("content-encoding", "identity") != "identity":
+        return response.aiter_bytes()
+    response.is_stream_consumed = True
+    return response.stream.__aiter__()  # type: ignore[union-attr]

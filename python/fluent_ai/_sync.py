@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
-from ._http import ERRORS, httpx
+from ._http import ERRORS, body_reads, httpx
 from ._release import Lease, reap, shutdown, when_safe
 from ._streaming import StreamHandle, StreamState
 from .errors import APIError, ClientClosedError
@@ -219,7 +219,7 @@ def _stream_attempt(
 def _read(call: Call, state: StreamState, response: httpx.Response, lease: Lease) -> Iterator[Any]:
     call.widen_read_timeout(response)
     alarm = _alarm(response)
-    lease.chunks = chunks = response.iter_bytes()
+    lease.chunks = chunks = body_reads(response)
     try:
         yield from _events_of(call, state, chunks, alarm)
     finally:
