@@ -100,3 +100,13 @@ def test_tool_body_shape() -> None:
     assert len(calls) == 400
     assert [call["index"] for call in calls[:4]] == [0, 1, 0, 1]
     assert len(answer.arguments) == 2
+
+
+def test_memory_script_runs(server: Server) -> None:
+    """``python -m benches.e2e_memory`` (RSS per open async stream, 1,000 streams in the README)
+    runs its measurement in a child, here with a few streams (all opened, all answered)."""
+    from . import e2e_memory  # noqa: PLC0415  (only this test needs it)
+
+    for name in e2e_memory.CLIENTS:
+        per_stream = e2e_memory.in_fresh_process(name, server.hold_url(), 20)
+        assert abs(per_stream) < 4 * 1024 * 1024  # bytes per stream: not a unit slip

@@ -47,12 +47,26 @@ def _serve_connection(conn: socket.socket) -> None:
                 buffer += data
             buffer = buffer[length:]
             path = lines[0].split(" ")[1]
+            if path.startswith("/hold/"):
+                _hold(conn, path)
+                return
             try:
                 body, events, framing = path.strip("/").split("/")[:3]
                 response = _response(body, int(events), framing)
             except (ValueError, IndexError):
                 response = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"
             conn.sendall(response)
+
+
+def _hold(conn: socket.socket, path: str) -> None:
+    """``/hold/<body>/...``: the headers and the first two events (role, text) of a chunked
+    answer, then nothing until the client goes (an open stream, for the memory benchmark)."""
+    answer = e2e_bodies.answer(path.split("/")[2], 100)
+    event = "".join(f"data: {data}\n\n" for data in answer.data[:2]).encode()
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+    conn.sendall(head + b"transfer-encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (len(event), event))
+    while conn.recv(65536):
+        pass
 
 
 def serve(listener: socket.socket) -> None:
@@ -82,6 +96,10 @@ class Server:
         )
         assert self._process.stdout is not None
         self.port = int(self._process.stdout.readline())
+
+    def hold_url(self) -> str:
+        """A base URL whose answers stay open after their first event."""
+        return f"http://127.0.0.1:{self.port}/hold/text/v1"
 
     def base_url(self, body: str, events: int, framing: str) -> str:
         return f"http://127.0.0.1:{self.port}/{body}/{events}/{framing}/v1"

@@ -147,9 +147,10 @@ def test_an_httpx_client_is_accepted(server: LoopbackServer) -> None:
             assert _fluent_result(list(stream)) == _expected()
         # Its failures are fluent-ai's errors, not httpx's: a connection dropped mid-body...
         server.once("POST", CHAT, Response(headers=SSE, body=STREAM, disconnect_after=3))
-        with pytest.raises(e.StreamInterrupted) as interrupted, client.stream(
-            "openai/gpt-4o", MESSAGES
-        ) as stream:
+        with (
+            pytest.raises(e.StreamInterrupted) as interrupted,
+            client.stream("openai/gpt-4o", MESSAGES) as stream,
+        ):
             list(stream)
         assert isinstance(interrupted.value, e.ConnectionError)
         assert isinstance(interrupted.value.__cause__.__cause__, httpx1.TransportError)
