@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from . import _http
 from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
-from ._http import ERRORS, abody_reads, httpx
+from ._http import abody_reads
 from ._release import shutdown, socket_of
 from ._streaming import StreamHandle, StreamState
 from .errors import APIError, ClientClosedError
@@ -31,6 +32,7 @@ from .types import ChatResponse
 
 if TYPE_CHECKING:
     from ._core import Event
+    from ._http import httpx
 
 __all__ = ["AsyncChatStream", "request_json"]
 
@@ -78,7 +80,7 @@ async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> ht
         raise call.auth_failure(error) from None
     try:
         response = await http.send(call.build(signed, http), stream=True)
-    except ERRORS.request as error:  # also a corrupt gzip body
+    except _http.ERRORS.request as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -90,7 +92,7 @@ async def _read_all(call: Call, response: httpx.Response) -> bytes:
         try:
             async for chunk in response.aiter_bytes():
                 body += chunk
-        except ERRORS.request as error:  # also a corrupt gzip body
+        except _http.ERRORS.request as error:  # also a corrupt gzip body
             if not whole_answer(response, body):
                 raise call.transport_failure(error) from None
         return bytes(body)
@@ -252,9 +254,9 @@ async def _next_alarmed(
         if alarm.fired:
             raise Failure(call.timeout_error(alarm.reason), False) from None
         return None, state.end()
-    except ERRORS.read_timeout as error:  # httpx's backstop
+    except _http.ERRORS.read_timeout as error:  # httpx's backstop
         raise Failure(call.timeout_error(reason), False, error) from None
-    except ERRORS.request as error:  # also a corrupt gzip body
+    except _http.ERRORS.request as error:  # also a corrupt gzip body
         if state.cancelled:
             raise _Cancelled from None
         if alarm.fired:
@@ -282,9 +284,9 @@ async def _next(
             chunk = await chunks.__anext__()
         except StopAsyncIteration:
             return None, state.end()
-        except ERRORS.read_timeout as error:  # httpx's backstop
+        except _http.ERRORS.read_timeout as error:  # httpx's backstop
             raise Failure(call.timeout_error(reason), False, error) from None
-        except ERRORS.request as error:  # also a corrupt gzip body
+        except _http.ERRORS.request as error:  # also a corrupt gzip body
             return None, state.broken(call.transport_failure(error))
         return chunk, state.feed(chunk)
     if state.cancelled:

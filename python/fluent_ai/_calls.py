@@ -11,19 +11,20 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
-from . import _http_errors
+from . import _http, _http_errors
 from ._backend import core
 from ._call_arguments import check_model
-from ._http import ERRORS, httpx
 from ._json_text import loads_bounded
 from .errors import APIError, ConnectionError, MissingCredentialsError, TimeoutError
-from .providers.adapters import adapter_for
 from .providers.base import Adapter, Auth, HttpRequest
 from .providers.registry import ResolvedProvider, resolve
 from .resilience import Breakers, Deadline, RateLimiters, RetryPolicy, should_retry
 from .types import Timeout
+
+if TYPE_CHECKING:
+    from ._http import httpx
 
 __all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "merge_headers", "whole_answer"]
 
@@ -106,6 +107,10 @@ class Settings:
         found = self._providers.get(name)
         if found is None:
             resolved = resolve(name, self.overrides)
+            # Here, not at import: the adapters (and what Vertex's auth needs) load on the
+            # first call, so ``from fluent_ai import Client`` stays fast.
+            from .providers.adapters import adapter_for  # noqa: PLC0415
+
             adapter = adapter_for(resolved)
             with self._lock:
                 found = self._providers.setdefault(name, (resolved, adapter, adapter.auth()))
@@ -349,13 +354,13 @@ class Call:
 
     def transport_failure(self, error: BaseException, *, stream: bool = False) -> Failure:
         _http_errors.scrub(error, self.secrets)
-        if isinstance(error, ERRORS.read_timeout):
+        if isinstance(error, _http.ERRORS.read_timeout):
             reason = self.header_timeout_reason(stream=stream)
             return Failure(self.timeout_error(reason), False, error)
-        if isinstance(error, ERRORS.pool_timeout):
+        if isinstance(error, _http.ERRORS.pool_timeout):
             return Failure(self.timeout_error("pool"), True, error)
         mapped = _http_errors.error_from_transport(error, provider=self.name, secrets=self.secrets)
-        return Failure(mapped, isinstance(error, ERRORS.retryable), error)
+        return Failure(mapped, isinstance(error, _http.ERRORS.retryable), error)
 
     def timeout_error(self, reason: str) -> TimeoutError:
         if reason == "pool":
@@ -403,7 +408,7 @@ class Call:
     # Requests -------------------------------------------------------------------------------------
 
     def build(self, request: HttpRequest, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        trace = self.on_wire_async if isinstance(http, ERRORS.async_clients) else self.on_wire
+        trace = self.on_wire_async if isinstance(http, _http.ERRORS.async_clients) else self.on_wire
         return http.build_request(
             request.method,
             request.url,

@@ -15,7 +15,6 @@ ended, the waiting threads are the ones that give them back.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import threading
 import time
@@ -55,8 +54,13 @@ def _new_pool() -> httpx.AsyncBaseTransport:
 
 
 def _event_loop() -> object:
-    """The running event loop (asyncio) or run (trio), which a pool's connections belong to."""
+    """The running event loop (asyncio) or run (trio), which a pool's connections belong to.
+    Either is imported when it is running: neither is imported here (a sync program that
+    never imports asyncio does not get it from fluent-ai)."""
+    asyncio = sys.modules.get("asyncio")
     try:
+        if asyncio is None:
+            raise RuntimeError("no asyncio")
         return asyncio.get_running_loop()
     except RuntimeError:  # not asyncio: trio (imported, since it is running)
         trio = sys.modules.get("trio")

@@ -15,15 +15,15 @@ exceptions, so its failures map to fluent-ai's errors like ours.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-try:
+if TYPE_CHECKING:
     import httpx2 as httpx
-except ImportError:  # CPython 3.9 and 3.10: httpx2 needs 3.11
-    import httpx  # type: ignore[no-redef]
 
 __all__ = ["ERRORS", "abody_reads", "body_reads", "httpx", "library_of"]
 
@@ -74,7 +74,32 @@ class _Errors:
             self.async_clients += (library.AsyncClient,)
 
 
-ERRORS = _Errors(httpx)
+if TYPE_CHECKING:
+    ERRORS: _Errors
+else:
+    # ``httpx`` and ``ERRORS`` are made on first use: importing fluent_ai (or making a client)
+    # does not pay for the HTTP library until a request is sent.
+
+    def __getattr__(name: str) -> Any:
+        if name in ("httpx", "ERRORS"):
+            return _load()[name]
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+def _load() -> dict[str, Any]:
+    names = globals()
+    with _LOAD_LOCK:
+        if "ERRORS" not in names:
+            try:
+                library = importlib.import_module("httpx2")
+            except ImportError:  # CPython 3.9 and 3.10: httpx2 needs 3.11
+                library = importlib.import_module("httpx")
+            names["httpx"] = library
+            names["ERRORS"] = _Errors(library)
+    return names
 
 
 def library_of(client: object, *, asynchronous: bool) -> ModuleType | None:
@@ -86,7 +111,7 @@ def library_of(client: object, *, asynchronous: bool) -> ModuleType | None:
             continue
         cls = library.AsyncClient if asynchronous else library.Client
         if isinstance(client, cls):
-            ERRORS.add(library)
+            _load()["ERRORS"].add(library)
             return library
     return None
 

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from . import _http
 from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
-from ._http import ERRORS, body_reads, httpx
+from ._http import body_reads
 from ._release import Lease, reap, shutdown, when_safe
 from ._streaming import StreamHandle, StreamState
 from .errors import APIError, ClientClosedError
@@ -26,6 +27,7 @@ from .types import ChatResponse
 
 if TYPE_CHECKING:
     from ._core import Event
+    from ._http import httpx
 
 __all__ = ["ChatStream", "request_json"]
 
@@ -72,7 +74,7 @@ def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Respons
         raise call.auth_failure(error) from None
     try:
         response = http.send(call.build(signed, http), stream=True)
-    except ERRORS.request as error:  # also a corrupt gzip body
+    except _http.ERRORS.request as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -86,7 +88,7 @@ def _read_all(call: Call, response: httpx.Response) -> bytes:
     try:
         for chunk in response.iter_bytes():
             body += chunk
-    except ERRORS.request as error:  # also a corrupt gzip body
+    except _http.ERRORS.request as error:  # also a corrupt gzip body
         if alarm.fired:
             raise Failure(call.timeout_error("total"), False, error) from None
         if not whole_answer(response, body):
@@ -236,12 +238,12 @@ def _events_of(
             alarm.set(*state.read_deadline())
         try:
             chunk = next(chunks, None)
-        except ERRORS.request as error:  # also a corrupt gzip body
+        except _http.ERRORS.request as error:  # also a corrupt gzip body
             if state.cancelled:
                 raise _Cancelled from None
             if alarm is not None and alarm.fired:
                 raise Failure(call.timeout_error(alarm.reason), False, error) from None
-            if isinstance(error, ERRORS.read_timeout):  # httpx's backstop
+            if isinstance(error, _http.ERRORS.read_timeout):  # httpx's backstop
                 reason = state.read_deadline()[1]
                 raise Failure(call.timeout_error(reason), False, error) from None
             events = state.broken(call.transport_failure(error))

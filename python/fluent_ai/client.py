@@ -32,10 +32,10 @@ from ._call_arguments import (
     check_timeout,
 )
 from ._calls import Call, Settings, merge_headers
-from ._gate import gated_client, gated_sync_client
-from ._http import httpx, library_of
+from ._http import library_of
 from ._http_errors import request_id_from
 from ._models import ModelsPage
+from ._own_http import OwnHttp
 from ._release import reap
 from ._streaming import whole_response
 from ._validation import check_count, check_mapping, check_string, fail_type
@@ -62,6 +62,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
+    from ._http import httpx
     from .catalog import ModelInfo
 
 __all__ = [
@@ -291,6 +292,8 @@ class Client(_BaseClient):
     ``api_version``, ...; a new OpenAI-compatible provider with ``"dialect": "openai-chat"``).
     """
 
+    _http: OwnHttp[httpx.Client] = OwnHttp("gated_sync_client")
+
     def __init__(
         self,
         *,
@@ -316,7 +319,7 @@ class Client(_BaseClient):
             fail_type("http_client", _HTTP_CLIENT_TEXT["sync"], http_client)
         self._owns_http = http_client is None
         # Our own pool has a gate in front (see ``_gate``): hundreds of threads work.
-        self._http = http_client if http_client is not None else gated_sync_client()
+        self._http = http_client  # None: made on first use (see ``_own_http``)
 
     @property
     def http_client(self) -> httpx.Client:
@@ -515,6 +518,8 @@ class AsyncClient(_BaseClient):
     coroutines, except :meth:`stream`, which returns an :class:`AsyncChatStream` directly
     (``async for event in client.stream(...)``, or ``async with`` it)."""
 
+    _http: OwnHttp[httpx.AsyncClient] = OwnHttp("gated_client")
+
     def __init__(
         self,
         *,
@@ -540,7 +545,7 @@ class AsyncClient(_BaseClient):
             fail_type("http_client", _HTTP_CLIENT_TEXT["async"], http_client)
         self._owns_http = http_client is None
         # Our own pool has a gate in front (see ``_gate``): 1,000 concurrent streams work.
-        self._http = http_client if http_client is not None else gated_client()
+        self._http = http_client  # None: made on first use (see ``_own_http``)
 
     @property
     def http_client(self) -> httpx.AsyncClient:
