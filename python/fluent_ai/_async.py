@@ -176,7 +176,21 @@ async def _stream_events(
                     if alarm is None:
                         chunk, events = await _next(call, state, chunks)
                     else:
-                        chunk, events = await _next_alarmed(call, state, chunks, alarm)
+                        # _next_alarmed's work, inline: no coroutine made per read.
+                        if state.cancelled:
+                            raise _Cancelled
+                        limit, reason = state.read_deadline()
+                        if limit != math.inf and limit <= time.monotonic():
+                            raise Failure(call.timeout_error(reason), False)
+                        alarm.set(limit, reason)
+                        try:
+                            chunk = await chunks.__anext__()
+                        except Exception as error:
+                            chunk, events = _failed_read(call, state, alarm, reason, error)
+                        else:
+                            events = state.feed(chunk)
+                            if events:
+                                alarm.clear()
                     if events:
                         state.deliver(events)
                         for event in events:
@@ -237,35 +251,25 @@ class _Interrupt:
         self.cancel = interrupt
 
 
-async def _next_alarmed(
-    call: Call, state: StreamState, chunks: AsyncIterator[bytes], alarm: Alarm
-) -> tuple[bytes | None, list[Any]]:
-    """The next read and its events (``None``: the body ended), within the read's limit, which
-    the alarm enforces by shutting the socket down."""
-    if state.cancelled:
-        raise _Cancelled
-    limit, reason = state.read_deadline()
-    if limit != math.inf and limit <= time.monotonic():
-        raise Failure(call.timeout_error(reason), False)
-    alarm.set(limit, reason)
-    try:
-        chunk = await chunks.__anext__()
-    except StopAsyncIteration:
+def _failed_read(
+    call: Call, state: StreamState, alarm: Alarm, reason: str, error: Exception
+) -> tuple[None, list[Any]]:
+    """What a read bounded by ``alarm`` (which shuts the socket down when the read's limit
+    passes) that raised ``error`` means: the body's end and its last events, or ``Failure``;
+    anything else is raised again."""
+    if isinstance(error, StopAsyncIteration):
         if alarm.fired:
             raise Failure(call.timeout_error(alarm.reason), False) from None
         return None, state.end()
-    except _http.ERRORS.read_timeout as error:  # httpx's backstop
+    if isinstance(error, _http.ERRORS.read_timeout):  # httpx's backstop
         raise Failure(call.timeout_error(reason), False, error) from None
-    except _http.ERRORS.request as error:  # also a corrupt gzip body
+    if isinstance(error, _http.ERRORS.request):  # also a corrupt gzip body
         if state.cancelled:
             raise _Cancelled from None
         if alarm.fired:
             raise Failure(call.timeout_error(alarm.reason), False, error) from None
         return None, state.broken(call.transport_failure(error))
-    events = state.feed(chunk)
-    if events:
-        alarm.clear()
-    return chunk, events
+    raise error
 
 
 async def _next(
