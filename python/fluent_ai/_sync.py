@@ -231,11 +231,18 @@ def _read(call: Call, state: StreamState, response: httpx.Response, lease: Lease
 def _events_of(
     call: Call, state: StreamState, chunks: Iterator[bytes], alarm: Alarm | None = None
 ) -> Iterator[Any]:
+    # Bound once: this loop runs once per network read (often one event each).
+    feed, deliver, pending, read_deadline = (
+        state.feed,
+        state.deliver,
+        state.pending,
+        state.read_deadline,
+    )
     while True:
         if state.cancelled:
             raise _Cancelled
         if alarm is not None:
-            alarm.set(*state.read_deadline())
+            alarm.set(*read_deadline())
         try:
             chunk = next(chunks, None)
         except _http.ERRORS.request as error:  # also a corrupt gzip body
@@ -254,13 +261,13 @@ def _events_of(
                     raise Failure(call.timeout_error(alarm.reason), False)
                 events = state.end()
             else:
-                events = state.feed(chunk)
+                events = feed(chunk)
         if events:
             if alarm is not None:
                 alarm.clear()
-            state.deliver(events)
+            deliver(events)
             yield from events
-        state.pending()
+        pending()
         if chunk is None:
             state.build()
             return
