@@ -87,3 +87,29 @@ def test_a_late_event_on_a_socket_still_times_out() -> None:
         client = AsyncClient(providers=providers, max_retries=0)
         with pytest.raises(e.StreamInterrupted, match="idle"):
             _stream(client, Timeout(first_event=5, idle=0.3, total=30))
+
+
+def test_the_sync_watchdog_takes_its_lock_only_when_a_deadline_comes_earlier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Moving a read's alarm later (every read after an event) is an attribute write: the
+    watchdog's lock is taken a bounded number of times per stream, not once or twice per read."""
+    from fluent_ai import Client  # noqa: PLC0415
+    from fluent_ai.resilience import WATCHDOG  # noqa: PLC0415
+
+    armed: list[float] = []
+    real = WATCHDOG.arm
+
+    def counting(alarm: Any, deadline: float, reason: str) -> None:
+        armed.append(deadline)
+        real(alarm, deadline, reason)
+
+    monkeypatch.setattr(WATCHDOG, "arm", counting)
+    with LoopbackServer() as server:
+        server.route("POST", CHAT, Response(headers=SSE, body=_body(EVENTS)))
+        providers = {"openai": {"base_url": server.url + "/v1", "api_key": KEY}}
+        timeout = Timeout(first_event=5, idle=5, total=30)
+        with Client(providers=providers, timeout=timeout) as client:
+            events = list(client.stream("openai/gpt-4o", MESSAGES))
+    assert len([ev for ev in events if type(ev).__name__ == "TextDelta"]) == EVENTS
+    assert 1 <= len(armed) <= 3
