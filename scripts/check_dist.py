@@ -302,7 +302,14 @@ def check_wheel(work: Path, wheel: Path, label: str, interpreter: Path, version:
 def check_sdist(work: Path, sdist: Path, label: str, interpreter: Path, version: str) -> None:
     python = venv(work, f"{label}-sdist", interpreter)
     # The runtime dependencies first (from the index), then the sdist itself offline.
-    code, out = run([str(python), "-m", "pip", "install", "-q", "httpx>=0.27"])
+    code, out = run(
+        [
+            str(python),
+            *("-m", "pip", "install", "-q"),
+            "httpx2>=2.12; python_version >= '3.11'",
+            "httpx>=0.27; python_version < '3.11'",
+        ]
+    )
     if code:
         record(sdist.name, label, f"installing httpx failed: {out.strip()[-400:]}", False)
         return

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 from hostile_server import HostileServer, Seen, response
 
 import fluent_ai
 from fluent_ai import AsyncClient, Client, Timeout
+from fluent_ai._http import httpx
 
 TRANSCRIPTS = Path(__file__).resolve().parents[2] / "shared" / "spec" / "transcripts"
 MESSAGES = [{"role": "user", "content": "What's the weather?"}]

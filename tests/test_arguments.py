@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import httpx
 import pytest
 from loopback import LoopbackServer, json_response
 
@@ -35,6 +34,7 @@ from fluent_ai import (
     catalog,
 )
 from fluent_ai import errors as e
+from fluent_ai._http import httpx
 from fluent_ai.providers.registry import PROVIDERS
 
 KEY = "sk-args-canary-5e1d0c7b"

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from catalog_helpers import isolate_catalog
 from loopback import LoopbackServer, Response
@@ -24,6 +23,7 @@ from provider_models import PLAYS
 
 import fluent_ai
 from fluent_ai import catalog
+from fluent_ai._http import httpx
 from fluent_ai.catalog import _cache
 from fluent_ai.catalog._live import LiveSet
 from fluent_ai.errors import UnknownProviderError

@@ -16,13 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fake_providers import KEY, install, openai_checks, transcript
 from loopback import LoopbackServer, chunked
 
 import fluent_ai
 from fluent_ai import AsyncClient, Client, Timeout, errors
+from fluent_ai._http import httpx
 
 HERE = Path(__file__).parent
 MESSAGES = [{"role": "user", "content": "What's the weather?"}]

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from bedrock_play import CHAT_PATH, STREAM_PATH, messages_of
 from bedrock_play import MODEL as BEDROCK_MODEL
@@ -43,6 +42,7 @@ from vertex_play import GEMINI, SSE, VertexPlay, pem_of, write_key
 
 import fluent_ai
 from fluent_ai import AsyncClient, Client, Timeout
+from fluent_ai._http import httpx
 from fluent_ai.providers.base import ChatParams
 from fluent_ai.providers.registry import PROVIDERS
 

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -24,6 +23,7 @@ from google_token_server import SCOPE, TokenEndpoint
 from loopback import LoopbackServer, Request, Response, json_response
 
 from fluent_ai import errors
+from fluent_ai._http import httpx
 from fluent_ai.auth.google import (
     DEFAULT_TOKEN_URI,
     GoogleServiceAccountTokens,

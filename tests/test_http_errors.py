@@ -8,10 +8,10 @@ import json
 import pickle
 from typing import Any
 
-import httpx
 import pytest
 
 from fluent_ai import errors
+from fluent_ai._http import httpx
 from fluent_ai._http_errors import (
     error_from_response,
     error_from_transport,

@@ -120,7 +120,9 @@ def test_the_pure_wheel_holds_the_package_metadata_and_licences(
     assert metadata["License-Expression"] == "MIT"
     assert metadata.get_all("License-File") == list(LICENSES)
     assert metadata["Requires-Python"] == ">=3.9"
-    assert "httpx>=0.27" in metadata.get_all("Requires-Dist")
+    requires = metadata.get_all("Requires-Dist")
+    assert "httpx2>=2.12; python_version >= '3.11'" in requires
+    assert "httpx>=0.27; python_version < '3.11'" in requires
     assert 'cryptography>=42; extra == "vertex"' in metadata.get_all("Requires-Dist")
     urls = dict(u.split(", ", 1) for u in metadata.get_all("Project-URL"))
     assert set(urls) == {"Homepage", "Documentation", "Source", "Issues", "Changelog"}

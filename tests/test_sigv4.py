@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import httpx
 import pytest
 from loopback import LoopbackServer, Request, Response, json_response
 from sigv4_verify import sigv4_required, verify, verify_request
 
 from conftest import CONFORMANCE
+from fluent_ai._http import httpx
 from fluent_ai.auth import AwsCredentials, SigV4Headers, sign, sign_request
 from fluent_ai.auth.sigv4 import canonical_query, canonical_uri, signing_key
 

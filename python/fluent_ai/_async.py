@@ -1,25 +1,38 @@
-"""The asynchronous I/O of ``AsyncClient``: attempts with retries, reads bounded by cancel
-scopes (anyio, so asyncio and trio both work), and ``AsyncChatStream``."""
+"""The asynchronous I/O of ``AsyncClient``: attempts with retries, bounded reads, and
+``AsyncChatStream`` (anyio, so asyncio and trio both work).
+
+The phase limits of a stream (``first_event``, then ``idle``) are enforced like the blocking
+client's: one ``Alarm`` of the watchdog thread per attempt, moved (not re-created) before each
+read, shuts the socket down when the next event is late, so the read ends with an error and the
+stream reports the limit. Moving it costs an attribute write unless the deadline comes earlier
+than the one already scheduled: no cancel scope or timer per read. A response whose transport
+exposes no socket gets a cancel scope per read instead.
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 
+from . import _http
 from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
+from ._http import abody_reads
+from ._release import shutdown, socket_of
 from ._streaming import StreamHandle, StreamState
 from .errors import APIError, ClientClosedError
 from .providers.base import HttpRequest
+from .resilience import WATCHDOG, Alarm
 from .types import ChatResponse
 
 if TYPE_CHECKING:
     from ._core import Event
+    from ._http import httpx
 
 __all__ = ["AsyncChatStream", "request_json"]
 
@@ -67,7 +80,7 @@ async def _send(call: Call, http: httpx.AsyncClient, request: HttpRequest) -> ht
         raise call.auth_failure(error) from None
     try:
         response = await http.send(call.build(signed, http), stream=True)
-    except httpx.RequestError as error:  # also a corrupt gzip body
+    except _http.ERRORS.request as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -79,7 +92,7 @@ async def _read_all(call: Call, response: httpx.Response) -> bytes:
         try:
             async for chunk in response.aiter_bytes():
                 body += chunk
-        except httpx.RequestError as error:  # also a corrupt gzip body
+        except _http.ERRORS.request as error:  # also a corrupt gzip body
             if not whole_answer(response, body):
                 raise call.transport_failure(error) from None
         return bytes(body)
@@ -129,9 +142,9 @@ class AsyncChatStream(StreamHandle):
             await self._events.aclose()  # type: ignore[attr-defined]
         except RuntimeError:  # "asynchronous generator is already running": another task
             self._state.cancelled = True
-            scope = self._state.lease
-            if scope is not None:
-                scope.cancel()
+            lease = self._state.lease  # a cancel scope, or what shuts the socket down
+            if lease is not None:
+                lease.cancel()
 
     async def collect(self) -> ChatResponse:
         """Reads the remaining events and returns :attr:`response`."""
@@ -155,11 +168,29 @@ async def _stream_events(
             except Failure as failure:
                 await anyio.sleep(state.fail(failure))
                 continue
+            alarm = None
             try:
                 state.begin_attempt()
-                chunks = await _chunks(call, response)
+                chunks, alarm = await _chunks(call, state, response)
                 while True:
-                    chunk, events = await _next(call, state, chunks)
+                    if alarm is None:
+                        chunk, events = await _next(call, state, chunks)
+                    else:
+                        # _next_alarmed's work, inline: no coroutine made per read.
+                        if state.cancelled:
+                            raise _Cancelled
+                        limit, reason = state.read_deadline()
+                        if limit != math.inf and limit <= time.monotonic():
+                            raise Failure(call.timeout_error(reason), False)
+                        alarm.set(limit, reason)
+                        try:
+                            chunk = await chunks.__anext__()
+                        except Exception as error:
+                            chunk, events = _failed_read(call, state, alarm, reason, error)
+                        else:
+                            events = state.feed(chunk)
+                            if events:
+                                alarm.clear()
                     if events:
                         state.deliver(events)
                         for event in events:
@@ -175,6 +206,8 @@ async def _stream_events(
                     raise _Cancelled from None
                 delay = state.fail(failure)
             finally:
+                if alarm is not None:
+                    alarm.cancel()
                 await response.aclose()
             await anyio.sleep(delay)
     except _Cancelled:
@@ -189,16 +222,54 @@ async def _stream_events(
         call.finish(outcome)
 
 
-async def _chunks(call: Call, response: httpx.Response) -> AsyncIterator[bytes]:
+async def _chunks(
+    call: Call, state: StreamState, response: httpx.Response
+) -> tuple[AsyncIterator[bytes], Alarm | None]:
+    """The body's reads, and the alarm that bounds them (``None``: no socket to shut down)."""
     if response.status_code >= 400:
         answer = Answer(response.status_code, response.headers, await _read_all(call, response))
         raise call.response_failure(answer)
     if is_json(response):
         # An error object, or a whole answer from a server that ignored "stream".
         answer = Answer(response.status_code, response.headers, await _read_all(call, response))
-        return _one(call.adapter.replay(chat_object(call.json_body(answer), call.name)))
+        return _one(call.adapter.replay(chat_object(call.json_body(answer), call.name))), None
     call.widen_read_timeout(response)
-    return response.aiter_bytes()
+    if socket_of(response) is None:
+        return abody_reads(response), None
+    interrupt = partial(shutdown, response)
+    state.lease = _Interrupt(interrupt)
+    return abody_reads(response), WATCHDOG.alarm(interrupt)
+
+
+class _Interrupt:
+    """The lease of an alarmed read: ``cancel()`` (``aclose`` from another task) ends the read
+    at the socket, and the reading task's loop ends as after the last event."""
+
+    __slots__ = ("cancel",)
+
+    def __init__(self, interrupt: Callable[[], None]) -> None:
+        self.cancel = interrupt
+
+
+def _failed_read(
+    call: Call, state: StreamState, alarm: Alarm, reason: str, error: Exception
+) -> tuple[None, list[Any]]:
+    """What a read bounded by ``alarm`` (which shuts the socket down when the read's limit
+    passes) that raised ``error`` means: the body's end and its last events, or ``Failure``;
+    anything else is raised again."""
+    if isinstance(error, StopAsyncIteration):
+        if alarm.fired:
+            raise Failure(call.timeout_error(alarm.reason), False) from None
+        return None, state.end()
+    if isinstance(error, _http.ERRORS.read_timeout):  # httpx's backstop
+        raise Failure(call.timeout_error(reason), False, error) from None
+    if isinstance(error, _http.ERRORS.request):  # also a corrupt gzip body
+        if state.cancelled:
+            raise _Cancelled from None
+        if alarm.fired:
+            raise Failure(call.timeout_error(alarm.reason), False, error) from None
+        return None, state.broken(call.transport_failure(error))
+    raise error
 
 
 async def _next(
@@ -217,9 +288,9 @@ async def _next(
             chunk = await chunks.__anext__()
         except StopAsyncIteration:
             return None, state.end()
-        except httpx.ReadTimeout as error:  # httpx's backstop
+        except _http.ERRORS.read_timeout as error:  # httpx's backstop
             raise Failure(call.timeout_error(reason), False, error) from None
-        except httpx.RequestError as error:  # also a corrupt gzip body
+        except _http.ERRORS.request as error:  # also a corrupt gzip body
             return None, state.broken(call.transport_failure(error))
         return chunk, state.feed(chunk)
     if state.cancelled:

@@ -11,39 +11,27 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
 
-import httpx
-
-from . import _http_errors
+from . import _http, _http_errors
 from ._backend import core
 from ._call_arguments import check_model
 from ._json_text import loads_bounded
 from .errors import APIError, ConnectionError, MissingCredentialsError, TimeoutError
-from .providers.adapters import adapter_for
 from .providers.base import Adapter, Auth, HttpRequest
 from .providers.registry import ResolvedProvider, resolve
 from .resilience import Breakers, Deadline, RateLimiters, RetryPolicy, should_retry
 from .telemetry import _hook as _telemetry
 from .types import Timeout
 
+if TYPE_CHECKING:
+    from ._http import httpx
+
 __all__ = ["Answer", "Call", "Failure", "Settings", "is_json", "merge_headers", "whole_answer"]
 
 logger = logging.getLogger("fluent_ai.client")
 
 _Result = TypeVar("_Result")
-
-# httpx errors worth another attempt: nothing was answered, or the answer broke off (or came
-# corrupt: a compressed body that does not decompress). A read timeout is not among them: it is
-# one of the caller's own limits running out.
-_RETRYABLE_TRANSPORT = (
-    httpx.NetworkError,
-    httpx.DecodingError,
-    httpx.RemoteProtocolError,
-    httpx.ConnectTimeout,
-    httpx.WriteTimeout,
-    httpx.PoolTimeout,
-)
 
 _TIMEOUT_TEXT = {
     "pool": "no connection of the client's pool became free within {:g}s",
@@ -122,6 +110,10 @@ class Settings:
         found = self._providers.get(name)
         if found is None:
             resolved = resolve(name, self.overrides)
+            # Here, not at import: the adapters (and what Vertex's auth needs) load on the
+            # first call, so ``from fluent_ai import Client`` stays fast.
+            from .providers.adapters import adapter_for  # noqa: PLC0415
+
             adapter = adapter_for(resolved)
             with self._lock:
                 found = self._providers.setdefault(name, (resolved, adapter, adapter.auth()))
@@ -247,9 +239,12 @@ class Call:
             self.settings.metrics.gauge_add("fluent_ai_requests_in_flight", 1, provider=self.name)
             self.observer = _telemetry.start(self)
 
-    def httpx_timeout(self, *, stream: bool) -> httpx.Timeout:
+    def httpx_timeout(
+        self, *, stream: bool
+    ) -> tuple[float | None, float | None, float | None, float | None]:
         """httpx's limits for one attempt: the read limit covers the wait for the response
-        headers (the first event's limit for a stream)."""
+        headers (the first event's limit for a stream): (connect, read, write, pool), the form
+        both httpx2 and httpx clients take."""
         left = self.deadline.remaining()
         read = self.deadline.cap(self.timeout.first_event) if stream else left
         # The wait for a free pool connection is bounded like making a new one.
@@ -257,7 +252,7 @@ class Call:
         if connect is not None:
             limited_by_connect = connect == self.timeout.connect
             self._pool_wait = ("connect" if limited_by_connect else "total", connect)
-        return httpx.Timeout(connect=connect, read=read, write=left, pool=connect)
+        return (connect, read, left, connect)
 
     def on_wire(self, name: str, _info: Any) -> None:
         """httpcore's trace hook: the request is being sent (headers), then sent (body)."""
@@ -389,13 +384,13 @@ class Call:
 
     def transport_failure(self, error: BaseException, *, stream: bool = False) -> Failure:
         _http_errors.scrub(error, self.secrets)
-        if isinstance(error, httpx.ReadTimeout):
+        if isinstance(error, _http.ERRORS.read_timeout):
             reason = self.header_timeout_reason(stream=stream)
             return Failure(self.timeout_error(reason), False, error)
-        if isinstance(error, httpx.PoolTimeout):
+        if isinstance(error, _http.ERRORS.pool_timeout):
             return Failure(self.timeout_error("pool"), True, error)
         mapped = _http_errors.error_from_transport(error, provider=self.name, secrets=self.secrets)
-        return Failure(mapped, isinstance(error, _RETRYABLE_TRANSPORT), error)
+        return Failure(mapped, isinstance(error, _http.ERRORS.retryable), error)
 
     def timeout_error(self, reason: str) -> TimeoutError:
         if reason == "pool":
@@ -444,7 +439,7 @@ class Call:
     # Requests -------------------------------------------------------------------------------------
 
     def build(self, request: HttpRequest, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
-        trace = self.on_wire_async if isinstance(http, httpx.AsyncClient) else self.on_wire
+        trace = self.on_wire_async if isinstance(http, _http.ERRORS.async_clients) else self.on_wire
         return http.build_request(
             request.method,
             request.url,

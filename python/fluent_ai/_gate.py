@@ -15,7 +15,6 @@ ended, the waiting threads are the ones that give them back.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import threading
 import time
@@ -23,8 +22,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
-import httpx
 
+from ._http import httpx
 from ._release import reap
 
 __all__ = ["DEFAULT_LIMITS", "gated_client", "gated_sync_client"]
@@ -55,8 +54,13 @@ def _new_pool() -> httpx.AsyncBaseTransport:
 
 
 def _event_loop() -> object:
-    """The running event loop (asyncio) or run (trio), which a pool's connections belong to."""
+    """The running event loop (asyncio) or run (trio), which a pool's connections belong to.
+    Either is imported when it is running: neither is imported here (a sync program that
+    never imports asyncio does not get it from fluent-ai)."""
+    asyncio = sys.modules.get("asyncio")
     try:
+        if asyncio is None:
+            raise RuntimeError("no asyncio")
         return asyncio.get_running_loop()
     except RuntimeError:  # not asyncio: trio (imported, since it is running)
         trio = sys.modules.get("trio")
@@ -117,9 +121,9 @@ class _Releasing(httpx.AsyncByteStream):
         self._stream = stream
         self._gate: anyio.Semaphore | None = gate
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # The inner iterator itself: no generator of ours resumed per read.
+        return self._stream.__aiter__()  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         try:
@@ -167,7 +171,7 @@ class _SyncReleasing(httpx.SyncByteStream):
         self._gate: threading.Semaphore | None = gate
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._stream
+        return iter(self._stream)
 
     def close(self) -> None:
         try:

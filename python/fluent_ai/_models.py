@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ._calls import Call
-from .catalog._live import LiveSet, Plan, plan_for
-from .catalog._model import ModelInfo
-from .catalog._store import _overlay
 from .errors import APIError
 from .providers.base import HttpRequest
+
+if TYPE_CHECKING:
+    from .catalog._live import Plan
+    from .catalog._model import ModelInfo
 
 __all__ = ["ModelsPage"]
 
@@ -22,6 +23,9 @@ class ModelsPage:
     :attr:`request` and passes each body to :meth:`advance`)."""
 
     def __init__(self, call: Call) -> None:
+        # The catalog loads when models are listed, not when the client is imported.
+        from .catalog._live import plan_for  # noqa: PLC0415
+
         self.call = call
         self.kind, self.url = call.adapter.models_url()
         self._plan: Plan = plan_for(self.kind, self.url)
@@ -46,6 +50,9 @@ class ModelsPage:
         return HttpRequest("GET", url, self.call.adapter.headers())
 
     def _infos(self, models: dict[str, dict[str, Any]]) -> list[ModelInfo]:
+        from .catalog._live import LiveSet  # noqa: PLC0415
+        from .catalog._store import _overlay  # noqa: PLC0415
+
         now = time.time()
         as_of = datetime.datetime.fromtimestamp(now, tz=datetime.timezone.utc)
         live = LiveSet(

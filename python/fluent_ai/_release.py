@@ -22,7 +22,7 @@ import socket
 from collections import deque
 from typing import Any, Callable
 
-__all__ = ["Lease", "collecting", "reap", "when_safe"]
+__all__ = ["Lease", "collecting", "reap", "shutdown", "socket_of", "when_safe"]
 
 _collecting = False
 
@@ -86,16 +86,26 @@ class Lease:
     def _close(self) -> None:
         try:
             self.response.close()
-            if self.chunks is not None:
-                self.chunks.close()
+            close = getattr(self.chunks, "close", None)  # a generator (a plain iterator: none)
+            if close is not None:
+                close()
         finally:
             _OPEN.discard(self)
 
 
 def shutdown(response: Any) -> None:
     """Ends the connection of ``response`` at the socket (any thread, no lock taken)."""
-    stream = response.extensions.get("network_stream")
-    sock = stream.get_extra_info("socket") if stream is not None else None
-    if isinstance(sock, socket.socket):
+    sock = socket_of(response)
+    if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
+
+
+def socket_of(response: Any) -> Any:
+    """The socket ``response`` is read from (asyncio gives a ``TransportSocket``, which
+    forwards ``shutdown``), or ``None`` when its transport exposes none."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket) or type(sock).__name__ == "TransportSocket":
+        return sock
+    return None

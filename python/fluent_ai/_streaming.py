@@ -104,10 +104,14 @@ class StreamState:
         timeout = self.call.timeout
         if self.delivered:
             # The idle clock starts when the caller asks for more, and keep-alive bytes that
-            # bring no event do not restart it.
-            if self._waiting_since is None:
-                self._waiting_since = time.monotonic()
-            limit = math.inf if timeout.idle is None else self._waiting_since + timeout.idle
+            # bring no event do not restart it (no clock read without an idle limit).
+            idle = timeout.idle
+            if idle is None:
+                limit = math.inf
+            else:
+                if self._waiting_since is None:
+                    self._waiting_since = time.monotonic()
+                limit = self._waiting_since + idle
             reason = "idle"
         else:
             # From the moment the request was on the wire, not from the wait for a connection.

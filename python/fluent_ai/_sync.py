@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
+from . import _http
 from ._answers import chat_object
 from ._calls import Answer, Call, Failure, is_json, whole_answer
+from ._http import body_reads
 from ._release import Lease, reap, shutdown, when_safe
 from ._streaming import StreamHandle, StreamState
 from .errors import APIError, ClientClosedError
@@ -27,6 +27,7 @@ from .types import ChatResponse
 
 if TYPE_CHECKING:
     from ._core import Event
+    from ._http import httpx
 
 __all__ = ["ChatStream", "request_json"]
 
@@ -73,7 +74,7 @@ def _send(call: Call, http: httpx.Client, request: HttpRequest) -> httpx.Respons
         raise call.auth_failure(error) from None
     try:
         response = http.send(call.build(signed, http), stream=True)
-    except httpx.RequestError as error:  # also a corrupt gzip body
+    except _http.ERRORS.request as error:  # also a corrupt gzip body
         raise call.transport_failure(error, stream=request.stream) from None
     call.answered(response.status_code)
     return response
@@ -87,7 +88,7 @@ def _read_all(call: Call, response: httpx.Response) -> bytes:
     try:
         for chunk in response.iter_bytes():
             body += chunk
-    except httpx.RequestError as error:  # also a corrupt gzip body
+    except _http.ERRORS.request as error:  # also a corrupt gzip body
         if alarm.fired:
             raise Failure(call.timeout_error("total"), False, error) from None
         if not whole_answer(response, body):
@@ -220,7 +221,7 @@ def _stream_attempt(
 def _read(call: Call, state: StreamState, response: httpx.Response, lease: Lease) -> Iterator[Any]:
     call.widen_read_timeout(response)
     alarm = _alarm(response)
-    lease.chunks = chunks = response.iter_bytes()
+    lease.chunks = chunks = body_reads(response)
     try:
         yield from _events_of(call, state, chunks, alarm)
     finally:
@@ -230,19 +231,26 @@ def _read(call: Call, state: StreamState, response: httpx.Response, lease: Lease
 def _events_of(
     call: Call, state: StreamState, chunks: Iterator[bytes], alarm: Alarm | None = None
 ) -> Iterator[Any]:
+    # Bound once: this loop runs once per network read (often one event each).
+    feed, deliver, pending, read_deadline = (
+        state.feed,
+        state.deliver,
+        state.pending,
+        state.read_deadline,
+    )
     while True:
         if state.cancelled:
             raise _Cancelled
         if alarm is not None:
-            alarm.set(*state.read_deadline())
+            alarm.set(*read_deadline())
         try:
             chunk = next(chunks, None)
-        except httpx.RequestError as error:  # also a corrupt gzip body
+        except _http.ERRORS.request as error:  # also a corrupt gzip body
             if state.cancelled:
                 raise _Cancelled from None
             if alarm is not None and alarm.fired:
                 raise Failure(call.timeout_error(alarm.reason), False, error) from None
-            if isinstance(error, httpx.ReadTimeout):  # httpx's backstop
+            if isinstance(error, _http.ERRORS.read_timeout):  # httpx's backstop
                 reason = state.read_deadline()[1]
                 raise Failure(call.timeout_error(reason), False, error) from None
             events = state.broken(call.transport_failure(error))
@@ -253,13 +261,13 @@ def _events_of(
                     raise Failure(call.timeout_error(alarm.reason), False)
                 events = state.end()
             else:
-                events = state.feed(chunk)
+                events = feed(chunk)
         if events:
             if alarm is not None:
                 alarm.clear()
-            state.deliver(events)
+            deliver(events)
             yield from events
-        state.pending()
+        pending()
         if chunk is None:
             state.build()
             return

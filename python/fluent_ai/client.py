@@ -1,4 +1,4 @@
-"""``Client`` and ``AsyncClient``: one small API over every provider, on httpx.
+"""``Client`` and ``AsyncClient``: one small API over every provider, on httpx2 (see ``_http``).
 
     with fluent_ai.Client() as client:
         answer = client.chat("openai/gpt-4.1-mini", [{"role": "user", "content": "Hi"}])
@@ -21,8 +21,6 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-
 from . import _async, _sync
 from ._answers import checked_embeddings, checked_rerank
 from ._call_arguments import (
@@ -34,9 +32,10 @@ from ._call_arguments import (
     check_timeout,
 )
 from ._calls import Call, Settings, merge_headers
-from ._gate import gated_client, gated_sync_client
+from ._http import library_of
 from ._http_errors import request_id_from
 from ._models import ModelsPage
+from ._own_http import OwnHttp
 from ._release import reap
 from ._streaming import whole_response
 from ._validation import check_count, check_mapping, check_string, fail_type
@@ -67,6 +66,7 @@ from .types import (
 if TYPE_CHECKING:
     import os
 
+    from ._http import httpx
     from .catalog import ModelInfo
     from .recording import Cassette
 
@@ -100,8 +100,8 @@ _REQUEST_OPTIONS = (
 )
 
 _HTTP_CLIENT_TEXT = {
-    "sync": "an httpx.Client or None (AsyncClient takes the httpx.AsyncClient)",
-    "async": "an httpx.AsyncClient or None (Client takes the httpx.Client)",
+    "sync": "an httpx2.Client (or httpx.Client) or None (AsyncClient takes the AsyncClient)",
+    "async": "an httpx2.AsyncClient (or httpx.AsyncClient) or None (Client takes the Client)",
 }
 
 
@@ -297,7 +297,8 @@ class _BaseClient:
 class Client(_BaseClient):
     """The blocking client.
 
-    ``http_client``: an ``httpx.Client`` you own (left open by :meth:`close`); ``timeout``: a
+    ``http_client``: an ``httpx2.Client`` (or ``httpx.Client``) you own, left open by
+    :meth:`close` (one pool shared with the openai and anthropic SDKs); ``timeout``: a
     :class:`~fluent_ai.Timeout` or a number of seconds for ``total`` (default
     :data:`DEFAULT_TIMEOUT`); ``max_retries`` (default 2) or a whole ``retry``
     :class:`~fluent_ai.RetryPolicy`; ``breaker``: the :class:`~fluent_ai.BreakerPolicy` of the
@@ -310,6 +311,8 @@ class Client(_BaseClient):
     is written to; ``replay``: one to answer from instead of the network (README, Record and
     replay).
     """
+
+    _http: OwnHttp[httpx.Client] = OwnHttp("gated_sync_client")
 
     def __init__(
         self,
@@ -334,11 +337,11 @@ class Client(_BaseClient):
             metrics=metrics,
             providers=providers,
         )
-        if http_client is not None and not isinstance(http_client, httpx.Client):
+        if http_client is not None and library_of(http_client, asynchronous=False) is None:
             fail_type("http_client", _HTTP_CLIENT_TEXT["sync"], http_client)
         self._owns_http = http_client is None
         # Our own pool has a gate in front (see ``_gate``): hundreds of threads work.
-        self._http = http_client if http_client is not None else gated_sync_client()
+        self._http = http_client  # None: made on first use (see ``_own_http``)
         if record is not None or replay is not None:
             # Record/replay (fluent_ai.recording): a transport around the client's own pool.
             from .recording._transport import sync_http_client  # noqa: PLC0415
@@ -549,6 +552,8 @@ class AsyncClient(_BaseClient):
     coroutines, except :meth:`stream`, which returns an :class:`AsyncChatStream` directly
     (``async for event in client.stream(...)``, or ``async with`` it)."""
 
+    _http: OwnHttp[httpx.AsyncClient] = OwnHttp("gated_client")
+
     def __init__(
         self,
         *,
@@ -572,11 +577,11 @@ class AsyncClient(_BaseClient):
             metrics=metrics,
             providers=providers,
         )
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+        if http_client is not None and library_of(http_client, asynchronous=True) is None:
             fail_type("http_client", _HTTP_CLIENT_TEXT["async"], http_client)
         self._owns_http = http_client is None
         # Our own pool has a gate in front (see ``_gate``): 1,000 concurrent streams work.
-        self._http = http_client if http_client is not None else gated_client()
+        self._http = http_client  # None: made on first use (see ``_own_http``)
         if record is not None or replay is not None:
             # Record/replay (fluent_ai.recording): a transport around the client's own pool.
             from .recording._transport import async_http_client  # noqa: PLC0415

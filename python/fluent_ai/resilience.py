@@ -293,11 +293,19 @@ class Alarm:
         self.reason = ""
 
     def set(self, deadline: float, reason: str) -> None:
+        if deadline >= self._scheduled and not self.fired:
+            # The watchdog wakes at the earlier time and looks again: no lock, nothing queued.
+            # The reason goes first, so a deadline the thread sees has its reason.
+            self.reason = reason
+            self.deadline = deadline
+            return
         self._watchdog.arm(self, deadline, reason)
 
     def clear(self) -> None:
         """No limit while the caller, not the network, has the turn."""
-        self._watchdog.arm(self, math.inf, "")
+        if not self.fired:
+            # A later deadline only ever delays the thread (see ``set``): no lock needed.
+            self.deadline = math.inf
 
     def cancel(self) -> None:
         self.done = True

@@ -18,7 +18,6 @@ exception message or log record.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import json
@@ -34,13 +33,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 from urllib.parse import urlencode
 
-import httpx
-
-from .. import errors
+from .. import _http, errors
 from .._http_errors import error_from_response, error_from_transport, redact
 
 if TYPE_CHECKING:
+    import asyncio
+
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+    from .._http import httpx
 
 __all__ = [
     "ASSERTION_LIFETIME",
@@ -313,7 +314,7 @@ class GoogleServiceAccountTokens:
                 response = http_client.post(
                     self.token_uri, content=_form(assertion), headers=_FORM_HEADERS
                 )
-            except httpx.RequestError as error:  # also a corrupt gzip body
+            except _http.ERRORS.request as error:  # also a corrupt gzip body
                 raise self._transport_error(error, assertion) from error
             return self._accept(response, now, assertion)
 
@@ -332,7 +333,7 @@ class GoogleServiceAccountTokens:
                 response = await http_client.post(
                     self.token_uri, content=_form(assertion), headers=_FORM_HEADERS
                 )
-            except httpx.RequestError as error:  # also a corrupt gzip body
+            except _http.ERRORS.request as error:  # also a corrupt gzip body
                 raise self._transport_error(error, assertion) from error
             return self._accept(response, now, assertion)
 
@@ -380,6 +381,8 @@ class GoogleServiceAccountTokens:
     def _loop_lock(self) -> asyncio.Lock:
         # One lock per event loop: an asyncio.Lock must not be shared across loops (Python 3.9
         # binds it to a loop when created, 3.10+ on first use).
+        import asyncio  # noqa: PLC0415  (here: the sync path never imports asyncio)
+
         loop = asyncio.get_running_loop()
         with self._loop_locks_guard:
             lock = self._loop_locks.get(loop)

@@ -38,13 +38,15 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Union
+from typing import TYPE_CHECKING, Union
 from urllib.parse import unquote_to_bytes, urlsplit
 
-import httpx
-
+from .. import _http
 from ..errors import ConfigurationError
 from .aws_credentials import AwsCredentials
+
+if TYPE_CHECKING:
+    from .._http import httpx
 
 __all__ = [
     "ALGORITHM",
@@ -204,7 +206,7 @@ def sign_request(
     """
     try:
         body = request.content
-    except httpx.RequestNotRead:
+    except _http.ERRORS.request_not_read:
         body = None
     if body is None:
         raise ConfigurationError("SigV4 signing needs the request body in memory (not a stream)")

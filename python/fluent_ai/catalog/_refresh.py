@@ -174,8 +174,8 @@ _FAILURES = (APIError,)
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
-    httpx = importlib.import_module("httpx")
-    return (httpx.HTTPError, OSError)
+    http = importlib.import_module("fluent_ai._http")
+    return (*http.ERRORS.http, OSError)
 
 
 def _prepare(
@@ -271,7 +271,8 @@ def _configured(
 def _transport(client: Any, timeout: float, *, asynchronous: bool) -> tuple[Any, bool]:
     if client is not None:
         return getattr(client, "http_client", client), False
-    httpx = importlib.import_module("httpx")  # here: loading the catalog must not pay for httpx
+    # Here: loading the catalog must not pay for the HTTP library.
+    httpx = importlib.import_module("fluent_ai._http").httpx
     if asynchronous:
         return httpx.AsyncClient(timeout=timeout, follow_redirects=True), True
     return httpx.Client(timeout=timeout, follow_redirects=True), True

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, Union
 
 import anyio
-import httpx
+from .._http import httpx
 
 from .._gate import DEFAULT_LIMITS, GatedTransport, SyncGatedTransport
 from ..errors import InvalidArgumentError

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import anyio
-import httpx
 
 from .._gate import gated_client
 from ..client import AsyncClient
@@ -21,6 +20,9 @@ from ._route import Route
 from ._state import Admission
 from ._sync import _attach, _Progress
 from ._tokens import estimate_chat, estimate_texts
+
+if TYPE_CHECKING:
+    from .._http import httpx
 
 __all__ = ["AsyncRouter", "AsyncRouterStream"]
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
-from typing import Any, Callable, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from .._gate import gated_sync_client
 from ..client import Client
@@ -20,6 +18,9 @@ from ._plan import Plan, usage_tokens
 from ._route import Route
 from ._state import Admission
 from ._tokens import estimate_chat, estimate_texts
+
+if TYPE_CHECKING:
+    from .._http import httpx
 
 __all__ = ["Router", "RouterStream"]
 
