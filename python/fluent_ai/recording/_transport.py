@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, Union
 
 import anyio
-from .._http import httpx
 
 from .._gate import DEFAULT_LIMITS, GatedTransport, SyncGatedTransport
+from .._http import httpx
 from ..errors import InvalidArgumentError
 from ._cassette import Cassette, Exchange, _Pending
 
