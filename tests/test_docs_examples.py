@@ -14,6 +14,7 @@ the test suite's independent provider checks (tests/fake_providers.py). A block 
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -147,6 +148,15 @@ def run_blocks(blocks: list[Block]) -> str:
     return output.getvalue()
 
 
+def run_example(blocks: list[Block]) -> str:
+    """Runs an example (:func:`run_blocks`), then collects its garbage: a socket or file it
+    left open is reported (ResourceWarning, an error in the suite) by its own test item, not
+    by whichever later example the garbage collector happens to run in."""
+    printed = run_blocks(blocks)
+    gc.collect()
+    return printed
+
+
 def _newer_syntax(block: Block) -> bool:
     try:
         compile(block.code, block.where, "exec")
@@ -176,7 +186,7 @@ def test_example_runs(blocks: list[Block], demo_environment: DemoServer) -> None
     where = blocks[0].where
     if sys.version_info < (3, 10) and any(_newer_syntax(block) for block in blocks):
         pytest.skip(f"{where}: the example uses Python 3.10 syntax (match)")
-    printed = run_blocks(blocks)
+    printed = run_example(blocks)
     assert printed.strip(), f"the example at {where} printed nothing: show a real result"
     for recorded in demo_environment.requests:
         assert recorded.status < 400, (
@@ -241,6 +251,18 @@ def test_a_failing_example_names_its_page_and_line() -> None:
         run_blocks(blocks)
     assert "so far" in str(info.value)
     assert info.value.__cause__.__traceback__.tb_next.tb_lineno == 21  # type: ignore[union-attr]
+
+
+def test_a_socket_an_example_leaves_open_is_reported_by_that_example() -> None:
+    """An example that never closes what it opened (a router or client without ``with``, cut
+    short by an error) leaves sockets in reference cycles; its own item reports them."""
+    code = (
+        "import socket\nclass Pool: pass\npool = Pool()\npool.sock = socket.socket()\n"
+        "pool.me = pool  # a cycle: only the garbage collector frees it\nprint('opened')"
+    )
+    gc.collect()
+    with pytest.warns(ResourceWarning, match="unclosed <socket"):
+        assert run_example([Block("docs/x.md", 1, code)]) == "opened\n"
 
 
 @pytest.mark.parametrize("model", ["anthropic/claude-sonnet-4-5", "openai/gpt-4.1"])
