@@ -23,6 +23,7 @@ from ._validation import (
 )
 from .errors import InvalidArgumentError
 from .providers._options import REASONING_EFFORTS
+from .resilience import MAX_RETRIES
 from .types import Timeout
 
 __all__ = [
@@ -153,7 +154,7 @@ def check_options(
         if extra is not None:
             fail_value("extra", "None when extra_body is given (extra is its older name)", "given")
     if max_retries is not None:
-        check_count("max_retries", max_retries)
+        check_count("max_retries", max_retries, maximum=MAX_RETRIES)
 
 
 def _check_json(argument: str, value: object) -> None:

@@ -77,12 +77,15 @@ def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def check_count(argument: str, value: object, *, minimum: int = 0) -> int:
-    """An ``int`` (not ``bool``) of at least ``minimum``."""
+def check_count(
+    argument: str, value: object, *, minimum: int = 0, maximum: int | None = None
+) -> int:
+    """An ``int`` (not ``bool``) of at least ``minimum`` (and at most ``maximum``)."""
+    expected = f"an int >= {minimum}" if maximum is None else f"an int in [{minimum}, {maximum}]"
     if not isinstance(value, int) or isinstance(value, bool):
-        fail_type(argument, f"an int >= {minimum}", value)
-    if value < minimum:
-        fail_value(argument, f"an int >= {minimum}", value)
+        fail_type(argument, expected, value)
+    if value < minimum or (maximum is not None and value > maximum):
+        fail_value(argument, expected, value)
     return value
 
 

@@ -45,6 +45,7 @@ from .providers._options import TRANSLATED_OPTIONS
 from .providers.base import ChatParams, HttpRequest
 from .providers.registry import ResolvedProvider, check_providers
 from .resilience import (
+    MAX_RETRIES,
     BreakerPolicy,
     Breakers,
     RateLimit,
@@ -112,7 +113,7 @@ def _check_client(
 ) -> None:
     """The constructor arguments both clients share (see README, Clients)."""
     check_timeout(timeout)
-    check_count("max_retries", max_retries)
+    check_count("max_retries", max_retries, maximum=MAX_RETRIES)
     if retry is not None and not isinstance(retry, RetryPolicy):
         fail_type("retry", "a fluent_ai.RetryPolicy or None", retry)
     if breaker is not None and not isinstance(breaker, BreakerPolicy):

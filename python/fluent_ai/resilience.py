@@ -46,6 +46,12 @@ __all__ = [
 
 Clock = Callable[[], float]
 
+# Bounds of a retry policy: more retries than this would hammer a failing provider for ever
+# (and bill each answer that did arrive), and a wait longer than a day is a typo; both are
+# refused when the policy (or the client's / a call's ``max_retries``) is made.
+MAX_RETRIES = 100
+MAX_RETRY_WAIT = 86400.0
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -62,9 +68,11 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        check_count("RetryPolicy.max_retries", self.max_retries)
+        check_count("RetryPolicy.max_retries", self.max_retries, maximum=MAX_RETRIES)
         for name in ("backoff_base", "backoff_max", "max_retry_after"):
-            check_number(f"RetryPolicy.{name}", getattr(self, name), minimum=0.0)
+            check_number(
+                f"RetryPolicy.{name}", getattr(self, name), minimum=0.0, maximum=MAX_RETRY_WAIT
+            )
 
     def delay(
         self, attempt: int, retry_after: float | None, rng: random.Random | None = None

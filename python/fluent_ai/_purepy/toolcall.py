@@ -38,12 +38,25 @@ _OPEN, _FAILED, _OVER = 0, 1, 2
 
 
 class _Call:
-    __slots__ = ("error", "id", "index", "key", "name", "raw", "size", "state", "stream")
+    __slots__ = (
+        "error",
+        "id",
+        "index",
+        "key",
+        "name",
+        "provided_id",
+        "raw",
+        "size",
+        "state",
+        "stream",
+    )
 
-    def __init__(self, key: int, index: int, id: str, name: str) -> None:
+    def __init__(self, key: int, index: int, id: str | None, name: str) -> None:
         self.key = key
         self.index = index
-        self.id = id
+        # Only a provider's id makes another id under the same key a new call.
+        self.provided_id = bool(id)
+        self.id = id or synthesized_id()
         self.name = name
         self.raw: list[str] = []
         self.size = 0  # UTF-8 bytes of the arguments so far
@@ -130,9 +143,15 @@ class ToolCallAssembler:
         if call is None:
             call = self._start(key, id, name, out)
         elif id and id != call.id:
-            # Another call under the same key (some servers reuse index 0): the old one is over.
-            _close(call, out)
-            call = self._start(key, id, name, out)
+            if call.provided_id:
+                # Another call under the same key (some servers reuse index 0): the old one
+                # is over.
+                _close(call, out)
+                call = self._start(key, id, name, out)
+            else:
+                # The id came in a later fragment than the call's first: it is this call's.
+                call.id = id
+                call.provided_id = True
         if not call.name and name:
             call.name = name
         if arguments is None:
@@ -175,7 +194,7 @@ class ToolCallAssembler:
                 position=0,
                 limit=self._max_calls,
             )
-        call = _Call(key, len(self._calls), id or synthesized_id(), name or "")
+        call = _Call(key, len(self._calls), id, name or "")
         out.append(ToolCallStart._of(call.index, call.id, call.name))
         self._calls.append(call)
         return call
