@@ -32,9 +32,11 @@ __all__ = [
     "describe",
     "fail_type",
     "fail_value",
+    "metric_number",
 ]
 
 _SHOWN_TEXT = 40
+_SHOWN_BITS = 256
 
 #: The largest limit the native core stores; a larger one is the same: no limit one can reach.
 U64_MAX = (1 << 64) - 1
@@ -48,6 +50,9 @@ def describe(value: object, *, secret: bool = False) -> str:
         return repr(value)
     if secret:
         return f"a value of type {kind}"
+    if isinstance(value, int) and value.bit_length() > _SHOWN_BITS:
+        # A huge int's repr is slow or refused (CPython's 4300-digit limit): its size only.
+        return f"{kind} of {value.bit_length()} bits"
     if isinstance(value, (int, float)):
         return f"{kind} {value!r}"
     if isinstance(value, str):
@@ -185,3 +190,24 @@ def argument_error(
     which raises what this returns)."""
     cls = ArgumentTypeError if wrong_type else InvalidArgumentError
     return cls(message, argument=argument, expected=expected)
+
+
+def metric_number(argument: str, value: object) -> float:
+    """The number given to ``Metrics.inc/observe/gauge_add`` (``argument`` is ``value``,
+    ``seconds`` or ``delta``): a real number (``int``, ``float`` or an object with
+    ``__float__`` / ``__index__``), not a ``bool`` or a string; an int too large for a float
+    is a wrong value. Both backends call this (the native one off its fast path)."""
+    if type(value) is float:
+        return value
+    expected = "a real number (int or float)"
+    if isinstance(value, (bool, str, bytes, bytearray)):
+        fail_type(argument, expected, value)
+    kind = type(value)
+    try:
+        if hasattr(kind, "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        if hasattr(kind, "__index__"):
+            return float(kind.__index__(value))  # type: ignore[attr-defined]
+    except OverflowError:
+        fail_value(argument, "a finite number", value)
+    fail_type(argument, expected, value)

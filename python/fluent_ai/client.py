@@ -38,6 +38,7 @@ from ._gate import gated_client, gated_sync_client
 from ._http_errors import request_id_from
 from ._models import ModelsPage
 from ._release import reap
+from ._signatures import guard_signatures
 from ._streaming import whole_response
 from ._validation import check_count, check_mapping, check_string, fail_type
 from .errors import FluentAIError, InvalidArgumentError
@@ -718,3 +719,8 @@ class AsyncClient(_BaseClient):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+# Calls that do not fit a signature raise the library's typed errors (``_signatures``).
+guard_signatures(Client)
+guard_signatures(AsyncClient)

@@ -496,3 +496,32 @@ def _rebuild_interrupted(
     cause: type[BaseException] | None, message: str, state: dict[str, object]
 ) -> object:
     return _rebuild_api_error(stream_interrupted(cause), message, state)
+
+
+__all__ += ["UnknownArgumentError"]
+
+
+class UnknownArgumentError(ArgumentTypeError):
+    """A keyword argument that the client method or constructor does not take
+    (``client.chat(model, messages, temprature=0.5)``): nothing was sent. ``argument`` names
+    it, ``valid`` lists the keywords the callable takes and ``suggestions`` the close matches
+    (best first, shown as "did you mean ...?"). A :class:`TypeError` (as Python's own
+    "unexpected keyword argument" is) and an :class:`InvalidArgumentError`."""
+
+    def __init__(
+        self,
+        function: str,
+        argument: str,
+        valid: Sequence[str],
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.function = function
+        self.valid: list[str] = list(valid)
+        self.suggestions: list[str] = list(suggestions)
+        hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
+        super().__init__(
+            f"{function}() got an unexpected keyword argument {argument!r}{hint} "
+            f"(it takes: {', '.join(self.valid)})",
+            argument=argument,
+            expected="one of " + ", ".join(self.valid),
+        )

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Callable, Union
 
 from ._backend import core
+from ._signatures import guard_signatures
 from ._validation import check_count, check_number
 from .errors import CircuitOpenError
 
@@ -388,3 +389,8 @@ class Watchdog:
 
 WATCHDOG = Watchdog()
 """The process's watchdog (its thread starts on the first scheduled alarm)."""
+
+
+# A misspelt keyword raises UnknownArgumentError (with the close match), not a bare TypeError.
+for _policy in (RetryPolicy, BreakerPolicy, RateLimit):
+    guard_signatures(_policy)

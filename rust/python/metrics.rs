@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
 use super::arguments::{argument_error, limit, py_repr, string, type_name};
 use super::guard;
@@ -25,6 +25,26 @@ impl PyMetrics {
     pub(crate) fn inner(&self) -> &Arc<Metrics> {
         &self.inner
     }
+}
+
+/// The number given to `inc` / `observe` / `gauge_add`: a float or int at once; anything
+/// else goes through `fluent_ai._validation.metric_number`, the rule both backends share
+/// (`ArgumentTypeError` naming `argument` for a str, a bool or a non-number).
+fn metric_number(value: &Bound<'_, PyAny>, argument: &str) -> PyResult<f64> {
+    if let Ok(float) = value.cast_exact::<PyFloat>() {
+        return Ok(float.value());
+    }
+    if value.is_exact_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>() {
+        if let Ok(number) = value.extract::<f64>() {
+            return Ok(number);
+        }
+    }
+    value
+        .py()
+        .import("fluent_ai._validation")?
+        .getattr("metric_number")?
+        .call1((argument, value))?
+        .extract::<f64>()
 }
 
 /// The keyword labels of one call, checked: every value must be a `str`.
@@ -157,14 +177,19 @@ impl PyMetrics {
     }
 
     /// Add ``value`` (finite, >= 0) to the counter ``name`` with these labels.
-    #[pyo3(signature = (name, value = 1.0, **labels), text_signature = "($self, name, value=1, **labels)")]
+    #[pyo3(signature = (name, value = None, **labels), text_signature = "($self, name, value=1, **labels)")]
     fn inc(
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        value: f64,
+        value: Option<&Bound<'_, PyAny>>,
         labels: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
+        // `None` (or nothing) is the default increment, 1, on both backends.
+        let value = match value {
+            Some(value) if !value.is_none() => metric_number(value, "value")?,
+            _ => 1.0,
+        };
         record(py, name, labels, |name, labels| {
             self.inner.inc(name, labels, value)
         })
@@ -176,9 +201,10 @@ impl PyMetrics {
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        seconds: f64,
+        seconds: &Bound<'_, PyAny>,
         labels: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
+        let seconds = metric_number(seconds, "seconds")?;
         record(py, name, labels, |name, labels| {
             self.inner.observe(name, labels, seconds)
         })
@@ -190,9 +216,10 @@ impl PyMetrics {
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        delta: f64,
+        delta: &Bound<'_, PyAny>,
         labels: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
+        let delta = metric_number(delta, "delta")?;
         record(py, name, labels, |name, labels| {
             self.inner.gauge_add(name, labels, delta)
         })
