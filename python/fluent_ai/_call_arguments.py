@@ -97,6 +97,7 @@ def check_chat(
             fail_value(
                 "extra['stream']", "absent (chat() or stream() decides it)", fields["stream"]
             )
+        _check_one_choice("extra", fields)
 
 
 def check_options(
@@ -149,12 +150,34 @@ def check_options(
         if value is not None:
             check_headers(name, value)
     if extra_body is not None:
-        check_mapping("extra_body", extra_body)
+        _check_one_choice("extra_body", check_mapping("extra_body", extra_body))
         _check_json("extra_body", extra_body)
         if extra is not None:
             fail_value("extra", "None when extra_body is given (extra is its older name)", "given")
     if max_retries is not None:
         check_count("max_retries", max_retries, maximum=MAX_RETRIES)
+
+
+_ONE_CHOICE = (
+    "1 or absent: a ChatResponse carries one choice (make several calls for several answers)"
+)
+
+
+def _check_one_choice(argument: str, fields: Mapping[str, object]) -> None:
+    """Several choices in one answer (OpenAI's ``n``, Gemini's ``candidateCount``) cannot be
+    carried by a ``ChatResponse`` or one stream's answer: refused before sending rather than
+    billed and then joined into one text."""
+    places: list[tuple[str, object]] = [(f"{argument}['n']", fields.get("n"))]
+    config = fields.get("generationConfig")
+    if isinstance(config, Mapping):
+        for name in ("candidateCount", "candidate_count"):
+            places.append((f"{argument}['generationConfig'][{name!r}]", config.get(name)))
+    for where, value in places:
+        if value is None or (value == 1 and type(value) is int):
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            fail_type(where, _ONE_CHOICE, value)
+        fail_value(where, _ONE_CHOICE, value)
 
 
 def _check_json(argument: str, value: object) -> None:

@@ -109,9 +109,12 @@ class OpenAIChat(Adapter):
         return self.provider.name not in _NO_STREAM_OPTIONS
 
     def replay(self, body: Any) -> bytes:
-        """The whole completion as one ``chat.completion.chunk`` plus ``[DONE]``."""
+        """The whole completion as one ``chat.completion.chunk`` plus ``[DONE]``: choice 0's
+        (the answer; other choices a server sent stay in ``ChatResponse.raw``)."""
         choices = []
-        for position, choice in enumerate(_list(body, "choices")):
+        every = [c for c in _list(body, "choices") if isinstance(c, dict)]
+        first = [c for c in every if c.get("index", 0) == 0][:1] or every[:1]
+        for choice in first:
             message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
             delta: dict[str, Any] = {
                 key: _text(message.get(key))
@@ -127,7 +130,7 @@ class OpenAIChat(Adapter):
                 delta["tool_calls"] = calls
             choices.append(
                 {
-                    "index": choice.get("index", position),
+                    "index": 0,
                     "delta": delta,
                     "finish_reason": choice.get("finish_reason"),
                 }
