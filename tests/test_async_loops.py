@@ -99,7 +99,6 @@ def test_successive_loops_close_their_pools(server: LoopbackServer) -> None:
                 await client.aclose()
 
             asyncio.run(close())
-            del client
             gc.collect()
 
         run_in_thread(scenario)

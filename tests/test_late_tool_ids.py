@@ -10,8 +10,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from chunking import bytewise, random_splits, two_way_splits
 from streams import decode
+
+from chunking import bytewise, random_splits, two_way_splits
 
 
 def sse(*chunks: dict[str, Any], done: bool = True) -> bytes:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from fluent_ai import _purepy
 from fluent_ai.errors import ArgumentTypeError, InvalidArgumentError
 
 METHODS = [("inc", "value"), ("observe", "seconds"), ("gauge_add", "delta")]
@@ -64,8 +65,6 @@ def test_default_and_none_increment_is_one(core: ModuleType) -> None:
 
 
 def test_both_backends_say_the_same(core: ModuleType) -> None:
-    from fluent_ai import _purepy
-
     for method, _argument in METHODS:
         for value in WRONG_TYPES:
             messages = []

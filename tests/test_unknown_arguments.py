@@ -118,7 +118,9 @@ def test_misspelt_keyword_of_every_method(server: LoopbackServer, kind: str, met
     assert len(server.requests) == before, "a request was sent"
 
 
-@pytest.mark.parametrize("cls", [Client, AsyncClient, Timeout, RetryPolicy, BreakerPolicy, RateLimit])
+@pytest.mark.parametrize(
+    "cls", [Client, AsyncClient, Timeout, RetryPolicy, BreakerPolicy, RateLimit]
+)
 def test_misspelt_constructor_keyword(cls: type) -> None:
     for right in keywords(cls):
         wrong = misspelt(right)

@@ -207,7 +207,7 @@ def metric_number(argument: str, value: object) -> float:
         if hasattr(kind, "__float__"):
             return float(value)  # type: ignore[arg-type]
         if hasattr(kind, "__index__"):
-            return float(kind.__index__(value))  # type: ignore[attr-defined]
+            return float(kind.__index__(value))
     except OverflowError:
         fail_value(argument, "a finite number", value)
     fail_type(argument, expected, value)

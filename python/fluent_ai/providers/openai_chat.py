@@ -115,7 +115,9 @@ class OpenAIChat(Adapter):
         every = [c for c in _list(body, "choices") if isinstance(c, dict)]
         first = [c for c in every if c.get("index", 0) == 0][:1] or every[:1]
         for choice in first:
-            message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+            message: dict[str, Any] = (
+                choice["message"] if isinstance(choice.get("message"), dict) else {}
+            )
             delta: dict[str, Any] = {
                 key: _text(message.get(key))
                 for key in ("content", "refusal", "reasoning_content", "reasoning")
