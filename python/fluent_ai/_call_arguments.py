@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 
 from ._validation import (
+    INT64_MAX,
+    MAX_SECONDS,
     check_count,
     check_mapping,
     check_number,
@@ -61,7 +63,7 @@ def check_timeout(value: object, argument: str = "timeout") -> None:
     expected = "a fluent_ai.Timeout, a finite number of seconds > 0, or None"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail_type(argument, expected, value)
-    check_number(argument, value, above=0.0)
+    check_number(argument, value, above=0.0, maximum=MAX_SECONDS)
 
 
 def check_chat(
@@ -82,7 +84,7 @@ def check_chat(
     if tool_choice is not None:
         _check_tool_choice(tool_choice)
     if max_tokens is not None:
-        check_count("max_tokens", max_tokens, minimum=1)
+        check_count("max_tokens", max_tokens, minimum=1, maximum=INT64_MAX)
     if temperature is not None:
         check_number("temperature", temperature, minimum=0.0, maximum=2.0)
     if response_format is not None:
@@ -348,18 +350,20 @@ def _check_tool_choice(value: object) -> None:
 def check_embed(inputs: object, *, dimensions: object, input_type: object, timeout: object) -> None:
     if not isinstance(inputs, str):
         check_strings("inputs", inputs)
+    _check_json("inputs", inputs)
     if dimensions is not None:
-        check_count("dimensions", dimensions, minimum=1)
+        check_count("dimensions", dimensions, minimum=1, maximum=INT64_MAX)
     if input_type is not None:
-        check_string("input_type", input_type)
+        _check_json("input_type", check_string("input_type", input_type))
     check_timeout(timeout)
 
 
 def check_rerank(query: object, documents: object, *, top_n: object, timeout: object) -> None:
-    check_string("query", query)
+    _check_json("query", check_string("query", query))
     check_strings("documents", documents)
+    _check_json("documents", documents)
     if top_n is not None:
-        check_count("top_n", top_n, minimum=1)
+        check_count("top_n", top_n, minimum=1, maximum=INT64_MAX)
     check_timeout(timeout)
 
 

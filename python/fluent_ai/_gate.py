@@ -24,7 +24,7 @@ import anyio
 import httpx
 
 from ._loop_pools import LoopPools
-from ._release import reap
+from ._release import collect_abandoned, reap
 
 __all__ = ["DEFAULT_LIMITS", "gated_client", "gated_sync_client"]
 
@@ -110,11 +110,18 @@ class SyncGatedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         timeout = request.extensions.get("timeout", {}).get("pool")
         end = None if timeout is None else time.monotonic() + timeout
+        collected = False
         while True:
             wait = _SLICE if end is None else min(_SLICE, max(0.0, end - time.monotonic()))
             if self._gate.acquire(timeout=wait):
                 break
-            reap()
+            if not collected:
+                # Every permit is held: perhaps by streams dropped in cycles the collector has
+                # not found yet (once per waiting request: a collection is not free).
+                collected = True
+                collect_abandoned()
+            else:
+                reap()
             if end is not None and time.monotonic() >= end:
                 raise httpx.PoolTimeout("no connection of the pool became free", request=request)
         try:

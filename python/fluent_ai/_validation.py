@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 from .errors import ArgumentTypeError, InvalidArgumentError
 
 __all__ = [
+    "INT64_MAX",
+    "MAX_SECONDS",
     "U64_MAX",
     "argument_error",
     "check_count",
@@ -40,6 +42,11 @@ _SHOWN_BITS = 256
 
 #: The largest limit the native core stores; a larger one is the same: no limit one can reach.
 U64_MAX = (1 << 64) - 1
+#: The largest count sent to a provider (a JSON integer every provider reads: signed 64-bit).
+INT64_MAX = (1 << 63) - 1
+#: The longest duration (one year): longer ones overflow the platform's socket and clock
+#: arithmetic ("timestamp out of range for platform time_t"); ``None`` is no limit.
+MAX_SECONDS = 365 * 24 * 3600.0
 
 
 def describe(value: object, *, secret: bool = False) -> str:
@@ -107,7 +114,10 @@ def check_number(
     expected = _bounds_text(minimum, maximum, above)
     if not is_number(value):
         fail_type(argument, expected, value)
-    number = float(value)  # type: ignore[arg-type]
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond float range
+        fail_value(argument, expected, value)
     if (
         not math.isfinite(number)
         or (minimum is not None and number < minimum)
@@ -119,19 +129,24 @@ def check_number(
 
 
 def check_seconds(argument: str, value: object) -> float:
-    """A duration: a finite number of seconds > 0."""
-    return check_number(argument, value, above=0.0)
+    """A duration: a finite number of seconds > 0, at most ``MAX_SECONDS``."""
+    return check_number(argument, value, above=0.0, maximum=MAX_SECONDS)
 
 
 def _bounds_text(minimum: float | None, maximum: float | None, above: float | None) -> str:
     parts = []
     if above is not None:
-        parts.append(f"> {above:g}")
+        parts.append(f"> {_shown(above)}")
     if minimum is not None:
-        parts.append(f">= {minimum:g}")
+        parts.append(f">= {_shown(minimum)}")
     if maximum is not None:
-        parts.append(f"<= {maximum:g}")
+        parts.append(f"<= {_shown(maximum)}")
     return "a finite number" + (" " + " and ".join(parts) if parts else "")
+
+
+def _shown(bound: float) -> str:
+    """A bound as a message shows it: whole numbers in full (``31536000``), others as ``:g``."""
+    return str(int(bound)) if bound == int(bound) and abs(bound) < 1e15 else f"{bound:g}"
 
 
 def check_string(argument: str, value: object, *, empty: bool = False, secret: bool = False) -> str:

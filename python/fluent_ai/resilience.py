@@ -29,7 +29,7 @@ from typing import Callable, Union
 
 from ._backend import core
 from ._signatures import guard_signatures
-from ._validation import check_count, check_number
+from ._validation import INT64_MAX, MAX_SECONDS, check_count, check_number
 from .errors import CircuitOpenError
 
 __all__ = [
@@ -219,8 +219,12 @@ class RateLimit:
     burst: int = 1
 
     def __post_init__(self) -> None:
-        check_number("RateLimit.requests_per_second", self.requests_per_second, above=0.0)
-        check_count("RateLimit.burst", self.burst, minimum=1)
+        # At least one request a year: a slower rate makes one wait longer than any clock or
+        # sleep can count (``OverflowError`` in ``time.sleep``).
+        check_number(
+            "RateLimit.requests_per_second", self.requests_per_second, minimum=1 / MAX_SECONDS
+        )
+        check_count("RateLimit.burst", self.burst, minimum=1, maximum=INT64_MAX)
 
 
 RateLimits = Union[RateLimit, Mapping[str, RateLimit], None]

@@ -63,10 +63,24 @@ fn labels_of(labels: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(PyBackedStr, P
             let label = key.extract::<String>()?;
             return Err(argument_error(labels.py(), &message, &label, "a str", true));
         };
-        owned.push((
-            key.extract::<PyBackedStr>()?,
-            text.extract::<PyBackedStr>()?,
-        ));
+        // Names and values that are not UTF-8 (a lone surrogate) are refused as the pure
+        // backend refuses them.
+        let Ok(name) = key.extract::<PyBackedStr>() else {
+            let message = format!(
+                "label name {} must match [a-zA-Z_][a-zA-Z0-9_]*",
+                key.repr()?
+            );
+            let label = key.str()?.to_string_lossy().into_owned();
+            return Err(argument_error(labels.py(), &message, &label, "", false));
+        };
+        let Ok(value) = text.extract::<PyBackedStr>() else {
+            let message = format!(
+                "label {} must be text without lone surrogates (valid UTF-8)",
+                key.repr()?
+            );
+            return Err(argument_error(labels.py(), &message, &name, "", false));
+        };
+        owned.push((name, value));
     }
     Ok(owned)
 }
@@ -78,7 +92,15 @@ fn record(
     labels: Option<&Bound<'_, PyDict>>,
     body: impl FnOnce(&str, &[(&str, &str)]) -> Result<(), MetricsError>,
 ) -> PyResult<()> {
-    let name = string(name, "metric name")?.extract::<PyBackedStr>()?;
+    let text = string(name, "metric name")?;
+    let Ok(name) = text.extract::<PyBackedStr>() else {
+        // A lone surrogate matches no metric name (the pure backend's check and words).
+        let message = format!(
+            "metric name {} must match [a-zA-Z_:][a-zA-Z0-9_:]*",
+            text.repr()?
+        );
+        return Err(argument_error(py, &message, "name", "", false));
+    };
     let owned = labels_of(labels)?;
     let labels: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (&**k, &**v)).collect();
     guard(py, || {

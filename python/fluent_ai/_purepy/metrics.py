@@ -73,6 +73,12 @@ def _labels(labels: dict[str, Any]) -> _Labels:
         if not isinstance(value, str):
             message = f"label {key!r} must be a str, not {type(value).__name__}"
             raise argument_error(message, key, "a str", wrong_type=True)
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                message = f"label {key!r} must be text without lone surrogates (valid UTF-8)"
+                raise argument_error(message, key) from None
     return tuple(sorted(labels.items()))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
-from .._json_text import compact_json, compact_json_of_frame_value
+from .._json_text import arguments_json, compact_json, compact_json_of_frame_value
 from .._validation import argument_error, check_limit, describe
 from ..errors import LimitExceeded, StreamDecodeError
 from .events import PartialToolCall, ToolCallDelta, ToolCallDone, ToolCallInvalid, ToolCallStart
@@ -106,7 +106,7 @@ class ToolCallAssembler:
         _check_add(index, id, name, arguments)
         events: list[object] = []
         try:
-            self._add(index, id, name, arguments, events, dumps=compact_json)
+            self._add(index, id, name, arguments, events, dumps=arguments_json)
         except StreamDecodeError as error:
             error.completed = events
             raise
@@ -283,7 +283,22 @@ def _check_add(index: object, id: object, name: object, arguments: object) -> No
         if value is not None and not isinstance(value, str):
             message = f"{argument} must be a str or None, not {describe(value)}"
             raise argument_error(message, argument, wrong_type=True)
+        if value is not None and not value.isascii() and not _is_utf8(value):
+            raise argument_error(_surrogate_message(argument), argument)
     # A fragment of the arguments' JSON text, or the whole arguments as an object or array.
     if arguments is not None and not isinstance(arguments, (str, dict, list)):
         message = f"arguments must be a str, a dict, a list or None, not {describe(arguments)}"
         raise argument_error(message, "arguments", wrong_type=True)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _surrogate_message(argument: str) -> str:
+    """The native binding words it the same (``rust/python/toolcall.rs``)."""
+    return f"{argument} must be text without lone surrogates (valid UTF-8)"
