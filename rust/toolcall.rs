@@ -55,6 +55,9 @@ struct Call {
     key: i64,
     index: u32,
     id: String,
+    /// Whether `id` is the provider's (not synthesized): only then does another id under the
+    /// same key start a new call; otherwise a later id is adopted.
+    provided_id: bool,
     name: String,
     raw: String,
     /// Bytes of the arguments so far (those of `raw`, unless a fragment was not UTF-8).
@@ -115,8 +118,9 @@ impl ToolCallAssembler {
     }
 
     /// Add what a frame says of the call `key`: the id and name (usually only on its first
-    /// frame) and a piece of its arguments. A frame under a known key with a different id
-    /// ends that call and starts a new one.
+    /// frame, but either may come in any later one) and a piece of its arguments. A frame
+    /// under a known key with a different id ends that call and starts a new one, unless the
+    /// call had no id of the provider's yet: then the id is adopted.
     pub fn add(
         &mut self,
         key: i64,
@@ -127,6 +131,14 @@ impl ToolCallAssembler {
     ) -> Result<(), DecodeError> {
         let slot = match self.calls.iter().rposition(|c| c.key == key) {
             Some(slot) if id.is_none_or(|id| id.is_empty() || id == self.calls[slot].id) => slot,
+            Some(slot) if !self.calls[slot].provided_id => {
+                // The id came in a later fragment than the call's first: it is this call's.
+                let call = &mut self.calls[slot];
+                call.id.clear();
+                call.id.push_str(id.unwrap_or_default());
+                call.provided_id = true;
+                slot
+            }
             Some(slot) => {
                 // Another call under the same key (some servers reuse index 0): the old one
                 // is over.
@@ -228,6 +240,7 @@ impl ToolCallAssembler {
                 Some(id) if !id.is_empty() => id.to_owned(),
                 _ => synthesized_id(),
             },
+            provided_id: id.is_some_and(|id| !id.is_empty()),
             name: name.unwrap_or_default().to_owned(),
             raw: String::new(),
             size: 0,

@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 
 from ._validation import (
+    INT64_MAX,
+    MAX_SECONDS,
     check_count,
     check_mapping,
     check_number,
@@ -23,6 +25,7 @@ from ._validation import (
 )
 from .errors import InvalidArgumentError
 from .providers._options import REASONING_EFFORTS
+from .resilience import MAX_RETRIES
 from .types import Timeout
 
 __all__ = [
@@ -60,7 +63,7 @@ def check_timeout(value: object, argument: str = "timeout") -> None:
     expected = "a fluent_ai.Timeout, a finite number of seconds > 0, or None"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail_type(argument, expected, value)
-    check_number(argument, value, above=0.0)
+    check_number(argument, value, above=0.0, maximum=MAX_SECONDS)
 
 
 def check_chat(
@@ -81,7 +84,7 @@ def check_chat(
     if tool_choice is not None:
         _check_tool_choice(tool_choice)
     if max_tokens is not None:
-        check_count("max_tokens", max_tokens, minimum=1)
+        check_count("max_tokens", max_tokens, minimum=1, maximum=INT64_MAX)
     if temperature is not None:
         check_number("temperature", temperature, minimum=0.0, maximum=2.0)
     if response_format is not None:
@@ -96,6 +99,7 @@ def check_chat(
             fail_value(
                 "extra['stream']", "absent (chat() or stream() decides it)", fields["stream"]
             )
+        _check_one_choice("extra", fields)
 
 
 def check_options(
@@ -148,12 +152,34 @@ def check_options(
         if value is not None:
             check_headers(name, value)
     if extra_body is not None:
-        check_mapping("extra_body", extra_body)
+        _check_one_choice("extra_body", check_mapping("extra_body", extra_body))
         _check_json("extra_body", extra_body)
         if extra is not None:
             fail_value("extra", "None when extra_body is given (extra is its older name)", "given")
     if max_retries is not None:
-        check_count("max_retries", max_retries)
+        check_count("max_retries", max_retries, maximum=MAX_RETRIES)
+
+
+_ONE_CHOICE = (
+    "1 or absent: a ChatResponse carries one choice (make several calls for several answers)"
+)
+
+
+def _check_one_choice(argument: str, fields: Mapping[str, object]) -> None:
+    """Several choices in one answer (OpenAI's ``n``, Gemini's ``candidateCount``) cannot be
+    carried by a ``ChatResponse`` or one stream's answer: refused before sending rather than
+    billed and then joined into one text."""
+    places: list[tuple[str, object]] = [(f"{argument}['n']", fields.get("n"))]
+    config = fields.get("generationConfig")
+    if isinstance(config, Mapping):
+        for name in ("candidateCount", "candidate_count"):
+            places.append((f"{argument}['generationConfig'][{name!r}]", config.get(name)))
+    for where, value in places:
+        if value is None or (value == 1 and type(value) is int):
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            fail_type(where, _ONE_CHOICE, value)
+        fail_value(where, _ONE_CHOICE, value)
 
 
 def _check_json(argument: str, value: object) -> None:
@@ -324,18 +350,20 @@ def _check_tool_choice(value: object) -> None:
 def check_embed(inputs: object, *, dimensions: object, input_type: object, timeout: object) -> None:
     if not isinstance(inputs, str):
         check_strings("inputs", inputs)
+    _check_json("inputs", inputs)
     if dimensions is not None:
-        check_count("dimensions", dimensions, minimum=1)
+        check_count("dimensions", dimensions, minimum=1, maximum=INT64_MAX)
     if input_type is not None:
-        check_string("input_type", input_type)
+        _check_json("input_type", check_string("input_type", input_type))
     check_timeout(timeout)
 
 
 def check_rerank(query: object, documents: object, *, top_n: object, timeout: object) -> None:
-    check_string("query", query)
+    _check_json("query", check_string("query", query))
     check_strings("documents", documents)
+    _check_json("documents", documents)
     if top_n is not None:
-        check_count("top_n", top_n, minimum=1)
+        check_count("top_n", top_n, minimum=1, maximum=INT64_MAX)
     check_timeout(timeout)
 
 

@@ -17,6 +17,7 @@ from . import _http, _http_errors
 from ._backend import core
 from ._call_arguments import check_model
 from ._json_text import loads_bounded
+from ._release import collect_abandoned
 from .errors import APIError, ConnectionError, MissingCredentialsError, TimeoutError
 from .providers.base import Adapter, Auth, HttpRequest
 from .providers.registry import ResolvedProvider, resolve
@@ -388,6 +389,9 @@ class Call:
             reason = self.header_timeout_reason(stream=stream)
             return Failure(self.timeout_error(reason), False, error)
         if isinstance(error, _http.ERRORS.pool_timeout):
+            # Streams a caller dropped inside reference cycles may hold every connection until
+            # the collector finds them: collect now, so the retry finds them given back.
+            collect_abandoned()
             return Failure(self.timeout_error("pool"), True, error)
         mapped = _http_errors.error_from_transport(error, provider=self.name, secrets=self.secrets)
         return Failure(mapped, isinstance(error, _http.ERRORS.retryable), error)

@@ -15,7 +15,6 @@ ended, the waiting threads are the ones that give them back.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -24,7 +23,8 @@ from typing import Any
 import anyio
 
 from ._http import httpx
-from ._release import reap
+from ._loop_pools import LoopPools
+from ._release import collect_abandoned, reap
 
 __all__ = ["DEFAULT_LIMITS", "gated_client", "gated_sync_client"]
 
@@ -53,65 +53,31 @@ def _new_pool() -> httpx.AsyncBaseTransport:
     return httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
 
 
-def _event_loop() -> object:
-    """The running event loop (asyncio) or run (trio), which a pool's connections belong to.
-    Either is imported when it is running: neither is imported here (a sync program that
-    never imports asyncio does not get it from fluent-ai)."""
-    asyncio = sys.modules.get("asyncio")
-    try:
-        if asyncio is None:
-            raise RuntimeError("no asyncio")
-        return asyncio.get_running_loop()
-    except RuntimeError:  # not asyncio: trio (imported, since it is running)
-        trio = sys.modules.get("trio")
-        try:
-            return None if trio is None else trio.lowlevel.current_trio_token()
-        except RuntimeError:
-            return None
-
-
 class GatedTransport(httpx.AsyncBaseTransport):
-    """A pool made by ``make_pool`` with at most ``connections`` responses open at a time.
-
-    A pool's connections belong to the event loop that opened them: used from another loop
-    (``asyncio.run`` once per call with one ``AsyncClient``), they fail with "Event loop is
-    closed". So a request from a new loop gets a new pool and gate; the old pool's connections
-    are dropped with their loop.
-    """
+    """A pool made by ``make_pool`` with at most ``connections`` responses open at a time, one
+    pool and gate per event loop, each closed when its loop ends (``_loop_pools``)."""
 
     def __init__(self, make_pool: Callable[[], httpx.AsyncBaseTransport], connections: int) -> None:
-        self._make_pool = make_pool
-        self._connections = connections
-        self._inner = make_pool()
-        self._gate = anyio.Semaphore(connections)
-        self._loop: object = None
-
-    def _in_this_loop(self) -> None:
-        loop = _event_loop()
-        if loop is not self._loop:
-            if self._loop is not None:
-                self._inner = self._make_pool()
-                self._gate = anyio.Semaphore(self._connections)
-            self._loop = loop
+        self._pools = LoopPools(make_pool, connections)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self._in_this_loop()
+        current = await self._pools.current()
+        gate = current.gate
         timeout = request.extensions.get("timeout", {}).get("pool")
         with anyio.move_on_after(timeout) as scope:
-            await self._gate.acquire()
+            await gate.acquire()
         if scope.cancelled_caught:
             raise httpx.PoolTimeout("no connection of the pool became free", request=request)
         try:
-            response = await self._inner.handle_async_request(request)
+            response = await current.pool.handle_async_request(request)
         except BaseException:
-            self._gate.release()
+            gate.release()
             raise
-        response.stream = _Releasing(response.stream, self._gate)
+        response.stream = _Releasing(response.stream, gate)
         return response
 
     async def aclose(self) -> None:
-        self._in_this_loop()  # the pool of a loop that is gone cannot be closed in this one
-        await self._inner.aclose()
+        await self._pools.aclose()
 
 
 class _Releasing(httpx.AsyncByteStream):
@@ -144,11 +110,18 @@ class SyncGatedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         timeout = request.extensions.get("timeout", {}).get("pool")
         end = None if timeout is None else time.monotonic() + timeout
+        collected = False
         while True:
             wait = _SLICE if end is None else min(_SLICE, max(0.0, end - time.monotonic()))
             if self._gate.acquire(timeout=wait):
                 break
-            reap()
+            if not collected:
+                # Every permit is held: perhaps by streams dropped in cycles the collector has
+                # not found yet (once per waiting request: a collection is not free).
+                collected = True
+                collect_abandoned()
+            else:
+                reap()
             if end is not None and time.monotonic() >= end:
                 raise httpx.PoolTimeout("no connection of the pool became free", request=request)
         try:

@@ -22,8 +22,11 @@ from itertools import accumulate
 from json.encoder import encode_basestring
 from typing import Any
 
+from ._validation import argument_error
+
 __all__ = [
     "MAX_LOADS_DEPTH",
+    "arguments_json",
     "compact_json",
     "compact_json_of_frame_value",
     "loads_bounded",
@@ -75,6 +78,18 @@ def compact_json(value: object) -> str:
         except RecursionError:
             pass  # The caller's own frames used most of the limit.
     return _dumps_iteratively(value)
+
+
+def arguments_json(value: object) -> str:
+    """``compact_json`` of the whole arguments a caller gives ``ToolCallAssembler.add()``
+    (both backends): a value ``json.dumps`` cannot write (an object of another type, a key
+    that is not a str, int, float, bool or None, a circular reference) raises
+    ``ArgumentTypeError`` naming ``arguments``, not ``json``'s own ``TypeError``."""
+    try:
+        return compact_json(value)
+    except (TypeError, ValueError) as problem:
+        message = f"arguments must hold only JSON values: {problem}"
+        raise argument_error(message, "arguments", "JSON values", wrong_type=True) from None
 
 
 def compact_json_of_frame_value(value: object) -> str:

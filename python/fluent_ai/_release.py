@@ -22,7 +22,7 @@ import socket
 from collections import deque
 from typing import Any, Callable
 
-__all__ = ["Lease", "collecting", "reap", "shutdown", "socket_of", "when_safe"]
+__all__ = ["Lease", "collect_abandoned", "collecting", "reap", "shutdown", "socket_of", "when_safe"]
 
 _collecting = False
 
@@ -63,6 +63,16 @@ def reap() -> None:
         # A connection that fails to close is gone anyway; the next request must still go.
         with contextlib.suppress(Exception):
             action()
+
+
+def collect_abandoned() -> None:
+    """A pool found no free connection in time: streams the caller dropped inside reference
+    cycles (``stream.me = stream``; a frame of a traceback kept) may hold them until the
+    collector finds those cycles, which may be never if little is allocated. Collect now and
+    run the closes it defers, so that the next attempt finds them back in the pool (also for an
+    ``http_client`` the caller gave, which has no gate of ours). Called where no lock is held."""
+    gc.collect()
+    reap()
 
 
 class Lease:

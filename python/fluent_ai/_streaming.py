@@ -85,6 +85,9 @@ class StreamState:
         self.model: str | None = None
         self._head = b""
         self._reasoning: list[str] = []
+        # The answer is choice 0's: a server that sends other choices unasked (``n`` > 1 is
+        # refused before sending) does not get their text joined into it.
+        self._text: list[str] = []
         self._invalid: list[Any] = []
         self._finish: Any = None
         self._error: Any = None
@@ -186,6 +189,8 @@ class StreamState:
         for position, event in enumerate(events):
             kind = type(event)
             if kind is TextDelta:
+                if not event.index:
+                    self._text.append(event.text)
                 continue
             if kind is ReasoningDelta:
                 self._reasoning.append(event.text)
@@ -282,7 +287,7 @@ class StreamState:
     ) -> ChatResponse:
         finish = self._finish
         self.response = ChatResponse(
-            text=self.decoder.text,
+            text="".join(self._text),
             tool_calls=tuple(self.decoder.tool_calls),
             usage=self.decoder.usage,
             finish_reason=self.decoder.finish_reason,

@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 from .errors import ArgumentTypeError, InvalidArgumentError
 
 __all__ = [
+    "INT64_MAX",
+    "MAX_SECONDS",
     "U64_MAX",
     "argument_error",
     "check_count",
@@ -32,12 +34,19 @@ __all__ = [
     "describe",
     "fail_type",
     "fail_value",
+    "metric_number",
 ]
 
 _SHOWN_TEXT = 40
+_SHOWN_BITS = 256
 
 #: The largest limit the native core stores; a larger one is the same: no limit one can reach.
 U64_MAX = (1 << 64) - 1
+#: The largest count sent to a provider (a JSON integer every provider reads: signed 64-bit).
+INT64_MAX = (1 << 63) - 1
+#: The longest duration (one year): longer ones overflow the platform's socket and clock
+#: arithmetic ("timestamp out of range for platform time_t"); ``None`` is no limit.
+MAX_SECONDS = 365 * 24 * 3600.0
 
 
 def describe(value: object, *, secret: bool = False) -> str:
@@ -48,6 +57,9 @@ def describe(value: object, *, secret: bool = False) -> str:
         return repr(value)
     if secret:
         return f"a value of type {kind}"
+    if isinstance(value, int) and value.bit_length() > _SHOWN_BITS:
+        # A huge int's repr is slow or refused (CPython's 4300-digit limit): its size only.
+        return f"{kind} of {value.bit_length()} bits"
     if isinstance(value, (int, float)):
         return f"{kind} {value!r}"
     if isinstance(value, str):
@@ -77,12 +89,15 @@ def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def check_count(argument: str, value: object, *, minimum: int = 0) -> int:
-    """An ``int`` (not ``bool``) of at least ``minimum``."""
+def check_count(
+    argument: str, value: object, *, minimum: int = 0, maximum: int | None = None
+) -> int:
+    """An ``int`` (not ``bool``) of at least ``minimum`` (and at most ``maximum``)."""
+    expected = f"an int >= {minimum}" if maximum is None else f"an int in [{minimum}, {maximum}]"
     if not isinstance(value, int) or isinstance(value, bool):
-        fail_type(argument, f"an int >= {minimum}", value)
-    if value < minimum:
-        fail_value(argument, f"an int >= {minimum}", value)
+        fail_type(argument, expected, value)
+    if value < minimum or (maximum is not None and value > maximum):
+        fail_value(argument, expected, value)
     return value
 
 
@@ -99,7 +114,10 @@ def check_number(
     expected = _bounds_text(minimum, maximum, above)
     if not is_number(value):
         fail_type(argument, expected, value)
-    number = float(value)  # type: ignore[arg-type]
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond float range
+        fail_value(argument, expected, value)
     if (
         not math.isfinite(number)
         or (minimum is not None and number < minimum)
@@ -111,19 +129,24 @@ def check_number(
 
 
 def check_seconds(argument: str, value: object) -> float:
-    """A duration: a finite number of seconds > 0."""
-    return check_number(argument, value, above=0.0)
+    """A duration: a finite number of seconds > 0, at most ``MAX_SECONDS``."""
+    return check_number(argument, value, above=0.0, maximum=MAX_SECONDS)
 
 
 def _bounds_text(minimum: float | None, maximum: float | None, above: float | None) -> str:
     parts = []
     if above is not None:
-        parts.append(f"> {above:g}")
+        parts.append(f"> {_shown(above)}")
     if minimum is not None:
-        parts.append(f">= {minimum:g}")
+        parts.append(f">= {_shown(minimum)}")
     if maximum is not None:
-        parts.append(f"<= {maximum:g}")
+        parts.append(f"<= {_shown(maximum)}")
     return "a finite number" + (" " + " and ".join(parts) if parts else "")
+
+
+def _shown(bound: float) -> str:
+    """A bound as a message shows it: whole numbers in full (``31536000``), others as ``:g``."""
+    return str(int(bound)) if bound == int(bound) and abs(bound) < 1e15 else f"{bound:g}"
 
 
 def check_string(argument: str, value: object, *, empty: bool = False, secret: bool = False) -> str:
@@ -182,3 +205,24 @@ def argument_error(
     which raises what this returns)."""
     cls = ArgumentTypeError if wrong_type else InvalidArgumentError
     return cls(message, argument=argument, expected=expected)
+
+
+def metric_number(argument: str, value: object) -> float:
+    """The number given to ``Metrics.inc/observe/gauge_add`` (``argument`` is ``value``,
+    ``seconds`` or ``delta``): a real number (``int``, ``float`` or an object with
+    ``__float__`` / ``__index__``), not a ``bool`` or a string; an int too large for a float
+    is a wrong value. Both backends call this (the native one off its fast path)."""
+    if type(value) is float:
+        return value
+    expected = "a real number (int or float)"
+    if isinstance(value, (bool, str, bytes, bytearray)):
+        fail_type(argument, expected, value)
+    kind = type(value)
+    try:
+        if hasattr(kind, "__float__"):
+            return float(value)  # type: ignore[arg-type]
+        if hasattr(kind, "__index__"):
+            return float(kind.__index__(value))
+    except OverflowError:
+        fail_value(argument, "a finite number", value)
+    fail_type(argument, expected, value)

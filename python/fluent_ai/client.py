@@ -37,6 +37,7 @@ from ._http_errors import request_id_from
 from ._models import ModelsPage
 from ._own_http import OwnHttp
 from ._release import reap
+from ._signatures import guard_signatures
 from ._streaming import whole_response
 from ._validation import check_count, check_mapping, check_string, fail_type
 from .errors import FluentAIError, InvalidArgumentError
@@ -45,6 +46,7 @@ from .providers.base import ChatParams, HttpRequest
 from .providers.openai_responses import adapter_for_api, check_api
 from .providers.registry import ResolvedProvider, check_providers
 from .resilience import (
+    MAX_RETRIES,
     BreakerPolicy,
     Breakers,
     RateLimit,
@@ -117,7 +119,7 @@ def _check_client(
 ) -> None:
     """The constructor arguments both clients share (see README, Clients)."""
     check_timeout(timeout)
-    check_count("max_retries", max_retries)
+    check_count("max_retries", max_retries, maximum=MAX_RETRIES)
     if retry is not None and not isinstance(retry, RetryPolicy):
         fail_type("retry", "a fluent_ai.RetryPolicy or None", retry)
     if breaker is not None and not isinstance(breaker, BreakerPolicy):
@@ -767,3 +769,8 @@ class AsyncClient(_BaseClient):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+# Calls that do not fit a signature raise the library's typed errors (``_signatures``).
+guard_signatures(Client)
+guard_signatures(AsyncClient)

@@ -569,3 +569,30 @@ def _rebuild_structured(
 
 
 __all__ += ["StructuredOutputError"]
+__all__ += ["UnknownArgumentError"]
+
+
+class UnknownArgumentError(ArgumentTypeError):
+    """A keyword argument that the client method or constructor does not take
+    (``client.chat(model, messages, temprature=0.5)``): nothing was sent. ``argument`` names
+    it, ``valid`` lists the keywords the callable takes and ``suggestions`` the close matches
+    (best first, shown as "did you mean ...?"). A :class:`TypeError` (as Python's own
+    "unexpected keyword argument" is) and an :class:`InvalidArgumentError`."""
+
+    def __init__(
+        self,
+        function: str,
+        argument: str,
+        valid: Sequence[str],
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.function = function
+        self.valid: list[str] = list(valid)
+        self.suggestions: list[str] = list(suggestions)
+        hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if suggestions else ""
+        super().__init__(
+            f"{function}() got an unexpected keyword argument {argument!r}{hint} "
+            f"(it takes: {', '.join(self.valid)})",
+            argument=argument,
+            expected="one of " + ", ".join(self.valid),
+        )

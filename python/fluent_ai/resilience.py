@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Callable, Union
 
 from ._backend import core
-from ._validation import check_count, check_number
+from ._signatures import guard_signatures
+from ._validation import INT64_MAX, MAX_SECONDS, check_count, check_number
 from .errors import CircuitOpenError
 
 __all__ = [
@@ -46,6 +47,12 @@ __all__ = [
 
 Clock = Callable[[], float]
 
+# Bounds of a retry policy: more retries than this would hammer a failing provider for ever
+# (and bill each answer that did arrive), and a wait longer than a day is a typo; both are
+# refused when the policy (or the client's / a call's ``max_retries``) is made.
+MAX_RETRIES = 100
+MAX_RETRY_WAIT = 86400.0
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -62,9 +69,11 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        check_count("RetryPolicy.max_retries", self.max_retries)
+        check_count("RetryPolicy.max_retries", self.max_retries, maximum=MAX_RETRIES)
         for name in ("backoff_base", "backoff_max", "max_retry_after"):
-            check_number(f"RetryPolicy.{name}", getattr(self, name), minimum=0.0)
+            check_number(
+                f"RetryPolicy.{name}", getattr(self, name), minimum=0.0, maximum=MAX_RETRY_WAIT
+            )
 
     def delay(
         self, attempt: int, retry_after: float | None, rng: random.Random | None = None
@@ -210,8 +219,12 @@ class RateLimit:
     burst: int = 1
 
     def __post_init__(self) -> None:
-        check_number("RateLimit.requests_per_second", self.requests_per_second, above=0.0)
-        check_count("RateLimit.burst", self.burst, minimum=1)
+        # At least one request a year: a slower rate makes one wait longer than any clock or
+        # sleep can count (``OverflowError`` in ``time.sleep``).
+        check_number(
+            "RateLimit.requests_per_second", self.requests_per_second, minimum=1 / MAX_SECONDS
+        )
+        check_count("RateLimit.burst", self.burst, minimum=1, maximum=INT64_MAX)
 
 
 RateLimits = Union[RateLimit, Mapping[str, RateLimit], None]
@@ -388,3 +401,8 @@ class Watchdog:
 
 WATCHDOG = Watchdog()
 """The process's watchdog (its thread starts on the first scheduled alarm)."""
+
+
+# A misspelt keyword raises UnknownArgumentError (with the close match), not a bare TypeError.
+for _policy in (RetryPolicy, BreakerPolicy, RateLimit):
+    guard_signatures(_policy)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
 from ._short_repr import short_repr
+from ._signatures import guard_signatures
 from ._validation import check_seconds
 
 if TYPE_CHECKING:
@@ -290,3 +291,7 @@ class RerankResponse:
     def __repr__(self) -> str:
         fields = ("results", "model", "provider", "usage")
         return short_repr("RerankResponse", [(name, getattr(self, name)) for name in fields])
+
+
+# A misspelt keyword raises UnknownArgumentError (with the close match), not a bare TypeError.
+guard_signatures(Timeout)

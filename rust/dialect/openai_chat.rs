@@ -30,6 +30,8 @@ pub struct OpenAiChat {
     /// Calls without an `index` (some compatible servers): the key of the latest one.
     unindexed_key: Option<i64>,
     unindexed_count: i64,
+    /// The provider's id of the latest call without `index`, once one came.
+    unindexed_id: Option<String>,
     choices: Choices,
 }
 
@@ -167,15 +169,24 @@ impl OpenAiChat {
         out.tool(key, id, call.name.as_deref(), arguments)
     }
 
-    /// A fragment without `index`: a new non-empty id starts a call, anything else continues
-    /// the latest one.
+    /// A fragment without `index`: an id other than the latest call's starts a call; anything
+    /// else (no id, the same id, or the first id of a call that had none) continues it.
     fn unindexed(&mut self, id: Option<&str>) -> i64 {
+        let id = id.filter(|id| !id.is_empty());
         match (self.unindexed_key, id) {
-            (Some(key), None | Some("")) => key,
+            (Some(key), None) => key,
+            // The latest call has no id yet, or this is its id again: the same call.
+            (Some(key), Some(id)) if self.unindexed_id.as_deref().is_none_or(|own| own == id) => {
+                if self.unindexed_id.is_none() {
+                    self.unindexed_id = Some(id.to_owned());
+                }
+                key
+            }
             _ => {
                 self.unindexed_count += 1;
                 let key = -self.unindexed_count;
                 self.unindexed_key = Some(key);
+                self.unindexed_id = id.map(str::to_owned);
                 key
             }
         }

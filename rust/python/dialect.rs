@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyList, PyString};
 
-use super::arguments::{argument_error, describe, py_repr, type_error, type_name};
+use super::arguments::{argument_error, describe, type_error, type_name};
 use super::events::{event_to_py, partial_call_to_py, usage_to_py};
 use super::metrics::{metrics_error, PyMetrics};
 use super::{decode_error_with, guard};
@@ -36,14 +36,18 @@ impl PyStreamDecoder {
             );
             return Err(argument_error(py, &message, "dialect", &expected, true));
         };
-        let name = name.to_cow()?;
-        let mut core = StreamDecoder::new(&name).map_err(|_| {
+        // A name that is not UTF-8 (a lone surrogate) names no dialect either.
+        let known = match name.to_cow() {
+            Ok(text) => StreamDecoder::new(&text).ok(),
+            Err(_) => None,
+        };
+        let Some(mut core) = known else {
             let message = format!(
                 "unknown stream dialect {}; expected {expected}",
-                py_repr(py, &name).unwrap_or_default()
+                name.repr()?
             );
-            argument_error(py, &message, "dialect", &expected, false)
-        })?;
+            return Err(argument_error(py, &message, "dialect", &expected, false));
+        };
         if let Some(metrics) = metrics {
             let metrics = metrics.cast::<PyMetrics>().map_err(|_| {
                 let message = "metrics must be a fluent_ai.Metrics (of the native backend)";

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
 use super::arguments::{argument_error, limit, py_repr, string, type_name};
 use super::guard;
@@ -27,6 +27,26 @@ impl PyMetrics {
     }
 }
 
+/// The number given to `inc` / `observe` / `gauge_add`: a float or int at once; anything
+/// else goes through `fluent_ai._validation.metric_number`, the rule both backends share
+/// (`ArgumentTypeError` naming `argument` for a str, a bool or a non-number).
+fn metric_number(value: &Bound<'_, PyAny>, argument: &str) -> PyResult<f64> {
+    if let Ok(float) = value.cast_exact::<PyFloat>() {
+        return Ok(float.value());
+    }
+    if value.is_exact_instance_of::<PyInt>() && !value.is_instance_of::<PyBool>() {
+        if let Ok(number) = value.extract::<f64>() {
+            return Ok(number);
+        }
+    }
+    value
+        .py()
+        .import("fluent_ai._validation")?
+        .getattr("metric_number")?
+        .call1((argument, value))?
+        .extract::<f64>()
+}
+
 /// The keyword labels of one call, checked: every value must be a `str`.
 fn labels_of(labels: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(PyBackedStr, PyBackedStr)>> {
     let Some(labels) = labels else {
@@ -43,10 +63,24 @@ fn labels_of(labels: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(PyBackedStr, P
             let label = key.extract::<String>()?;
             return Err(argument_error(labels.py(), &message, &label, "a str", true));
         };
-        owned.push((
-            key.extract::<PyBackedStr>()?,
-            text.extract::<PyBackedStr>()?,
-        ));
+        // Names and values that are not UTF-8 (a lone surrogate) are refused as the pure
+        // backend refuses them.
+        let Ok(name) = key.extract::<PyBackedStr>() else {
+            let message = format!(
+                "label name {} must match [a-zA-Z_][a-zA-Z0-9_]*",
+                key.repr()?
+            );
+            let label = key.str()?.to_string_lossy().into_owned();
+            return Err(argument_error(labels.py(), &message, &label, "", false));
+        };
+        let Ok(value) = text.extract::<PyBackedStr>() else {
+            let message = format!(
+                "label {} must be text without lone surrogates (valid UTF-8)",
+                key.repr()?
+            );
+            return Err(argument_error(labels.py(), &message, &name, "", false));
+        };
+        owned.push((name, value));
     }
     Ok(owned)
 }
@@ -58,7 +92,15 @@ fn record(
     labels: Option<&Bound<'_, PyDict>>,
     body: impl FnOnce(&str, &[(&str, &str)]) -> Result<(), MetricsError>,
 ) -> PyResult<()> {
-    let name = string(name, "metric name")?.extract::<PyBackedStr>()?;
+    let text = string(name, "metric name")?;
+    let Ok(name) = text.extract::<PyBackedStr>() else {
+        // A lone surrogate matches no metric name (the pure backend's check and words).
+        let message = format!(
+            "metric name {} must match [a-zA-Z_:][a-zA-Z0-9_:]*",
+            text.repr()?
+        );
+        return Err(argument_error(py, &message, "name", "", false));
+    };
     let owned = labels_of(labels)?;
     let labels: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (&**k, &**v)).collect();
     guard(py, || {
@@ -157,14 +199,19 @@ impl PyMetrics {
     }
 
     /// Add ``value`` (finite, >= 0) to the counter ``name`` with these labels.
-    #[pyo3(signature = (name, value = 1.0, **labels), text_signature = "($self, name, value=1, **labels)")]
+    #[pyo3(signature = (name, value = None, **labels), text_signature = "($self, name, value=1, **labels)")]
     fn inc(
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        value: f64,
+        value: Option<&Bound<'_, PyAny>>,
         labels: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
+        // `None` (or nothing) is the default increment, 1, on both backends.
+        let value = match value {
+            Some(value) if !value.is_none() => metric_number(value, "value")?,
+            _ => 1.0,
+        };
         record(py, name, labels, |name, labels| {
             self.inner.inc(name, labels, value)
         })
@@ -176,9 +223,10 @@ impl PyMetrics {
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        seconds: f64,
+        seconds: &Bound<'_, PyAny>,
         labels: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
+        let seconds = metric_number(seconds, "seconds")?;
         record(py, name, labels, |name, labels| {
             self.inner.observe(name, labels, seconds)
         })
@@ -190,9 +238,10 @@ impl PyMetrics {
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
-        delta: f64,
+        delta: &Bound<'_, PyAny>,
         labels: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
+        let delta = metric_number(delta, "delta")?;
         record(py, name, labels, |name, labels| {
             self.inner.gauge_add(name, labels, delta)
         })

@@ -229,7 +229,7 @@ fn convert(
 fn compact_json<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
     Ok(py
         .import("fluent_ai._json_text")?
-        .call_method1("compact_json", (value,))?
+        .call_method1("arguments_json", (value,))?
         .cast_into::<PyString>()?)
 }
 
@@ -274,7 +274,15 @@ fn optional_text(value: Option<&Bound<'_, PyAny>>, argument: &str) -> PyResult<O
         None => Ok(None),
         Some(value) if value.is_none() => Ok(None),
         Some(value) => match value.cast::<PyString>() {
-            Ok(text) => Ok(Some(text.to_cow()?.into_owned())),
+            Ok(text) => match text.to_cow() {
+                Ok(text) => Ok(Some(text.into_owned())),
+                // A lone surrogate: the pure backend's words (`_purepy/toolcall.py`).
+                Err(_) => {
+                    let message =
+                        format!("{argument} must be text without lone surrogates (valid UTF-8)");
+                    Err(argument_error(value.py(), &message, argument, "", false))
+                }
+            },
             Err(_) => {
                 let message = format!("{argument} must be a str or None, not {}", describe(value)?);
                 Err(type_error(value.py(), &message, argument))

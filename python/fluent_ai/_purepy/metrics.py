@@ -18,8 +18,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Union, final
 
-from .._validation import argument_error, check_limit
-from ._arguments import real, unsigned
+from .._validation import argument_error, check_limit, metric_number
+from ._arguments import unsigned
 from ._exposition import Families, prometheus_text
 from ._histogram import Histogram
 
@@ -73,6 +73,12 @@ def _labels(labels: dict[str, Any]) -> _Labels:
         if not isinstance(value, str):
             message = f"label {key!r} must be a str, not {type(value).__name__}"
             raise argument_error(message, key, "a str", wrong_type=True)
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                message = f"label {key!r} must be text without lone surrogates (valid UTF-8)"
+                raise argument_error(message, key) from None
     return tuple(sorted(labels.items()))
 
 
@@ -153,7 +159,8 @@ class Metrics:
 
     def inc(self, name: str, value: float = 1, **labels: str) -> None:
         """Add ``value`` (finite, >= 0) to the counter ``name`` with these labels."""
-        amount = real(value)
+        # ``None`` is the default increment, as the native binding reads it.
+        amount = 1.0 if value is None else metric_number("value", value)
         with self._lock:
             counter = self._record("counter", name, amount, labels)
             assert isinstance(counter, _Counter)
@@ -161,7 +168,7 @@ class Metrics:
 
     def observe(self, name: str, seconds: float, **labels: str) -> None:
         """Record a duration in seconds (finite, >= 0) in the histogram ``name``."""
-        amount = real(seconds)
+        amount = metric_number("seconds", seconds)
         with self._lock:
             histogram = self._record("histogram", name, amount, labels)
             assert isinstance(histogram, _Histogram)
@@ -169,7 +176,7 @@ class Metrics:
 
     def gauge_add(self, name: str, delta: float, **labels: str) -> None:
         """Add ``delta`` (finite, may be negative) to the gauge ``name``; it keeps its peak."""
-        amount = real(delta)
+        amount = metric_number("delta", delta)
         with self._lock:
             gauge = self._record("gauge", name, amount, labels)
             assert isinstance(gauge, _Gauge)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
-from .._json_text import compact_json, compact_json_of_frame_value
+from .._json_text import arguments_json, compact_json, compact_json_of_frame_value
 from .._validation import argument_error, check_limit, describe
 from ..errors import LimitExceeded, StreamDecodeError
 from .events import PartialToolCall, ToolCallDelta, ToolCallDone, ToolCallInvalid, ToolCallStart
@@ -38,12 +38,25 @@ _OPEN, _FAILED, _OVER = 0, 1, 2
 
 
 class _Call:
-    __slots__ = ("error", "id", "index", "key", "name", "raw", "size", "state", "stream")
+    __slots__ = (
+        "error",
+        "id",
+        "index",
+        "key",
+        "name",
+        "provided_id",
+        "raw",
+        "size",
+        "state",
+        "stream",
+    )
 
-    def __init__(self, key: int, index: int, id: str, name: str) -> None:
+    def __init__(self, key: int, index: int, id: str | None, name: str) -> None:
         self.key = key
         self.index = index
-        self.id = id
+        # Only a provider's id makes another id under the same key a new call.
+        self.provided_id = bool(id)
+        self.id = id or synthesized_id()
         self.name = name
         self.raw: list[str] = []
         self.size = 0  # UTF-8 bytes of the arguments so far
@@ -93,7 +106,7 @@ class ToolCallAssembler:
         _check_add(index, id, name, arguments)
         events: list[object] = []
         try:
-            self._add(index, id, name, arguments, events, dumps=compact_json)
+            self._add(index, id, name, arguments, events, dumps=arguments_json)
         except StreamDecodeError as error:
             error.completed = events
             raise
@@ -130,9 +143,15 @@ class ToolCallAssembler:
         if call is None:
             call = self._start(key, id, name, out)
         elif id and id != call.id:
-            # Another call under the same key (some servers reuse index 0): the old one is over.
-            _close(call, out)
-            call = self._start(key, id, name, out)
+            if call.provided_id:
+                # Another call under the same key (some servers reuse index 0): the old one
+                # is over.
+                _close(call, out)
+                call = self._start(key, id, name, out)
+            else:
+                # The id came in a later fragment than the call's first: it is this call's.
+                call.id = id
+                call.provided_id = True
         if not call.name and name:
             call.name = name
         if arguments is None:
@@ -175,7 +194,7 @@ class ToolCallAssembler:
                 position=0,
                 limit=self._max_calls,
             )
-        call = _Call(key, len(self._calls), id or synthesized_id(), name or "")
+        call = _Call(key, len(self._calls), id, name or "")
         out.append(ToolCallStart._of(call.index, call.id, call.name))
         self._calls.append(call)
         return call
@@ -264,7 +283,22 @@ def _check_add(index: object, id: object, name: object, arguments: object) -> No
         if value is not None and not isinstance(value, str):
             message = f"{argument} must be a str or None, not {describe(value)}"
             raise argument_error(message, argument, wrong_type=True)
+        if value is not None and not value.isascii() and not _is_utf8(value):
+            raise argument_error(_surrogate_message(argument), argument)
     # A fragment of the arguments' JSON text, or the whole arguments as an object or array.
     if arguments is not None and not isinstance(arguments, (str, dict, list)):
         message = f"arguments must be a str, a dict, a list or None, not {describe(arguments)}"
         raise argument_error(message, "arguments", wrong_type=True)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _surrogate_message(argument: str) -> str:
+    """The native binding words it the same (``rust/python/toolcall.rs``)."""
+    return f"{argument} must be text without lone surrogates (valid UTF-8)"

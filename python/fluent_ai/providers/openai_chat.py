@@ -120,10 +120,15 @@ class OpenAIChat(Adapter):
         return facts is None or facts.stream_options is not False
 
     def replay(self, body: Any) -> bytes:
-        """The whole completion as one ``chat.completion.chunk`` plus ``[DONE]``."""
+        """The whole completion as one ``chat.completion.chunk`` plus ``[DONE]``: choice 0's
+        (the answer; other choices a server sent stay in ``ChatResponse.raw``)."""
         choices = []
-        for position, choice in enumerate(_list(body, "choices")):
-            message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+        every = [c for c in _list(body, "choices") if isinstance(c, dict)]
+        first = [c for c in every if c.get("index", 0) == 0][:1] or every[:1]
+        for choice in first:
+            message: dict[str, Any] = (
+                choice["message"] if isinstance(choice.get("message"), dict) else {}
+            )
             delta: dict[str, Any] = {
                 key: _text(message.get(key))
                 for key in ("content", "refusal", "reasoning_content", "reasoning")
@@ -141,7 +146,7 @@ class OpenAIChat(Adapter):
                 delta["tool_calls"] = calls
             choices.append(
                 {
-                    "index": choice.get("index", position),
+                    "index": 0,
                     "delta": delta,
                     "finish_reason": choice.get("finish_reason"),
                 }

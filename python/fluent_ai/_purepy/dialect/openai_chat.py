@@ -20,12 +20,14 @@ class OpenAiChat:
     framing = "sse"
     end_marker = "data: [DONE]"
 
-    __slots__ = ("_finished", "_seen", "_unindexed_count", "_unindexed_key")
+    __slots__ = ("_finished", "_seen", "_unindexed_count", "_unindexed_id", "_unindexed_key")
 
     def __init__(self) -> None:
         # Calls without an ``index`` (some compatible servers): the key of the latest one.
         self._unindexed_key: int | None = None
         self._unindexed_count = 0
+        # The provider's id of the latest call without ``index``, once one came.
+        self._unindexed_id: str | None = None
         # Choice indexes seen and those that got a ``finish_reason`` (the clean-end rule).
         self._seen: set[int] = set()
         self._finished: set[int] = set()
@@ -99,12 +101,18 @@ class OpenAiChat:
         out.tool(key, id, str_of(function, "name"), arguments)
 
     def _unindexed(self, id: str | None) -> int:
-        """A fragment without ``index``: a new non-empty id starts a call, anything else
-        continues the latest one."""
-        if self._unindexed_key is not None and not id:
-            return self._unindexed_key
+        """A fragment without ``index``: an id other than the latest call's starts a call;
+        anything else (no id, the same id, or the first id of a call that had none)
+        continues it."""
+        if self._unindexed_key is not None:
+            if not id:
+                return self._unindexed_key
+            if self._unindexed_id is None or self._unindexed_id == id:
+                self._unindexed_id = id
+                return self._unindexed_key
         self._unindexed_count += 1
         self._unindexed_key = -self._unindexed_count
+        self._unindexed_id = id or None
         return self._unindexed_key
 
 
