@@ -99,7 +99,13 @@ class LoopPools:
                 await entry.pool.aclose()
 
     def _forget_closed_loops(self) -> None:
+        # Called from inside a running loop, so asyncio is imported if any loop is asyncio's.
+        asyncio = sys.modules.get("asyncio")
         for key, entry in list(self._pools.items()):
             loop = entry.loop
-            if isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed():
+            if (
+                asyncio is not None
+                and isinstance(loop, asyncio.AbstractEventLoop)
+                and loop.is_closed()
+            ):
                 del self._pools[key]
