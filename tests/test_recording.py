@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 from fake_providers import frames, transcript
 from loopback import LoopbackServer, Response, json_response
 
 import fluent_ai
 from fluent_ai import AsyncClient, Client, RetryPolicy, Timeout
+from fluent_ai._http import httpx
 from fluent_ai.errors import (
     APIError,
     AuthenticationError,
