@@ -40,7 +40,7 @@ from fake_providers import (
     transcript,
 )
 from loopback import LoopbackServer, Response, chunked, json_response
-from opentelemetry import metrics, trace
+from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -54,7 +54,7 @@ from test_client_dialects import play as play_dialect
 
 from fluent_ai import AsyncClient, Client, StreamDecoder, telemetry
 from fluent_ai.errors import ServerError
-from fluent_ai.telemetry import _names, _otel
+from fluent_ai.telemetry import _names
 
 MESSAGES = [
     {"role": "system", "content": "Be brief."},
@@ -460,22 +460,48 @@ def test_works_without_opentelemetry() -> None:
     assert f"fluent_ai_llm_requests_total{{{labels}}} 1.0" in done.stdout
 
 
-def test_unconfigured_api_records_nothing(server: LoopbackServer) -> None:
-    """opentelemetry-api installed, no provider set by the application: nothing is made."""
-    telemetry.set_providers()
-    if _otel._configured(trace.get_tracer_provider()) or _otel._configured(
-        metrics.get_meter_provider()
-    ):
-        pytest.skip("this process set a global OpenTelemetry provider")
-    assert _otel.active() is None
-    play_openai(server)
-    with Client(providers=providers(server)) as client:
-        stream = client.stream("openai/gpt-4o", MESSAGES)
+_UNCONFIGURED = """
+import sys
+sys.path[:0] = {paths!r}
+from loopback import LoopbackServer
+from fake_providers import KEY, frames, install, openai_checks, transcript
+from opentelemetry import metrics, trace
+from fluent_ai import Client, telemetry
+from fluent_ai.telemetry import _otel
+assert not _otel._configured(trace.get_tracer_provider())
+assert not _otel._configured(metrics.get_meter_provider())
+telemetry.set_providers()
+assert _otel.active() is None
+with LoopbackServer() as server:
+    install(server, "/v1/chat/completions", auth=("authorization", "Bearer " + KEY),
+            checks=openai_checks(),
+            stream=frames(transcript("openai_chat_parallel_tool_calls.txt")))
+    with Client(providers={{"openai": {{"base_url": server.url + "/v1", "api_key": KEY}}}}) as c:
+        stream = c.stream("openai/gpt-4o", [{{"role": "user", "content": "Hi"}}])
         for _ in stream:
             pass
-        assert stream._call.observer is not None
-        assert stream._call.observer._span is None
-        assert stream._call.observer._instruments is None
+        observer = stream._call.observer
+        assert observer is not None
+        assert observer._span is None and observer._instruments is None
+print("nothing recorded")
+"""
+
+
+def test_unconfigured_api_records_nothing() -> None:
+    """opentelemetry-api installed, no provider set by the application: nothing is made. In a
+    process of its own, since other tests here set global providers."""
+    tests = str(Path(__file__).parent)
+    python = os.pathsep.join(p for p in sys.path if p)
+    done = subprocess.run(
+        [sys.executable, "-c", _UNCONFIGURED.format(paths=[tests])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": python},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "nothing recorded" in done.stdout
 
 
 def test_one_chunk_measure_per_read_with_events(otel: Otel) -> None:
