@@ -215,7 +215,8 @@ def metric_number(argument: str, value: object) -> float:
     if type(value) is float:
         return value
     expected = "a real number (int or float)"
-    if isinstance(value, (bool, str, bytes, bytearray)):
+    # complex is no real number (CPython 3.9's complex still has a __float__ that raises).
+    if isinstance(value, (bool, str, bytes, bytearray, complex)):
         fail_type(argument, expected, value)
     kind = type(value)
     try:
@@ -225,4 +226,6 @@ def metric_number(argument: str, value: object) -> float:
             return float(kind.__index__(value))
     except OverflowError:
         fail_value(argument, "a finite number", value)
+    except TypeError:  # a __float__ that refuses
+        fail_type(argument, expected, value)
     fail_type(argument, expected, value)
