@@ -110,9 +110,32 @@ def parse_metadata(text: str) -> dict[str, list[str]]:
     return fields
 
 
+# The environments a requirement's marker is judged in: every CPython the package supports (and
+# the next), each without an extra and with each extra named in the metadata.
+_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+
+
 def normal_requirement(text: str) -> str:
-    # maturin writes ``x>=1 ; extra == 'v'``, the in-tree backend ``x>=1; extra == "v"``.
-    return re.sub(r"\s*;\s*", "; ", text.replace("'", '"'))
+    """A requirement in a form two writers agree on: name, extras, specifier, and where its
+    marker holds. maturin writes ``x>=1 ; python_full_version >= '3.11'``, the in-tree
+    backend ``x>=1; python_version >= '3.11'``: the same rule in other words."""
+    from packaging.requirements import Requirement  # noqa: PLC0415  (the dist group has it)
+
+    requirement = Requirement(text)
+    where = "always"
+    if requirement.marker is not None:
+        extras = re.findall(r"extra\s*==\s*['\"]([^'\"]+)['\"]", str(requirement.marker))
+        holds = [
+            f"{python}+{extra or '-'}"
+            for python in _PYTHONS
+            for extra in ["", *extras]
+            if requirement.marker.evaluate(
+                {"python_version": python, "python_full_version": python + ".0", "extra": extra}
+            )
+        ]
+        where = ",".join(holds)
+    extras_part = ",".join(sorted(requirement.extras))
+    return f"{requirement.name}[{extras_part}]{requirement.specifier} @ {where}"
 
 
 def wheel_metadata(path: Path) -> tuple[dict[str, list[str]], list[str]]:
