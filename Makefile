@@ -14,7 +14,7 @@ PYTHON_OLDEST ?= $(shell for p in $$HOME/.pyenv/versions/3.9*/bin/python3.9 $$(c
 	"$$p" -c "" 2>/dev/null && { echo "$$p"; break; }; done)
 PIP_QUIET := $(if $(CI),-q,)
 # The fuzzing budget of make test (make fuzz alone: FUZZ_SECONDS, default 60).
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
 # Test processes per pytest run (pytest-xdist); `make test JOBS=0` runs in one process.
 JOBS ?= auto
 PYTEST := -m pytest -p no:cacheprovider -n $(JOBS)
